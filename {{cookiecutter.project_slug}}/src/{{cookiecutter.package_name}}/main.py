@@ -1,0 +1,30 @@
+"""The ASGI application: `uvicorn {{ cookiecutter.package_name }}.main:app`."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from {{ cookiecutter.package_name }}.database import initialize_async_db
+from {{ cookiecutter.package_name }}.errors import register_error_handlers
+from {{ cookiecutter.package_name }}.routes import auth, health, users
+from {{ cookiecutter.package_name }}.settings import get_settings
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    database = initialize_async_db(get_settings().database_url)
+    app.state.database = database
+    yield
+    await database.dispose()
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(title={{ cookiecutter.project_name | quoted }}, version="0.1.0", lifespan=lifespan)
+    register_error_handlers(app)
+    for module in (health, auth, users):
+        app.include_router(module.router)
+    return app
+
+
+app = create_app()

@@ -1,0 +1,108 @@
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, HTTPException, Query, Response, status
+from sqlalchemy import func, select
+
+from {{ cookiecutter.package_name }}.dependencies import AdminUser, CurrentUser, DbSession, OptionalUser
+from {{ cookiecutter.package_name }}.errors import commit_or_conflict
+from {{ cookiecutter.package_name }}.models import User
+from {{ cookiecutter.package_name }}.roles import ADMIN_ROLE, DEFAULT_ROLE, Role
+from {{ cookiecutter.package_name }}.schemas import UserCreate, UserPage, UserRead, UserUpdate
+from {{ cookiecutter.package_name }}.security import hash_password
+
+router = APIRouter(prefix="/users", tags=["users"])
+
+MAX_PAGE_SIZE = 100
+MAX_OFFSET = 2**31 - 1
+
+
+def _forbidden(detail: str) -> HTTPException:
+    return HTTPException(status.HTTP_403_FORBIDDEN, detail=detail)
+
+
+async def _get_user_or_404(session: DbSession, user_id: UUID) -> User:
+    user = await session.get(User, user_id)
+    if user is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"No user with id {user_id}")
+    return user
+
+
+def _check_self_or_admin(caller: User, user_id: UUID) -> None:
+    if caller.id != user_id and caller.role != ADMIN_ROLE:
+        raise _forbidden(f"Only {ADMIN_ROLE} users may access other users")
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def sign_up(body: UserCreate, session: DbSession, caller: OptionalUser) -> UserRead:
+    """Anyone may sign up with the default role; only an admin may choose another role."""
+    role = body.role or DEFAULT_ROLE
+    if role != DEFAULT_ROLE and (caller is None or caller.role != ADMIN_ROLE):
+        raise _forbidden(f"Only {ADMIN_ROLE} users may create users with role {role}")
+    user = User(
+        **body.model_dump(exclude={"password", "role"}),
+        role=role,
+        hashed_password=await hash_password(body.password),
+    )
+    session.add(user)
+    await commit_or_conflict(session)
+    return UserRead.model_validate(user)
+
+
+@router.get("/me")
+async def read_me(caller: CurrentUser) -> UserRead:
+    return UserRead.model_validate(caller)
+
+
+@router.get("")
+async def list_users(
+    session: DbSession,
+    _admin: AdminUser,
+    role: Role | None = None,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
+) -> UserPage:
+    filters = [User.role == role] if role else []
+    total = await session.scalar(select(func.count()).select_from(User).where(*filters))
+    users = await session.scalars(
+        select(User).where(*filters).order_by(User.created_at, User.id).offset(offset).limit(limit)
+    )
+    return UserPage(
+        items=[UserRead.model_validate(user) for user in users],
+        total=total or 0,
+        offset=offset,
+        limit=limit,
+    )
+
+
+@router.get("/{user_id}")
+async def read_user(user_id: UUID, session: DbSession, caller: CurrentUser) -> UserRead:
+    _check_self_or_admin(caller, user_id)
+    return UserRead.model_validate(await _get_user_or_404(session, user_id))
+
+
+@router.patch("/{user_id}")
+async def update_user(
+    user_id: UUID, body: UserUpdate, session: DbSession, caller: CurrentUser
+) -> UserRead:
+    _check_self_or_admin(caller, user_id)
+    user = await _get_user_or_404(session, user_id)
+    changes = body.model_dump(exclude_unset=True)
+    if caller.role != ADMIN_ROLE and (
+        changes.get("role", user.role) != user.role
+        or changes.get("is_active", user.is_active) != user.is_active
+    ):
+        raise _forbidden(f"Only {ADMIN_ROLE} users may change a role or deactivate a user")
+    if "password" in changes:
+        user.hashed_password = await hash_password(changes.pop("password"))
+    for name, value in changes.items():
+        setattr(user, name, value)
+    await commit_or_conflict(session)
+    return UserRead.model_validate(user)
+
+
+@router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_user(user_id: UUID, session: DbSession, _admin: AdminUser) -> Response:
+    await session.delete(await _get_user_or_404(session, user_id))
+    await commit_or_conflict(session)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

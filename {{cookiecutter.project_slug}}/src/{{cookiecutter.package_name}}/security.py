@@ -1,0 +1,66 @@
+"""Password hashing (Argon2id, off the event loop) and signed, expiring JWT access tokens."""
+
+import datetime as dt
+from functools import lru_cache
+
+import jwt
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+from starlette.concurrency import run_in_threadpool
+
+from {{ cookiecutter.package_name }}.settings import Settings, get_settings
+
+# Pinned, so a token cannot choose how it is checked (e.g. "none").
+JWT_ALGORITHM = "HS256"
+
+
+@lru_cache
+def _password_hash() -> PasswordHash:
+    settings = get_settings()
+    hasher = Argon2Hasher(
+        memory_cost=settings.argon2_memory_kib, time_cost=settings.argon2_time_cost, parallelism=1
+    )
+    return PasswordHash((hasher,))
+
+
+@lru_cache
+def _unknown_user_hash() -> str:
+    """Checked against when no user matches, so a login takes as long either way."""
+    return _password_hash().hash("no user has this password")
+
+
+async def hash_password(password: str) -> str:
+    return await run_in_threadpool(_password_hash().hash, password)
+
+
+async def verify_password(password: str, hashed_password: str | None) -> bool:
+    """Check a password; with no hash (unknown user) spend the same time and say no."""
+    if hashed_password is None:
+        await run_in_threadpool(_password_hash().verify, password, _unknown_user_hash())
+        return False
+    return await run_in_threadpool(_password_hash().verify, password, hashed_password)
+
+
+def create_access_token(subject: str, settings: Settings) -> str:
+    now = dt.datetime.now(dt.UTC)
+    claims = {
+        "sub": subject,
+        "iat": now,
+        "exp": now + dt.timedelta(minutes=settings.access_token_expire_minutes),
+    }
+    return jwt.encode(claims, settings.secret_key.get_secret_value(), algorithm=JWT_ALGORITHM)
+
+
+def read_access_token(token: str, settings: Settings) -> str | None:
+    """The token's subject, or None when it is malformed, expired or wrongly signed."""
+    try:
+        claims = jwt.decode(
+            token,
+            settings.secret_key.get_secret_value(),
+            algorithms=[JWT_ALGORITHM],
+            options={"require": ["sub", "exp", "iat"]},
+        )
+    except jwt.InvalidTokenError:
+        return None
+    subject = claims["sub"]
+    return subject if isinstance(subject, str) else None

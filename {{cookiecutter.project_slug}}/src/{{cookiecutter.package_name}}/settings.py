@@ -1,0 +1,39 @@
+"""Configuration, read once from the environment and `.env` by `get_settings()`."""
+
+from functools import lru_cache
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ASYNC_SCHEME = "postgresql+asyncpg"
+PLAIN_SCHEMES = ("postgresql", "postgres")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/{{ cookiecutter.database_name }}"
+    secret_key: SecretStr = Field(min_length=32)
+    access_token_expire_minutes: int = Field(default=30, ge=1)
+    # Argon2id cost; the defaults are OWASP's recommended minimum.
+    argon2_memory_kib: int = Field(default=19_456, ge=8_192)
+    argon2_time_cost: int = Field(default=2, ge=1)
+
+    @field_validator("database_url")
+    @classmethod
+    def _use_asyncpg(cls, url: str) -> str:
+        scheme, separator, rest = url.partition("://")
+        if separator and scheme in PLAIN_SCHEMES:
+            return f"{ASYNC_SCHEME}://{rest}"
+        if scheme != ASYNC_SCHEME or not separator:
+            # The URL itself may hold a password: name only its scheme.
+            raise ValueError(
+                f"DATABASE_URL must start with postgresql:// or {ASYNC_SCHEME}://, "
+                f"not {scheme + '://' if separator else 'a value without a scheme'}"
+            )
+        return url
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

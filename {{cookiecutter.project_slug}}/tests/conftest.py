@@ -1,0 +1,186 @@
+"""The test harness: a real PostgreSQL test database, a clean state per test, and an HTTP client.
+
+Fixtures: `initialize_database` (once per session), `setup_database` (per test, automatic),
+`db_session`, `async_client`, `user`, `admin`, `token`, `admin_token`,
+`users_with_same_role_50_users`, and `concurrent_client` for truly concurrent requests.
+"""
+
+import os
+import secrets
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+import pytest
+from httpx import ASGITransport, AsyncClient
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+
+from tests.database import create_database_if_missing, delete_all_rows, test_database_url
+from tests.factories import new_user_values
+from tests.isolation import Isolation, chosen_isolation
+from {{ cookiecutter.package_name }}.database import AsyncDatabase, get_async_db, initialize_async_db
+from {{ cookiecutter.package_name }}.main import app
+from {{ cookiecutter.package_name }}.models import User
+from {{ cookiecutter.package_name }}.roles import ADMIN_ROLE, DEFAULT_ROLE, Role
+from {{ cookiecutter.package_name }}.security import hash_password
+from {{ cookiecutter.package_name }}.settings import get_settings
+
+# Every fixture user has this password.
+PASSWORD = "correct horse battery staple"
+# The role of the 50 users: another role than the admin's, where there is one.
+SHARED_ROLE = next((role for role in Role if role != ADMIN_ROLE), ADMIN_ROLE)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Tests need no .env: a throwaway key, and a cheaper (still Argon2id) hash.
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(32))
+    os.environ["ARGON2_MEMORY_KIB"] = "8192"
+    os.environ["ARGON2_TIME_COST"] = "1"
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def initialize_database() -> AsyncIterator[AsyncDatabase]:
+    """The test database (DATABASE_URL's database + `_test`), created if missing."""
+    url = test_database_url(get_settings().database_url)
+    await create_database_if_missing(url)
+    database = initialize_async_db(url.render_as_string(hide_password=False), pool_size=10)
+    yield database
+    leaked = database.engine.pool.checkedout()  # type: ignore[attr-defined]
+    await database.dispose()
+    assert leaked == 0, f"{leaked} database connection(s) were not returned to the pool"
+
+
+@pytest.fixture(scope="session")
+async def isolation(initialize_database: AsyncDatabase) -> AsyncIterator[Isolation]:
+    """The schema, and the way each test gets a clean database (see tests/isolation.py)."""
+    isolation = chosen_isolation()
+    await isolation.start(initialize_database.engine)
+    yield isolation
+    await isolation.stop()
+
+
+@pytest.fixture(autouse=True)
+async def setup_database(isolation: Isolation) -> AsyncIterator[AsyncEngine | AsyncConnection]:
+    """Every test starts from an empty database; yields what its sessions bind to."""
+    async with isolation.clean_database() as bind:
+        yield bind
+
+
+@pytest.fixture
+async def db_session(setup_database: AsyncEngine | AsyncConnection) -> AsyncIterator[AsyncSession]:
+    # With a connection in a transaction (rollback mode), commits only release a savepoint.
+    session = AsyncSession(
+        bind=setup_database, expire_on_commit=False, join_transaction_mode="create_savepoint"
+    )
+    try:
+        yield session
+    finally:
+        await session.close()
+
+
+@asynccontextmanager
+async def _app_client(
+    get_session: Callable[[], AsyncIterator[AsyncSession]],
+) -> AsyncIterator[AsyncClient]:
+    """A client on the app, with `get_async_db` overridden until it is closed."""
+    app.dependency_overrides[get_async_db] = get_session
+    try:
+        async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client:
+            yield client
+    finally:
+        app.dependency_overrides.clear()
+
+
+@pytest.fixture
+async def async_client(db_session: AsyncSession) -> AsyncIterator[AsyncClient]:
+    """HTTP through the ASGI app; its requests use the test's own session."""
+
+    async def use_test_session() -> AsyncIterator[AsyncSession]:
+        try:
+            yield db_session
+        except Exception:
+            await db_session.rollback()  # back to the last savepoint; the test goes on
+            raise
+
+    async with _app_client(use_test_session) as client:
+        yield client
+
+
+@pytest.fixture
+async def concurrent_client(
+    initialize_database: AsyncDatabase, setup_database: AsyncEngine | AsyncConnection
+) -> AsyncIterator[AsyncClient]:
+    """HTTP through the ASGI app with a session per request on its own pooled connection.
+
+    One session serves one operation at a time, so requests sent at once (asyncio.gather)
+    need this client. What they commit is real; every row is deleted after the test.
+    """
+
+    async def use_new_session() -> AsyncIterator[AsyncSession]:
+        async with initialize_database.sessionmaker() as session:
+            yield session
+
+    try:
+        async with _app_client(use_new_session) as client:
+            yield client
+    finally:
+        await delete_all_rows(initialize_database.engine)
+
+
+@pytest.fixture(scope="session")
+async def password_hash() -> str:
+    """The real hash of PASSWORD, computed once: hashing is deliberately slow."""
+    return await hash_password(PASSWORD)
+
+
+async def _add_user(session: AsyncSession, role: Role, password_hash: str) -> User:
+    user = User(**new_user_values(role, password_hash))
+    session.add(user)
+    await session.commit()
+    return user
+
+
+@pytest.fixture
+async def user(db_session: AsyncSession, password_hash: str) -> User:
+    """A user with the default role and the password PASSWORD."""
+    return await _add_user(db_session, DEFAULT_ROLE, password_hash)
+
+
+@pytest.fixture
+async def admin(db_session: AsyncSession, password_hash: str) -> User:
+    """A user with the admin role and the password PASSWORD."""
+    return await _add_user(db_session, ADMIN_ROLE, password_hash)
+
+
+async def _token_for(client: AsyncClient, user: User) -> str:
+    response = await client.post("/token", data={"username": user.email, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    token: str = response.json()["access_token"]
+    return token
+
+
+@pytest.fixture
+async def token(async_client: AsyncClient, user: User) -> str:
+    """An access token for `user`, from `POST /token`."""
+    return await _token_for(async_client, user)
+
+
+@pytest.fixture
+async def admin_token(async_client: AsyncClient, admin: User) -> str:
+    """An access token for `admin`, from `POST /token`."""
+    return await _token_for(async_client, admin)
+
+
+@pytest.fixture
+async def users_with_same_role_50_users(
+    db_session: AsyncSession, password_hash: str
+) -> list[User]:
+    """50 users with SHARED_ROLE and the password PASSWORD, inserted in one statement."""
+    rows = [new_user_values(SHARED_ROLE, password_hash) for _ in range(50)]
+    users = (await db_session.scalars(insert(User).returning(User), rows)).all()
+    await db_session.commit()
+    return list(users)

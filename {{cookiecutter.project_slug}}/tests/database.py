@@ -1,0 +1,57 @@
+"""The test database: its name, its creation, and resetting its schema and rows."""
+
+import os
+
+from sqlalchemy import URL, make_url, text
+from sqlalchemy.exc import ProgrammingError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
+
+from {{ cookiecutter.package_name }}.models import Base
+
+
+def test_database_url(app_database_url: str) -> URL:
+    """`<database>_test`, plus the xdist worker's id (`_gw0`, ...) in parallel runs."""
+    url = make_url(app_database_url)
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    name = f"{url.database}_test" + (f"_{worker}" if worker else "")
+    return url.set(database=name)
+
+
+async def create_database_if_missing(url: URL) -> None:
+    server = create_async_engine(
+        url.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=NullPool
+    )
+    try:
+        async with server.connect() as connection:
+            exists = await connection.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": url.database}
+            )
+            if not exists:
+                try:
+                    await connection.execute(text(f'CREATE DATABASE "{url.database}"'))
+                except ProgrammingError as error:  # created meanwhile by another run
+                    if "already exists" not in str(error):
+                        raise
+    finally:
+        await server.dispose()
+
+
+async def recreate_schema(engine: AsyncEngine) -> None:
+    """An empty schema, then the models' tables: nothing left from earlier runs or models."""
+    async with engine.begin() as connection:
+        await connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        await connection.execute(text("CREATE SCHEMA public"))
+        await connection.run_sync(Base.metadata.create_all)
+
+
+async def drop_schema(engine: AsyncEngine) -> None:
+    async with engine.begin() as connection:
+        await connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        await connection.execute(text("CREATE SCHEMA public"))
+
+
+async def delete_all_rows(engine: AsyncEngine) -> None:
+    async with engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            await connection.execute(table.delete())

@@ -1,0 +1,67 @@
+"""Lookups, role filters and pagination, through the session and through the API."""
+
+from httpx import AsyncClient
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tests.conftest import SHARED_ROLE, bearer
+from {{ cookiecutter.package_name }}.models import User
+
+
+async def test_lookup_by_email(db_session: AsyncSession, user: User) -> None:
+    found = await db_session.scalar(select(User).where(User.email == user.email))
+    assert found is not None
+    assert found.id == user.id
+
+
+async def test_fifty_users_share_one_role(
+    db_session: AsyncSession, users_with_same_role_50_users: list[User]
+) -> None:
+    count = await db_session.scalar(
+        select(func.count()).select_from(User).where(User.role == SHARED_ROLE)
+    )
+    assert count == 50
+    assert len({user.email for user in users_with_same_role_50_users}) == 50
+
+
+async def test_read_me(async_client: AsyncClient, user: User, token: str) -> None:
+    response = await async_client.get("/users/me", headers=bearer(token))
+    assert response.status_code == 200
+    assert response.json()["id"] == str(user.id)
+    assert response.json()["email"] == user.email
+
+
+async def test_filter_by_role(
+    async_client: AsyncClient,
+    admin: User,
+    admin_token: str,
+    users_with_same_role_50_users: list[User],
+) -> None:
+    response = await async_client.get(
+        "/users", params={"role": SHARED_ROLE.value, "limit": 100}, headers=bearer(admin_token)
+    )
+    assert response.status_code == 200
+    expected = {str(user.id) for user in users_with_same_role_50_users}
+    if admin.role == SHARED_ROLE:
+        expected.add(str(admin.id))
+    body = response.json()
+    assert body["total"] == len(expected)
+    assert {item["id"] for item in body["items"]} == expected
+    assert all(item["role"] == SHARED_ROLE.value for item in body["items"])
+
+
+async def test_pages_cover_every_user_once(
+    async_client: AsyncClient, admin_token: str, users_with_same_role_50_users: list[User]
+) -> None:
+    seen: list[str] = []
+    for offset in range(0, 60, 20):
+        response = await async_client.get(
+            "/users", params={"offset": offset, "limit": 20}, headers=bearer(admin_token)
+        )
+        assert response.status_code == 200
+        page = response.json()
+        assert page["total"] == 51  # the 50 and the admin
+        assert (page["offset"], page["limit"]) == (offset, 20)
+        seen += [item["id"] for item in page["items"]]
+    assert len(seen) == 51
+    assert len(set(seen)) == 51
