@@ -17,6 +17,10 @@ ISOLATION_MODES = ("rollback", "truncate", "recreate")
 # The longest suffix the rendered test harness appends: `_test` and an xdist worker's `_gw999`.
 TEST_DATABASE_SUFFIX = "_test_gw999"
 MAX_IDENTIFIER_BYTES = 63  # PostgreSQL truncates longer identifiers
+# Longer names would push generated lines past the rendered project's 100 columns.
+MAX_PROJECT_NAME = 64
+MAX_PACKAGE_NAME = 32
+MAX_ROLE_NAME = 40
 # Import names of the rendered project's own dependencies and folders.
 TAKEN_PACKAGE_NAMES = frozenset(
     {
@@ -87,8 +91,14 @@ def problems(answers: Mapping[str, str]) -> list[str]:
 
 def _name_problems(answers: Mapping[str, str]) -> list[str]:
     found = []
-    if not answers["project_name"].strip():
+    name = answers["project_name"]
+    if not name.strip():
         found.append("project_name: the name is empty; give a human name, e.g. User Service")
+    elif len(name) > MAX_PROJECT_NAME or not name.isprintable():
+        found.append(
+            f"project_name: {name!r} is too long or has control characters; "
+            f"use at most {MAX_PROJECT_NAME} printable characters, e.g. User Service"
+        )
     slug = answers["project_slug"]
     if not _SLUG.fullmatch(slug):
         found.append(
@@ -96,8 +106,11 @@ def _name_problems(answers: Mapping[str, str]) -> list[str]:
             "'-', '_' or '.', starting and ending with a letter or digit, e.g. user-service"
         )
     package = answers["package_name"]
-    allowed = "use lower-case letters, digits and underscores, starting with a letter, e.g. user_service"
-    if not _PACKAGE.fullmatch(package):
+    allowed = (
+        "use lower-case letters, digits and underscores, starting with a letter, "
+        f"at most {MAX_PACKAGE_NAME} characters, e.g. user_service"
+    )
+    if not _PACKAGE.fullmatch(package) or len(package) > MAX_PACKAGE_NAME:
         found.append(f"package_name: {package!r} is not an importable package name; {allowed}")
     elif keyword.iskeyword(package) or keyword.issoftkeyword(package):
         found.append(f"package_name: {package!r} is a Python keyword; {allowed}")
@@ -132,10 +145,10 @@ def _role_problems(answers: Mapping[str, str]) -> list[str]:
     found = []
     seen: set[str] = set()
     for role in roles:
-        if not _ROLE.fullmatch(role) or len(role) > MAX_IDENTIFIER_BYTES:
+        if not _ROLE.fullmatch(role) or len(role) > MAX_ROLE_NAME:
             found.append(
                 f"roles: {role!r} is not an UPPER_SNAKE name; use upper-case letters, digits and "
-                f"single underscores, starting with a letter, at most {MAX_IDENTIFIER_BYTES} "
+                f"single underscores, starting with a letter, at most {MAX_ROLE_NAME} "
                 "characters, e.g. ACCOUNT_MANAGER"
             )
         elif role.casefold() in seen:

@@ -7,7 +7,7 @@ Fixtures: `initialize_database` (once per session), `setup_database` (per test, 
 
 import os
 import secrets
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import pytest
@@ -15,15 +15,20 @@ from httpx import ASGITransport, AsyncClient
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
-from tests.database import create_database_if_missing, delete_all_rows, test_database_url
-from tests.factories import new_user_values
-from tests.isolation import Isolation, chosen_isolation
-from {{ cookiecutter.package_name }}.database import AsyncDatabase, get_async_db, initialize_async_db
+from {{ cookiecutter.package_name }}.database import (
+    AsyncDatabase,
+    get_async_db,
+    initialize_async_db,
+)
 from {{ cookiecutter.package_name }}.main import app
 from {{ cookiecutter.package_name }}.models import User
 from {{ cookiecutter.package_name }}.roles import ADMIN_ROLE, DEFAULT_ROLE, Role
 from {{ cookiecutter.package_name }}.security import hash_password
 from {{ cookiecutter.package_name }}.settings import get_settings
+
+from tests.database import create_database_if_missing, database_url_for_tests, delete_all_rows
+from tests.factories import new_user_values
+from tests.isolation import Isolation, chosen_isolation
 
 # Every fixture user has this password.
 PASSWORD = "correct horse battery staple"
@@ -45,7 +50,7 @@ def bearer(token: str) -> dict[str, str]:
 @pytest.fixture(scope="session", autouse=True)
 async def initialize_database() -> AsyncIterator[AsyncDatabase]:
     """The test database (DATABASE_URL's database + `_test`), created if missing."""
-    url = test_database_url(get_settings().database_url)
+    url = database_url_for_tests(get_settings().database_url)
     await create_database_if_missing(url)
     database = initialize_async_db(url.render_as_string(hide_password=False), pool_size=10)
     yield database
@@ -70,24 +75,27 @@ async def setup_database(isolation: Isolation) -> AsyncIterator[AsyncEngine | As
         yield bind
 
 
+def _session_on(bind: AsyncEngine | AsyncConnection) -> AsyncSession:
+    # On a connection in a transaction (rollback mode), a commit only releases a savepoint.
+    return AsyncSession(bind=bind, expire_on_commit=False, join_transaction_mode="create_savepoint")
+
+
 @pytest.fixture
 async def db_session(setup_database: AsyncEngine | AsyncConnection) -> AsyncIterator[AsyncSession]:
-    # With a connection in a transaction (rollback mode), commits only release a savepoint.
-    session = AsyncSession(
-        bind=setup_database, expire_on_commit=False, join_transaction_mode="create_savepoint"
-    )
-    try:
+    """The test's own session, closed after the test."""
+    async with _session_on(setup_database) as session:
         yield session
-    finally:
-        await session.close()
 
 
 @asynccontextmanager
-async def _app_client(
-    get_session: Callable[[], AsyncIterator[AsyncSession]],
-) -> AsyncIterator[AsyncClient]:
-    """A client on the app, with `get_async_db` overridden until it is closed."""
-    app.dependency_overrides[get_async_db] = get_session
+async def _app_client(bind: AsyncEngine | AsyncConnection) -> AsyncIterator[AsyncClient]:
+    """A client on the app whose requests each get a session on `bind`, as in production."""
+
+    async def session_on_bind() -> AsyncIterator[AsyncSession]:
+        async with _session_on(bind) as session:
+            yield session
+
+    app.dependency_overrides[get_async_db] = session_on_bind
     try:
         async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client:
             yield client
@@ -96,17 +104,9 @@ async def _app_client(
 
 
 @pytest.fixture
-async def async_client(db_session: AsyncSession) -> AsyncIterator[AsyncClient]:
-    """HTTP through the ASGI app; its requests use the test's own session."""
-
-    async def use_test_session() -> AsyncIterator[AsyncSession]:
-        try:
-            yield db_session
-        except Exception:
-            await db_session.rollback()  # back to the last savepoint; the test goes on
-            raise
-
-    async with _app_client(use_test_session) as client:
+async def async_client(setup_database: AsyncEngine | AsyncConnection) -> AsyncIterator[AsyncClient]:
+    """HTTP through the ASGI app; requests see the test's data (and its transaction)."""
+    async with _app_client(setup_database) as client:
         yield client
 
 
@@ -114,18 +114,14 @@ async def async_client(db_session: AsyncSession) -> AsyncIterator[AsyncClient]:
 async def concurrent_client(
     initialize_database: AsyncDatabase, setup_database: AsyncEngine | AsyncConnection
 ) -> AsyncIterator[AsyncClient]:
-    """HTTP through the ASGI app with a session per request on its own pooled connection.
+    """HTTP through the ASGI app, each request on its own pooled connection.
 
-    One session serves one operation at a time, so requests sent at once (asyncio.gather)
-    need this client. What they commit is real; every row is deleted after the test.
+    A connection serves one query at a time, so requests sent at once (asyncio.gather) need
+    this client. What they commit is real, and outside the test's transaction: every row is
+    deleted after the test.
     """
-
-    async def use_new_session() -> AsyncIterator[AsyncSession]:
-        async with initialize_database.sessionmaker() as session:
-            yield session
-
     try:
-        async with _app_client(use_new_session) as client:
+        async with _app_client(initialize_database.engine) as client:
             yield client
     finally:
         await delete_all_rows(initialize_database.engine)
@@ -176,9 +172,7 @@ async def admin_token(async_client: AsyncClient, admin: User) -> str:
 
 
 @pytest.fixture
-async def users_with_same_role_50_users(
-    db_session: AsyncSession, password_hash: str
-) -> list[User]:
+async def users_with_same_role_50_users(db_session: AsyncSession, password_hash: str) -> list[User]:
     """50 users with SHARED_ROLE and the password PASSWORD, inserted in one statement."""
     rows = [new_user_values(SHARED_ROLE, password_hash) for _ in range(50)]
     users = (await db_session.scalars(insert(User).returning(User), rows)).all()

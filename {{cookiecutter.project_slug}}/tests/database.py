@@ -10,7 +10,7 @@ from sqlalchemy.pool import NullPool
 from {{ cookiecutter.package_name }}.models import Base
 
 
-def test_database_url(app_database_url: str) -> URL:
+def database_url_for_tests(app_database_url: str) -> URL:
     """`<database>_test`, plus the xdist worker's id (`_gw0`, ...) in parallel runs."""
     url = make_url(app_database_url)
     worker = os.environ.get("PYTEST_XDIST_WORKER")

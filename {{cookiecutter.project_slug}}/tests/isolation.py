@@ -8,8 +8,9 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from tests.database import delete_all_rows, drop_schema, recreate_schema
 from {{ cookiecutter.package_name }}.models import Base
+
+from tests.database import delete_all_rows, drop_schema, recreate_schema
 
 DB_ISOLATION = os.environ.get("TEST_DB_ISOLATION", "{{ cookiecutter.db_isolation }}")
 

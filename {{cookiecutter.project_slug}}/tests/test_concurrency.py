@@ -4,13 +4,13 @@ import asyncio
 
 from httpx import AsyncClient
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from tests.conftest import PASSWORD, bearer
-from tests.factories import new_sign_up
 from {{ cookiecutter.package_name }}.database import AsyncDatabase
 from {{ cookiecutter.package_name }}.models import User
 from {{ cookiecutter.package_name }}.roles import ADMIN_ROLE
+
+from tests.conftest import PASSWORD, bearer
+from tests.factories import new_sign_up
 
 
 async def _count_users(database: AsyncDatabase) -> int:
@@ -32,7 +32,9 @@ async def test_same_email_at_once_is_created_once(
     concurrent_client: AsyncClient, initialize_database: AsyncDatabase
 ) -> None:
     body = new_sign_up(PASSWORD)
-    responses = await asyncio.gather(*(concurrent_client.post("/users", json=body) for _ in range(20)))
+    responses = await asyncio.gather(
+        *(concurrent_client.post("/users", json=body) for _ in range(20))
+    )
     codes = sorted(response.status_code for response in responses)
     assert codes == [201] + [409] * 19
     assert await _count_users(initialize_database) == 1
@@ -53,7 +55,10 @@ async def test_reads_at_once_agree(
     )
     headers = bearer(login.json()["access_token"])
     pages = await asyncio.gather(
-        *(concurrent_client.get("/users", params={"limit": 100}, headers=headers) for _ in range(20))
+        *(
+            concurrent_client.get("/users", params={"limit": 100}, headers=headers)
+            for _ in range(20)
+        )
     )
     assert {page.status_code for page in pages} == {200}
     assert {page.json()["total"] for page in pages} == {10}

@@ -7,12 +7,13 @@ import jwt
 import pytest
 from httpx import AsyncClient
 
-from tests.conftest import PASSWORD, bearer
-from tests.factories import new_sign_up
 from {{ cookiecutter.package_name }}.models import User
 from {{ cookiecutter.package_name }}.roles import ADMIN_ROLE, DEFAULT_ROLE, Role
 from {{ cookiecutter.package_name }}.security import JWT_ALGORITHM
 from {{ cookiecutter.package_name }}.settings import get_settings
+
+from tests.conftest import PASSWORD, bearer
+from tests.factories import new_sign_up
 
 needs_a_non_admin_role = pytest.mark.skipif(
     DEFAULT_ROLE == ADMIN_ROLE, reason="every user is an admin when the default role is"
@@ -143,7 +144,7 @@ async def test_invalid_sign_up_is_422(
     ],
 )
 async def test_invalid_query_is_422(
-    async_client: AsyncClient, admin_token: str, path: str, params: dict[str, object]
+    async_client: AsyncClient, admin_token: str, path: str, params: dict[str, int | str]
 ) -> None:
     response = await async_client.get(path, params=params, headers=bearer(admin_token))
     assert response.status_code == 422

@@ -6,11 +6,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tests.conftest import PASSWORD, bearer
-from tests.factories import new_sign_up, new_user_values
 from {{ cookiecutter.package_name }}.models import User
 from {{ cookiecutter.package_name }}.roles import DEFAULT_ROLE
 from {{ cookiecutter.package_name }}.schemas import UserCreate, UserRead
+
+from tests.conftest import PASSWORD, bearer
+from tests.factories import new_sign_up, new_user_values
 
 EXTRA_FIELDS = sorted(set(UserCreate.model_fields) - {"email", "password", "role"})
 

@@ -4,8 +4,9 @@ from httpx import AsyncClient
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tests.conftest import SHARED_ROLE, bearer
 from {{ cookiecutter.package_name }}.models import User
+
+from tests.conftest import SHARED_ROLE, bearer
 
 
 async def test_lookup_by_email(db_session: AsyncSession, user: User) -> None:

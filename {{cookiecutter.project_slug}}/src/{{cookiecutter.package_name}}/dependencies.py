@@ -55,7 +55,9 @@ CurrentUser = Annotated[User, Depends(get_current_user)]
 
 async def get_admin_user(user: CurrentUser) -> User:
     if user.role != ADMIN_ROLE:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=f"Only {ADMIN_ROLE} users may do this")
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, detail=f"Only {ADMIN_ROLE} users may do this"
+        )
     return user
 
 

@@ -4,18 +4,22 @@ import logging
 
 from fastapi import FastAPI, HTTPException, Request, status
 from fastapi.responses import JSONResponse
+import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from {{ cookiecutter.package_name }}.models import User
+from {{ cookiecutter.package_name }}.models import Base, User
 
 logger = logging.getLogger(__name__)
 
 
 def _columns_of(constraint_name: str | None) -> list[str]:
-    table = User.__table__
-    for constraint in [*table.constraints, *table.indexes]:
-        if constraint.name == constraint_name:
+    table = Base.metadata.tables[User.__tablename__]
+    for index in table.indexes:
+        if index.name == constraint_name:
+            return [column.name for column in index.columns]
+    for constraint in table.constraints:
+        if isinstance(constraint, sa.UniqueConstraint) and constraint.name == constraint_name:
             return [column.name for column in constraint.columns]
     return []
 
@@ -42,8 +46,9 @@ async def commit_or_conflict(session: AsyncSession) -> None:
 
 async def database_unavailable(request: Request, error: Exception) -> JSONResponse:
     # The error text can hold the connection string: log only its type.
-    logger.warning("Database unavailable for %s %s: %s", request.method, request.url.path,
-                   type(error).__name__)
+    logger.warning(
+        "Database unavailable for %s %s: %s", request.method, request.url.path, type(error).__name__
+    )
     return JSONResponse(
         status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
         content={"detail": "The database is unavailable; try again shortly"},

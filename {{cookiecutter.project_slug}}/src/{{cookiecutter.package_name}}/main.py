@@ -20,7 +20,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app() -> FastAPI:
-    app = FastAPI(title={{ cookiecutter.project_name | quoted }}, version="0.1.0", lifespan=lifespan)
+    app = FastAPI(
+        title={{ cookiecutter.project_name | quoted }},
+        version="0.1.0",
+        lifespan=lifespan,
+    )
     register_error_handlers(app)
     for module in (health, auth, users):
         app.include_router(module.router)

@@ -1,10 +1,10 @@
 """The User model: built-in columns, then the fields chosen when the project was made."""
+{%- set fields = cookiecutter.user_fields | user_fields %}
 
 import datetime as dt
-{%- set fields = cookiecutter.user_fields | user_fields %}
-{%- if fields | selectattr("kind", "equalto", "decimal") | list %}
+{% if fields | selectattr("kind", "equalto", "decimal") | list -%}
 from decimal import Decimal
-{%- endif %}
+{% endif -%}
 from uuid import UUID, uuid4
 
 import sqlalchemy as sa

@@ -1,9 +1,9 @@
 """Request and response bodies of the API."""
-
 {%- set fields = cookiecutter.user_fields | user_fields %}
-{%- if fields | selectattr("kind", "equalto", "date") | list %}
+
+{% if fields | selectattr("kind", "equalto", "date") | list -%}
 import datetime as dt
-{%- endif %}
+{% endif -%}
 from decimal import Decimal
 from typing import Annotated, Self
 from uuid import UUID

@@ -6,13 +6,14 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ASYNC_SCHEME = "postgresql+asyncpg"
+LOCAL_SERVER = f"{ASYNC_SCHEME}://postgres@127.0.0.1:5432"
 PLAIN_SCHEMES = ("postgresql", "postgres")
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
-    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/{{ cookiecutter.database_name }}"
+    database_url: str = f"{LOCAL_SERVER}/{{ cookiecutter.database_name }}"
     secret_key: SecretStr = Field(min_length=32)
     access_token_expire_minutes: int = Field(default=30, ge=1)
     # Argon2id cost; the defaults are OWASP's recommended minimum.

@@ -4,7 +4,12 @@ from uuid import UUID
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from sqlalchemy import func, select
 
-from {{ cookiecutter.package_name }}.dependencies import AdminUser, CurrentUser, DbSession, OptionalUser
+from {{ cookiecutter.package_name }}.dependencies import (
+    AdminUser,
+    CurrentUser,
+    DbSession,
+    OptionalUser,
+)
 from {{ cookiecutter.package_name }}.errors import commit_or_conflict
 from {{ cookiecutter.package_name }}.models import User
 from {{ cookiecutter.package_name }}.roles import ADMIN_ROLE, DEFAULT_ROLE, Role
