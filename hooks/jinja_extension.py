@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from jinja2 import Environment
 from jinja2.ext import Extension
 
 from hooks.answers import parse_roles
 from hooks.field_spec import parse_user_fields
+
+
+def answers(context: dict[str, Any]) -> dict[str, Any]:
+    """The prompt answers alone, without cookiecutter's private `_` keys."""
+    return {key: value for key, value in context.items() if not key.startswith("_")}
 
 
 def quoted(text: str) -> str:
@@ -22,3 +28,4 @@ class AnswersExtension(Extension):
         environment.filters["user_fields"] = parse_user_fields
         environment.filters["roles"] = parse_roles
         environment.filters["quoted"] = quoted
+        environment.filters["answers"] = answers

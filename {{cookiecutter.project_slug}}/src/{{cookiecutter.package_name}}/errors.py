@@ -2,9 +2,9 @@
 
 import logging
 
+import sqlalchemy as sa
 from fastapi import FastAPI, HTTPException, Request, status
 from fastapi.responses import JSONResponse
-import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession
 

@@ -1,0 +1,29 @@
+"""Meta-test helpers: the template's own folder, its option sets, and a real cookiecutter run."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+VARIANTS: dict[str, dict[str, str]] = json.loads((ROOT / "tests" / "variants.json").read_text())
+
+# The hooks' parser is imported the way cookiecutter imports it: `hooks.<module>` from the root.
+sys.path.insert(0, str(ROOT))
+
+
+def run_cookiecutter(output_dir: Path, **answers: str) -> subprocess.CompletedProcess[str]:
+    """`cookiecutter --no-input` as a person runs it, with `answers` as key=value arguments."""
+    command = [
+        sys.executable, "-m", "cookiecutter", "--no-input", "--output-dir", str(output_dir),
+        str(ROOT), *(f"{key}={value}" for key, value in answers.items()),
+    ]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+
+
+@pytest.fixture(params=list(VARIANTS), ids=list(VARIANTS))
+def variant(request: pytest.FixtureRequest) -> dict[str, str]:
+    answers: dict[str, str] = VARIANTS[request.param]
+    return answers

@@ -1,0 +1,97 @@
+"""Every option set renders: no template syntax left, every Python file compiles."""
+
+import ast
+import re
+from pathlib import Path
+
+from pytest_cookies.plugin import Cookies
+
+from tests.conftest import ROOT
+
+# Jinja delimiters, or a `cookiecutter.<key>` reference (the file `.cookiecutter.json` aside).
+LEFTOVER = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|cookiecutter\.(?!json\b)")
+EXPECTED_FILES = [
+    ".cookiecutter.json",
+    ".env",
+    ".env.example",
+    ".gitignore",
+    "README.md",
+    "pyproject.toml",
+    "tests/conftest.py",
+]
+PACKAGE_MODULES = [
+    "database.py",
+    "dependencies.py",
+    "errors.py",
+    "main.py",
+    "models.py",
+    "roles.py",
+    "schemas.py",
+    "security.py",
+    "settings.py",
+    "routes/auth.py",
+    "routes/health.py",
+    "routes/users.py",
+]
+
+
+def _files(project: Path) -> list[Path]:
+    return [path for path in project.rglob("*") if path.is_file()]
+
+
+def test_variant_renders_cleanly(cookies: Cookies, variant: dict[str, str]) -> None:
+    result = cookies.bake(extra_context=variant)
+    assert result.exit_code == 0, result.exception
+    project = result.project_path
+    package = project / "src" / result.context["package_name"]
+    for name in EXPECTED_FILES:
+        assert (project / name).is_file(), name
+    for name in PACKAGE_MODULES:
+        assert (package / name).is_file(), name
+    for path in _files(project):
+        relative = path.relative_to(project)
+        assert not LEFTOVER.search(str(relative)), relative
+        text = path.read_text(encoding="utf-8")
+        assert not LEFTOVER.search(text), f"template syntax left in {relative}"
+        if path.suffix == ".py":
+            ast.parse(text, filename=str(relative))
+
+
+def test_each_render_gets_its_own_secret_key(cookies: Cookies) -> None:
+    keys = []
+    for _ in range(2):
+        result = cookies.bake()
+        assert result.exit_code == 0
+        env = (result.project_path / ".env").read_text()
+        (key,) = re.findall(r"^SECRET_KEY=(\S+)$", env, flags=re.MULTILINE)
+        assert len(key) >= 32
+        keys.append(key)
+    assert keys[0] != keys[1]
+    example = (result.project_path / ".env.example").read_text()
+    assert re.search(r"^SECRET_KEY=$", example, flags=re.MULTILINE)
+
+
+def test_fields_and_roles_reach_the_code(cookies: Cookies) -> None:
+    result = cookies.bake(
+        extra_context={
+            "user_fields": "shoe_size:decimal(4,1)?:index, handle:str(20):unique",
+            "roles": "GUEST, STAFF, BOSS",
+            "default_role": "GUEST",
+            "admin_role": "BOSS",
+        }
+    )
+    assert result.exit_code == 0, result.exception
+    package = result.project_path / "src" / result.context["package_name"]
+    models = (package / "models.py").read_text()
+    assert "shoe_size: Mapped[Decimal | None] = mapped_column(" in models
+    assert "sa.Numeric(4, 1)," in models
+    assert "handle: Mapped[str] = mapped_column(" in models
+    roles = (package / "roles.py").read_text()
+    assert 'STAFF = "STAFF"' in roles
+    assert "DEFAULT_ROLE = Role.GUEST" in roles
+    assert "ADMIN_ROLE = Role.BOSS" in roles
+
+
+def test_template_root_holds_what_it_should() -> None:
+    for name in ["cookiecutter.json", "hooks", "tests", "README.md", "noxfile.py", ".ci/run"]:
+        assert (ROOT / name).exists(), name
