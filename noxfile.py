@@ -69,3 +69,22 @@ def rendered(session: nox.Session, variant: str) -> None:
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Speed figures: isolation modes, fixtures, suite wall time, render time, load."""
+    database = "bench_svc"
+    project = render(session, "bench", {"database_name": database})
+    env = {
+        "UV_PROJECT_ENVIRONMENT": session.virtualenv.location,
+        "DATABASE_URL": database_url(database),
+    }
+    session.run_install("uv", "sync", "--quiet", "--directory", str(project), env=env, external=True)
+    commit = session.run("git", "rev-parse", "--short", "HEAD", external=True, silent=True)
+    out = ROOT / "bench-results" / f"{str(commit).strip() or 'unknown'}.json"
+    session.run(
+        *("python", "-m", "tests.bench.run", "--project", str(project), "--package", "user_service"),
+        *("--database-url", env["DATABASE_URL"], "--out", str(out)),
+        env=env,
+    )

@@ -51,10 +51,17 @@ RESERVED_NAMES = frozenset(
         "construct",
         "validate",
         "fields",
+        "type_annotation_map",
+        # SQLAlchemy's default constructor takes `self`: `User(self=...)` would be a TypeError.
+        "self",
     }
 )
 # Names the generated class bodies use for types: a field of that name would shadow them.
 CODE_NAMES = frozenset({"sa", "dt", "str", "int", "float", "bool", "mapped_column"})
+# Soft keywords of every supported Python, whatever the version running cookiecutter.
+SOFT_KEYWORDS = frozenset({"_", "case", "match", "type"})
+# Names ruff (E741) refuses as ambiguous: they look like digits.
+AMBIGUOUS_NAMES = frozenset({"l"})
 FLAGS = ("unique", "index")
 DEFAULT_STR_LENGTH = 255
 MAX_STR_LENGTH = 10_485_760  # PostgreSQL's limit for varchar(N)
@@ -64,6 +71,7 @@ MAX_NAME_LENGTH = 40  # keeps every generated line within the rendered project's
 
 ALLOWED_TYPES = "str(N), str, text, int, float, decimal(P,S), decimal, bool, date, datetime, uuid"
 EXAMPLE = "age:int?, nickname:str(50)?:unique, price:decimal(10,2):index"
+OPTIONAL_HINT = "'?' goes once, right after the type, e.g. age:int?:index"
 
 _NAME = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 _TYPE = re.compile(
@@ -92,7 +100,11 @@ class FieldType:
 
 TYPES: dict[str, FieldType] = {
     "str": FieldType(
-        "str", "sa.String({length})", "PgText", ("max_length={length}",), "fake_string({length}, {unique})"
+        "str",
+        "sa.String({length})",
+        "PgText",
+        ("max_length={length}",),
+        "fake_string({length}, {unique})",
     ),
     "text": FieldType("str", "sa.Text()", "PgText", (), "fake_text({unique})"),
     "int": FieldType("int", "sa.Integer()", "Int32", (), "fake_int({unique})"),
@@ -107,7 +119,7 @@ TYPES: dict[str, FieldType] = {
     "bool": FieldType("bool", "sa.Boolean()", "bool", (), "fake_bool()"),
     "date": FieldType("dt.date", "sa.Date()", "dt.date", (), "fake_date({unique})"),
     "datetime": FieldType(
-        "dt.datetime", "sa.DateTime(timezone=True)", "AwareDatetime", (), "fake_datetime({unique})"
+        "dt.datetime", "sa.DateTime(timezone=True)", "PgDatetime", (), "fake_datetime({unique})"
     ),
     "uuid": FieldType("UUID", "sa.Uuid()", "UUID", (), "fake_uuid()"),
 }
@@ -169,6 +181,13 @@ class UserField:
         return _declaration(target, "mapped_column", self.column_args)
 
     @property
+    def _schema(self) -> str:
+        """The API field's type; text in an indexed column must also fit a B-tree entry."""
+        if self.kind in ("str", "text") and (self.unique or self.index):
+            return "IndexedText"
+        return self._type.schema
+
+    @property
     def _constraints(self) -> list[str]:
         return [self._fill(constraint) for constraint in self._type.constraints]
 
@@ -183,20 +202,56 @@ class UserField:
     def create_declaration(self) -> str:
         """The sign-up field: required unless optional; a required bool defaults to false."""
         default = "None" if self.optional else "False" if self.kind == "bool" else None
-        return self._schema_declaration(self._maybe_none(self._type.schema), default)
+        return self._schema_declaration(self._maybe_none(self._schema), default)
 
     @property
     def update_declaration(self) -> str:
         """The PATCH field: always optional."""
-        return self._schema_declaration(f"{self._type.schema} | None", "None")
+        return self._schema_declaration(f"{self._schema} | None", "None")
 
     @property
     def read_declaration(self) -> str:
-        return f"{INDENT}{self.name}: {self._maybe_none(self._type.schema)}"
+        return f"{INDENT}{self.name}: {self._maybe_none(self._schema)}"
 
     @property
     def fake_value(self) -> str:
         return self._fill(self._type.fake)
+
+    # The initial migration states names outright (`op.f`), as autogenerate does: the names follow
+    # the models' naming convention (`uq_<table>_<column>`, `ix_<table>_<column>`).
+
+    @property
+    def migration_column(self) -> str:
+        """The `sa.Column(...)` argument of the initial migration's `op.create_table`."""
+        args = [f'"{self.name}"', self._fill(self._type.column)]
+        if self.kind == "bool" and not self.optional:
+            args.append("server_default=sa.false()")
+        args.append(f"nullable={self.optional}")
+        return _call("sa.Column", args, depth=2)
+
+    def migration_constraint(self, table: str) -> str | None:
+        """A unique constraint in `op.create_table`; an indexed field gets a unique index instead.
+
+        This is what SQLAlchemy makes of `unique=True` with and without `index=True`.
+        """
+        if not self.unique or self.index:
+            return None
+        args = [f'"{self.name}"', f'name=op.f("uq_{table}_{self.name}")']
+        return _call("sa.UniqueConstraint", args, depth=2)
+
+    def migration_index(self, table: str) -> str | None:
+        """The `op.create_index(...)` statement that follows `op.create_table`, if indexed."""
+        if not self.index:
+            return None
+        args = [f'op.f("ix_{table}_{self.name}")', f'"{table}"', f'["{self.name}"]']
+        return _call("op.create_index", [*args, f"unique={self.unique}"], depth=1)
+
+
+def _call(call: str, args: list[str], depth: int) -> str:
+    """`call(args)` indented `depth` levels, one argument a line with a trailing comma."""
+    indent = INDENT * depth
+    lines = [f"{indent}{call}(", *(f"{indent}{INDENT}{arg}," for arg in args), f"{indent})"]
+    return "\n".join(lines)
 
 
 def parse_user_fields(spec: str) -> list[UserField]:
@@ -206,8 +261,13 @@ def parse_user_fields(spec: str) -> list[UserField]:
     items = [item.strip() for item in spec.split(",")] if spec.strip() else []
     # Commas also separate decimal(P,S)'s arguments: glue them back together.
     items = _rejoin_parenthesised(items)
+    if "" in items:
+        problems.append(
+            f"user_fields: {spec!r} has an empty item (two commas in a row, or a leading or "
+            f"trailing comma); separate items with single commas, e.g. {EXAMPLE}"
+        )
     seen: set[str] = set()
-    for item in items:
+    for item in filter(None, items):
         try:
             field = _parse_item(item)
         except SpecError as error:
@@ -215,7 +275,8 @@ def parse_user_fields(spec: str) -> list[UserField]:
             continue
         if field.name in seen:
             problems.append(
-                f"user_fields: field name {field.name!r} is used twice; each name may appear once"
+                f"user_fields: {item!r} uses the field name {field.name!r} again; "
+                f"give each field its own name, e.g. {field.name}_2"
             )
         seen.add(field.name)
         fields.append(field)
@@ -239,21 +300,20 @@ def _problem(item: str, what: str, allowed: str) -> SpecError:
 
 
 def _parse_item(item: str) -> UserField:
-    form = f"write name:type[?][:flag...], e.g. {EXAMPLE}"
-    if not item:
-        raise SpecError(
-            [f"user_fields: empty item (two commas in a row or a trailing comma); {form}"]
-        )
     name, sep, rest = (part.strip() for part in item.partition(":"))
     if not sep or not rest:
-        raise _problem(item, "is missing its ':type'", form)
+        raise _problem(
+            item, "is missing its ':type'", f"write name:type[?][:flag...], e.g. {EXAMPLE}"
+        )
     problems = _name_problems(item, name)
     type_part, *flag_parts = (part.strip() for part in rest.split(":"))
     match = _TYPE.fullmatch(type_part)
     kind = match["kind"] if match else type_part
     if not match or kind not in TYPES:
+        what = f"has unknown type {kind!r}" if type_part else "has an empty type ('::'?)"
+        hint = f"; {OPTIONAL_HINT}" if not match and "?" in type_part else ""
         problems.append(
-            f"user_fields: {item!r} has unknown type {kind!r}; use one of {ALLOWED_TYPES}"
+            f"user_fields: {item!r} {what}; use one of {ALLOWED_TYPES}, e.g. age:int{hint}"
         )
         raise SpecError(problems)
     sizes: dict[str, int] = {}
@@ -261,61 +321,81 @@ def _parse_item(item: str) -> UserField:
         sizes = _sizes(item, kind, match["args"])
     except SpecError as error:
         problems += error.problems
-    flags: list[str] = []
-    for flag in flag_parts:
-        if flag not in FLAGS:
-            if flag in flags:
-                continue
-            problems.append(
-                f"user_fields: {item!r} has unknown flag {flag!r}; flags are {', '.join(FLAGS)}"
-            )
-        elif flag in flags:
-            problems.append(f"user_fields: {item!r} repeats flag {flag!r}; give each flag once")
-        flags.append(flag)
-    if kind == "bool" and "unique" in flags:
-        problems.append(
-            f"user_fields: {item!r} makes a bool unique, which allows at most two users; "
-            "drop ':unique' or use another type"
-        )
+    problems += _flag_problems(item, kind, flag_parts)
     if problems:
         raise SpecError(problems)
     return UserField(
         name=name,
         kind=kind,
         optional=bool(match["optional"]),
-        unique="unique" in flags,
-        index="index" in flags,
+        unique="unique" in flag_parts,
+        index="index" in flag_parts,
         **sizes,
     )
 
 
+def _flag_problems(item: str, kind: str, flags: list[str]) -> list[str]:
+    allowed = f"flags are {', '.join(FLAGS)}, e.g. nickname:str(50):unique:index"
+    problems = []
+    for position, flag in enumerate(flags):
+        if not flag:
+            problems.append(
+                f"user_fields: {item!r} has an empty flag (a ':' with nothing after it); {allowed}"
+            )
+        elif flag not in FLAGS:
+            hint = f"; {OPTIONAL_HINT}" if "?" in flag else ""
+            problems.append(f"user_fields: {item!r} has unknown flag {flag!r}; {allowed}{hint}")
+        elif flag in flags[:position]:
+            problems.append(
+                f"user_fields: {item!r} repeats the flag {flag!r}; give each flag once, "
+                f"e.g. nickname:str(50):{flag}"
+            )
+    if kind == "bool" and "unique" in flags:
+        problems.append(
+            f"user_fields: {item!r} makes a bool unique, which allows at most two users; "
+            "drop ':unique' or use another type, e.g. verified:bool:index"
+        )
+    return problems
+
+
 def _name_problems(item: str, name: str) -> list[str]:
-    allowed = "use snake_case: a lower-case letter, then lower-case letters, digits and single underscores"
+    snake = "snake_case: a lower-case ASCII letter, then lower-case letters, digits and single "
+    snake += "underscores"
+    other = f"choose another name, e.g. user_{name}"
     if not name:
-        return [f"user_fields: {item!r} has no field name; {allowed}, e.g. {EXAMPLE}"]
+        return [f"user_fields: {item!r} has no field name; use {snake}, e.g. {EXAMPLE}"]
+    if name.endswith("?") and _NAME.fullmatch(name[:-1].strip()):
+        return [f"user_fields: {item!r} puts '?' after the name; {OPTIONAL_HINT}"]
     if not _NAME.fullmatch(name):
-        return [f"user_fields: {item!r} has invalid field name {name!r}; {allowed}, e.g. nick_name"]
-    if keyword.iskeyword(name) or keyword.issoftkeyword(name):
-        return [f"user_fields: {item!r} uses the Python keyword {name!r} as a name; choose another"]
+        return [
+            f"user_fields: {item!r} has invalid field name {name!r}; use {snake}, e.g. nick_name"
+        ]
+    if keyword.iskeyword(name) or name in SOFT_KEYWORDS:
+        return [f"user_fields: {item!r} uses the Python keyword {name!r} as a name; {other}"]
     if name in BUILT_IN_COLUMNS:
         return [
-            f"user_fields: {item!r} redefines the built-in column {name!r}; "
-            f"every user already has {', '.join(BUILT_IN_COLUMNS)}"
+            f"user_fields: {item!r} redefines the built-in column {name!r} (every user already "
+            f"has {', '.join(BUILT_IN_COLUMNS)}); {other}"
         ]
     if name in RESERVED_NAMES or name.startswith("model_"):
         return [
-            f"user_fields: {item!r} uses {name!r}, a name SQLAlchemy, Pydantic or the API reserves; "
-            "choose another"
+            f"user_fields: {item!r} uses {name!r}, a name SQLAlchemy, Pydantic or the API "
+            f"reserves (see also model_*); {other}"
         ]
     if name in CODE_NAMES:
         return [
             f"user_fields: {item!r} uses {name!r}, a name the generated code needs for a type; "
-            "choose a more specific name, e.g. " + f"{name}_value"
+            f"choose a more specific name, e.g. {name}_value"
+        ]
+    if name in AMBIGUOUS_NAMES:
+        return [
+            f"user_fields: {item!r} uses {name!r}, which reads like the digit 1 and which ruff "
+            "refuses (E741); choose a longer name, e.g. level"
         ]
     if len(name) > MAX_NAME_LENGTH:
         return [
             f"user_fields: {item!r} has a name of {len(name)} characters; "
-            f"use at most {MAX_NAME_LENGTH}"
+            f"use at most {MAX_NAME_LENGTH}, e.g. {name[:20].rstrip('_')}"
         ]
     return []
 
@@ -350,7 +430,9 @@ def _sizes(item: str, kind: str, args: str | None) -> dict[str, int]:
         return {"precision": precision, "scale": scale}
     if args is not None:
         raise _problem(
-            item, f"gives arguments to {kind!r}", f"only str(N) and decimal(P,S) take arguments"
+            item,
+            f"gives arguments to {kind!r}",
+            f"only str(N) and decimal(P,S) take arguments, e.g. {item.partition(':')[0]}:{kind}",
         )
     return {}
 

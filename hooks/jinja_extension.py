@@ -3,13 +3,43 @@
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
+from cookiecutter.exceptions import FailedHookException
 from jinja2 import Environment
 from jinja2.ext import Extension
 
-from hooks.answers import parse_roles
+from hooks.answers import PROMPTS, parse_roles, problems, report
 from hooks.field_spec import parse_user_fields
+
+
+class AnswersRefused(FailedHookException):
+    """Bad answers, found before cookiecutter writes anything (not even the replay file).
+
+    A FailedHookException, so that cookiecutter's command line reports it without a traceback and
+    exits 1, as it does when the pre-generation hook refuses (which still guards `--replay`).
+    """
+
+    def __init__(self, found: list[str]) -> None:
+        super().__init__("Stopped before writing anything: fix the answers listed above.")
+        self.problems = found
+
+
+def refuse_bad_answers(context: dict[str, Any]) -> str:
+    """Render nothing if every answer is valid; else print every problem and refuse.
+
+    `cookiecutter.json` renders this in a private variable after the last prompt, i.e. before
+    cookiecutter creates the project folder (which a bad `project_slug` such as `a/b` would put
+    in the wrong place).
+    """
+    if not set(PROMPTS) <= context.keys():  # a replay of an older render: the hook checks it
+        return ""
+    found = problems(context)
+    if found:
+        print(report(found), file=sys.stderr, flush=True)
+        raise AnswersRefused(found)
+    return ""
 
 
 def answers(context: dict[str, Any]) -> dict[str, Any]:
@@ -22,6 +52,11 @@ def quoted(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
+def non_ascii(text: str) -> list[str]:
+    """The distinct non-ASCII characters of `text`, in order of first appearance."""
+    return list(dict.fromkeys(char for char in text if not char.isascii()))
+
+
 class AnswersExtension(Extension):
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
@@ -29,3 +64,5 @@ class AnswersExtension(Extension):
         environment.filters["roles"] = parse_roles
         environment.filters["quoted"] = quoted
         environment.filters["answers"] = answers
+        environment.filters["refuse_bad_answers"] = refuse_bad_answers
+        environment.filters["non_ascii"] = non_ascii

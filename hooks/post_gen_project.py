@@ -1,9 +1,17 @@
-"""Finish the new project: give it its own secret key, then say what to do next."""
+"""Finish the new project: its own secret key, its licence, its git repository, then next steps."""
 
 import secrets
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 PROJECT = Path.cwd()
+LICENSE = {{ cookiecutter.license | tojson }}
+INIT_GIT = {{ "True" if cookiecutter.init_git else "False" }}
+AUTHOR_NAME = {{ cookiecutter.author_name | tojson }}
+# git refuses to commit without an email; the project's own answer, else a placeholder.
+AUTHOR_EMAIL = {{ cookiecutter.author_email.strip() | tojson }} or "author@example.invalid"
 
 
 def write_env_file() -> None:
@@ -15,19 +23,64 @@ def write_env_file() -> None:
     )
 
 
-def print_next_steps() -> None:
+def choose_license() -> None:
+    """The chosen licence text becomes LICENSE; the other texts go."""
+    for path in PROJECT.glob("LICENSE-*"):
+        if path.name == f"LICENSE-{LICENSE}":
+            path.rename(PROJECT / "LICENSE")
+        else:
+            path.unlink()
+    if not (PROJECT / "LICENSE").is_file():
+        sys.exit(f"license: no text for {LICENSE!r}; choose MIT, Apache-2.0, BSD-3-Clause or Proprietary")
+
+
+def make_git_repository() -> str:
+    """`git init` and a first commit of every file (`.env` is git-ignored); says what was done."""
+    by_hand = "git init && git add --all && git commit -m 'Initial commit'"
+    if not INIT_GIT:
+        return f"No git repository was made (init_git=no). To make one: {by_hand}"
+    git = shutil.which("git")
+    if git is None:
+        return f"git was not found, so no repository was made. Install git, then: {by_hand}"
+    outer = subprocess.run(
+        [git, "rev-parse", "--show-toplevel"], cwd=PROJECT.parent, capture_output=True, text=True
+    )
+    if outer.returncode == 0:
+        return f"{PROJECT.parent} is inside the git repository {outer.stdout.strip()}: no new one was made."
+    identity = ["-c", f"user.name={AUTHOR_NAME}", "-c", f"user.email={AUTHOR_EMAIL}"]
+    message = "Initial commit, from the FastAPI + PostgreSQL cookiecutter template"
+    for command in (
+        [git, "init", "--quiet"],
+        [git, "add", "--all"],
+        [git, *identity, "commit", "--quiet", "--no-verify", "-m", message],
+    ):
+        done = subprocess.run(command, cwd=PROJECT, capture_output=True, text=True)
+        if done.returncode != 0:
+            return (
+                f"`{' '.join(command[1:])}` failed ({done.stderr.strip()}); "
+                f"finish by hand in {PROJECT.name}: {by_hand}"
+            )
+    return "Made a git repository with a first commit of every file (.env is git-ignored)."
+
+
+def print_next_steps(git_said: str) -> None:
     print(
         f"""
-Created {PROJECT.name}. Next steps (PostgreSQL on 127.0.0.1:5432; edit .env otherwise):
+Created {PROJECT.name}. {git_said}
+Next steps (PostgreSQL on 127.0.0.1:5432; edit .env otherwise):
 
     cd {PROJECT.name}
-    uv sync                      # install the app and its development tools
-    uv run pytest                # run the tests against {{ cookiecutter.database_name }}_test
+    uv sync                      # install the app and its tools; commit the uv.lock it writes
     createdb -h 127.0.0.1 -U postgres {{ cookiecutter.database_name }}
+    uv run alembic upgrade head  # create the tables
+    uv run pytest                # the tests use their own database, {{ cookiecutter.database_name }}_test
     uv run uvicorn {{ cookiecutter.package_name }}.main:app --reload
+
+README.md has the rest: configuration, migrations, containers, CI, pre-commit and nox.
 """
     )
 
 
 write_env_file()
-print_next_steps()
+choose_license()
+print_next_steps(make_git_repository())

@@ -1,18 +1,19 @@
-"""Refuse bad answers before anything is rendered; cookiecutter then removes the new folder."""
+"""Refuse bad answers before anything is rendered; cookiecutter then removes the new folder.
+
+The same check already ran when the last prompt was answered; this one guards `--replay`, whose
+answers come from a file.
+"""
 
 import json
 import sys
 
 sys.path.insert(0, {{ cookiecutter._repo_dir | tojson }})
 
-from hooks.answers import problems  # noqa: E402
+from hooks.answers import problems, report  # noqa: E402
 
 ANSWERS = json.loads({{ cookiecutter | tojson | tojson }})
 
 found = problems(ANSWERS)
 if found:
-    print("\nThe template cannot be rendered with these answers:", file=sys.stderr)
-    for line in found:
-        print(f"  - {line}", file=sys.stderr)
-    print("Nothing was written. Run cookiecutter again with corrected answers.\n", file=sys.stderr)
+    print(report(found), file=sys.stderr)
     sys.exit(1)

@@ -7,13 +7,13 @@ Fixtures: `initialize_database` (once per session), `setup_database` (per test, 
 
 import os
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import pytest
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy import insert
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from {{ cookiecutter.package_name }}.database import (
     AsyncDatabase,
@@ -28,7 +28,7 @@ from {{ cookiecutter.package_name }}.settings import get_settings
 
 from tests.database import create_database_if_missing, database_url_for_tests, delete_all_rows
 from tests.factories import new_user_values
-from tests.isolation import Isolation, chosen_isolation
+from tests.isolation import CleanDatabase, Isolation, chosen_isolation
 
 # Every fixture user has this password.
 PASSWORD = "correct horse battery staple"
@@ -52,7 +52,10 @@ async def initialize_database() -> AsyncIterator[AsyncDatabase]:
     """The test database (DATABASE_URL's database + `_test`), created if missing."""
     url = database_url_for_tests(get_settings().database_url)
     await create_database_if_missing(url)
-    database = initialize_async_db(url.render_as_string(hide_password=False), pool_size=10)
+    # No pre-ping: the test server is local, and a ping per checkout would cost every test.
+    database = initialize_async_db(
+        url.render_as_string(hide_password=False), pool_size=10, pool_pre_ping=False
+    )
     yield database
     leaked = database.engine.pool.checkedout()  # type: ignore[attr-defined]
     await database.dispose()
@@ -69,33 +72,27 @@ async def isolation(initialize_database: AsyncDatabase) -> AsyncIterator[Isolati
 
 
 @pytest.fixture(autouse=True)
-async def setup_database(isolation: Isolation) -> AsyncIterator[AsyncEngine | AsyncConnection]:
-    """Every test starts from an empty database; yields what its sessions bind to."""
-    async with isolation.clean_database() as bind:
-        yield bind
-
-
-def _session_on(bind: AsyncEngine | AsyncConnection) -> AsyncSession:
-    # On a connection in a transaction (rollback mode), a commit only releases a savepoint.
-    return AsyncSession(bind=bind, expire_on_commit=False, join_transaction_mode="create_savepoint")
+async def setup_database(isolation: Isolation) -> AsyncIterator[CleanDatabase]:
+    """Every test starts from an empty database (and leaves nothing behind)."""
+    async with isolation.clean_database() as database:
+        yield database
 
 
 @pytest.fixture
-async def db_session(setup_database: AsyncEngine | AsyncConnection) -> AsyncIterator[AsyncSession]:
-    """The test's own session, closed after the test."""
-    async with _session_on(setup_database) as session:
-        yield session
+def db_session(setup_database: CleanDatabase) -> AsyncSession:
+    """The test's own session, closed after the test (a plain fixture: async ones cost more)."""
+    return setup_database.session()
 
 
 @asynccontextmanager
-async def _app_client(bind: AsyncEngine | AsyncConnection) -> AsyncIterator[AsyncClient]:
-    """A client on the app whose requests each get a session on `bind`, as in production."""
+async def _app_client(make_session: Callable[[], AsyncSession]) -> AsyncIterator[AsyncClient]:
+    """A client on the app whose requests each get a new session, as in production."""
 
-    async def session_on_bind() -> AsyncIterator[AsyncSession]:
-        async with _session_on(bind) as session:
+    async def request_session() -> AsyncIterator[AsyncSession]:
+        async with make_session() as session:
             yield session
 
-    app.dependency_overrides[get_async_db] = session_on_bind
+    app.dependency_overrides[get_async_db] = request_session
     try:
         async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client:
             yield client
@@ -104,15 +101,15 @@ async def _app_client(bind: AsyncEngine | AsyncConnection) -> AsyncIterator[Asyn
 
 
 @pytest.fixture
-async def async_client(setup_database: AsyncEngine | AsyncConnection) -> AsyncIterator[AsyncClient]:
+async def async_client(setup_database: CleanDatabase) -> AsyncIterator[AsyncClient]:
     """HTTP through the ASGI app; requests see the test's data (and its transaction)."""
-    async with _app_client(setup_database) as client:
+    async with _app_client(setup_database.make_session) as client:
         yield client
 
 
 @pytest.fixture
 async def concurrent_client(
-    initialize_database: AsyncDatabase, setup_database: AsyncEngine | AsyncConnection
+    initialize_database: AsyncDatabase, setup_database: CleanDatabase
 ) -> AsyncIterator[AsyncClient]:
     """HTTP through the ASGI app, each request on its own pooled connection.
 
@@ -121,7 +118,7 @@ async def concurrent_client(
     deleted after the test.
     """
     try:
-        async with _app_client(initialize_database.engine) as client:
+        async with _app_client(initialize_database.sessionmaker) as client:
             yield client
     finally:
         await delete_all_rows(initialize_database.engine)

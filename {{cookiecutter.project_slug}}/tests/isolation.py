@@ -6,7 +6,7 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from {{ cookiecutter.package_name }}.models import Base
 
@@ -15,28 +15,57 @@ from tests.database import delete_all_rows, drop_schema, recreate_schema
 DB_ISOLATION = os.environ.get("TEST_DB_ISOLATION", "{{ cookiecutter.db_isolation }}")
 
 
+class CleanDatabase:
+    """One test's database: what its sessions bind to, and the sessions made for the test."""
+
+    def __init__(self, bind: AsyncEngine | AsyncConnection) -> None:
+        self.bind = bind
+        self._sessions: list[AsyncSession] = []
+
+    def make_session(self) -> AsyncSession:
+        # On a connection in a transaction (rollback mode), a commit only releases a savepoint.
+        return AsyncSession(
+            bind=self.bind, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        )
+
+    def session(self) -> AsyncSession:
+        """A session that is closed when the test ends."""
+        session = self.make_session()
+        self._sessions.append(session)
+        return session
+
+    async def close_sessions(self) -> None:
+        for session in self._sessions:
+            await session.close()
+
+
 class RollbackIsolation:
-    """Schema once; each test inside a transaction on one shared connection, rolled back after.
+    """Schema once; each test inside a transaction, rolled back after.
 
     Sessions join that transaction with savepoints, so application code may commit freely.
+    Serial tests reuse one pooled database connection; taking it afresh for each test restarts
+    SQLAlchemy's savepoint names, so asyncpg's prepared-statement cache keeps hitting.
     """
 
-    _connection: AsyncConnection
+    _engine: AsyncEngine
 
     async def start(self, engine: AsyncEngine) -> None:
         await recreate_schema(engine)
-        self._connection = await engine.connect()
+        self._engine = engine
 
     @asynccontextmanager
-    async def clean_database(self) -> AsyncIterator[AsyncConnection]:
-        transaction = await self._connection.begin()
-        try:
-            yield self._connection
-        finally:
-            await transaction.rollback()
+    async def clean_database(self) -> AsyncIterator[CleanDatabase]:
+        async with self._engine.connect() as connection:
+            transaction = await connection.begin()
+            database = CleanDatabase(connection)
+            try:
+                yield database
+            finally:
+                await transaction.rollback()
+                await database.close_sessions()  # after the rollback: nothing left to send
 
     async def stop(self) -> None:
-        await self._connection.close()
+        """Nothing is held between tests."""
 
 
 class TruncateIsolation:
@@ -49,10 +78,12 @@ class TruncateIsolation:
         self._engine = engine
 
     @asynccontextmanager
-    async def clean_database(self) -> AsyncIterator[AsyncEngine]:
+    async def clean_database(self) -> AsyncIterator[CleanDatabase]:
+        database = CleanDatabase(self._engine)
         try:
-            yield self._engine
+            yield database
         finally:
+            await database.close_sessions()
             await delete_all_rows(self._engine)
 
     async def stop(self) -> None:
@@ -69,12 +100,14 @@ class RecreateIsolation:
         self._engine = engine
 
     @asynccontextmanager
-    async def clean_database(self) -> AsyncIterator[AsyncEngine]:
+    async def clean_database(self) -> AsyncIterator[CleanDatabase]:
         async with self._engine.begin() as connection:
             await connection.run_sync(Base.metadata.create_all)
+        database = CleanDatabase(self._engine)
         try:
-            yield self._engine
+            yield database
         finally:
+            await database.close_sessions()
             async with self._engine.begin() as connection:
                 await connection.run_sync(Base.metadata.drop_all)
 

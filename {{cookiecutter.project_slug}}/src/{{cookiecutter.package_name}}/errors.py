@@ -1,16 +1,52 @@
-"""How database failures reach the client: conflicts as 409, an unreachable database as 503."""
+"""How failures reach the client: always a 4xx or a 503 with a JSON body, never a 500.
+
+- Invalid requests: 422, without echoing what was sent (it may hold a password).
+- What the database refuses: 409 for a duplicate, 422 for a value it cannot store.
+- An unreachable database: 503, and the service recovers by itself when it returns.
+"""
 
 import logging
+import math
+from typing import Any
 
 import sqlalchemy as sa
 from fastapi import FastAPI, HTTPException, Request, status
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from {{ cookiecutter.package_name }}.models import Base, User
 
 logger = logging.getLogger(__name__)
+
+UNIQUE_VIOLATION = "23505"
+# SQLSTATE classes of values the database cannot store: data exceptions, and program limits
+# such as an index entry too large.
+VALUE_ERROR_CLASSES = ("22", "54")
+# Integrity errors that say the value is invalid rather than that it clashes with another row.
+INVALID_VALUE_STATES = ("23502", "23514")  # not-null and check violations
+UNAVAILABLE = "The database is unavailable; try again shortly"
+
+
+class ErrorBody(BaseModel):
+    detail: str
+
+
+ERROR_DESCRIPTIONS = {
+    401: "Missing, invalid or expired credentials",
+    403: "The caller's role does not allow this",
+    404: "No such user",
+    409: "Conflicts with an existing user",
+    503: "The database is unavailable",
+}
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the error answers a route can give, so clients (and fuzzers) know."""
+    return {code: {"model": ErrorBody, "description": ERROR_DESCRIPTIONS[code]} for code in codes}
 
 
 def _columns_of(constraint_name: str | None) -> list[str]:
@@ -24,9 +60,17 @@ def _columns_of(constraint_name: str | None) -> list[str]:
     return []
 
 
+def _driver_error(error: sa_exc.DBAPIError) -> BaseException | None:
+    """asyncpg's own exception, behind SQLAlchemy's: it names the constraint and SQLSTATE."""
+    return error.orig.__cause__ if error.orig else None
+
+
+def _sqlstate(error: sa_exc.DBAPIError) -> str:
+    return str(getattr(error.orig, "sqlstate", None) or "")
+
+
 def conflict(error: sa_exc.IntegrityError) -> HTTPException:
-    # asyncpg's own exception, behind SQLAlchemy's, names the violated constraint.
-    constraint = getattr(error.orig.__cause__, "constraint_name", None) if error.orig else None
+    constraint = getattr(_driver_error(error), "constraint_name", None)
     columns = _columns_of(constraint)
     if columns:
         detail = f"A user with this {', '.join(columns)} already exists"
@@ -41,21 +85,102 @@ async def commit_or_conflict(session: AsyncSession) -> None:
         await session.commit()
     except sa_exc.IntegrityError as error:
         await session.rollback()
+        if _sqlstate(error) in INVALID_VALUE_STATES:
+            raise
         raise conflict(error) from None
 
 
+def _json_safe(value: Any) -> Any:
+    """Lone surrogates and NaN cannot be written as JSON: spell them out instead."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {_json_safe(key): _json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(item) for item in value]
+    return value
+
+
+async def invalid_request(request: Request, error: Exception) -> JSONResponse:
+    # FastAPI's own answer repeats each invalid input: a password, or text it cannot encode.
+    errors = error.errors() if isinstance(error, RequestValidationError) else []
+    detail = [
+        {key: value for key, value in item.items() if key not in ("input", "url")}
+        for item in errors
+    ]
+    return JSONResponse(
+        status_code=422,
+        content={"detail": _json_safe(jsonable_encoder(detail))},
+    )
+
+
+def _unstorable_value(sqlstate: str) -> JSONResponse:
+    # The schemas should have refused the value first; say what kind of value, not the SQL.
+    reason = {
+        "22001": "a text is longer than its field allows",
+        "22003": "a number is out of range for its field",
+        "22008": "a date or time is out of range",
+        "22021": "a text holds a character the database cannot store",
+        "23502": "a required field is missing",
+        "54000": "a value is too large to store or index",
+    }.get(sqlstate, "a value does not fit its field")
+    return JSONResponse(
+        status_code=422,
+        content={
+            "detail": [
+                {
+                    "type": "database_value_error",
+                    "loc": ["body"],
+                    "msg": f"The database cannot store this request: {reason}",
+                }
+            ]
+        },
+    )
+
+
 async def database_unavailable(request: Request, error: Exception) -> JSONResponse:
-    # The error text can hold the connection string: log only its type.
+    # The error's text can hold the connection string: log only its type and SQLSTATE.
+    sqlstate = _sqlstate(error) if isinstance(error, sa_exc.DBAPIError) else ""
     logger.warning(
-        "Database unavailable for %s %s: %s", request.method, request.url.path, type(error).__name__
+        "Database unavailable for %s %s: %s %s",
+        request.method,
+        request.url.path,
+        type(error).__name__,
+        sqlstate,
     )
     return JSONResponse(
         status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
-        content={"detail": "The database is unavailable; try again shortly"},
+        content={"detail": UNAVAILABLE},
         headers={"Retry-After": "5"},
     )
 
 
+async def database_error(request: Request, error: Exception) -> JSONResponse:
+    """Whatever the database refused, once past the schemas: a 4xx if the request caused it."""
+    assert isinstance(error, sa_exc.DBAPIError)
+    sqlstate = _sqlstate(error)
+    if isinstance(error, sa_exc.IntegrityError) and sqlstate not in INVALID_VALUE_STATES:
+        exception = conflict(error)
+        return JSONResponse(status_code=exception.status_code, content={"detail": exception.detail})
+    # The driver's own DataError (a ValueError) is a value it cannot send, e.g. an int too big.
+    driver_refused = not sqlstate and isinstance(_driver_error(error), ValueError)
+    if driver_refused or sqlstate.startswith(VALUE_ERROR_CLASSES + INVALID_VALUE_STATES):
+        logger.warning(
+            "Database refused a value for %s %s: SQLSTATE %s",
+            request.method,
+            request.url.path,
+            sqlstate or type(_driver_error(error)).__name__,
+        )
+        return _unstorable_value(sqlstate)
+    # Lost connections, restarts, exhausted resources, a schema not yet migrated: not the
+    # client's fault, and over when the database is back in order.
+    return await database_unavailable(request, error)
+
+
 def register_error_handlers(app: FastAPI) -> None:
-    for error in (OSError, sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError):
+    app.add_exception_handler(RequestValidationError, invalid_request)
+    app.add_exception_handler(sa_exc.DBAPIError, database_error)
+    for error in (OSError, sa_exc.TimeoutError):
         app.add_exception_handler(error, database_unavailable)

@@ -1,11 +1,9 @@
 """Request and response bodies of the API."""
 {%- set fields = cookiecutter.user_fields | user_fields %}
 
-{% if fields | selectattr("kind", "equalto", "date") | list -%}
 import datetime as dt
-{% endif -%}
 from decimal import Decimal
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 from uuid import UUID
 
 from pydantic import (
@@ -22,20 +20,53 @@ from sqlalchemy import inspect
 from {{ cookiecutter.package_name }}.models import User
 from {{ cookiecutter.package_name }}.roles import Role
 
+# PostgreSQL refuses a B-tree index entry over 2704 bytes; text in an indexed column stays below.
+MAX_INDEXED_BYTES = 2600
+MAX_EMAIL_LENGTH = 320
+MAX_PASSWORD_LENGTH = 128
 
-def _reject_nul(text: str) -> str:
-    if "\x00" in text:
-        raise ValueError("must not contain the NUL character")
+
+def _encodable(text: str) -> str:
+    # JSON can spell lone surrogates ("\ud800"), which no UTF-8 text, nor PostgreSQL, can hold.
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text (it holds a lone surrogate)") from None
     return text
 
 
+def _storable(text: str) -> str:
+    if "\x00" in text:
+        raise ValueError("must not contain the NUL character")
+    return _encodable(text)
+
+
+def _fits_an_index(text: str) -> str:
+    if len(text.encode()) > MAX_INDEXED_BYTES:
+        raise ValueError(f"must be at most {MAX_INDEXED_BYTES} bytes in UTF-8, as it is indexed")
+    return text
+
+
+def _within_utc_range(moment: dt.datetime) -> dt.datetime:
+    # The driver stores moments in UTC: 0001-01-01T00:00+01:00 has no UTC year to go to.
+    try:
+        moment.astimezone(dt.UTC)
+    except OverflowError:
+        raise ValueError("must fall between the years 1 and 9999 in UTC") from None
+    return moment
+
+
 # Types that PostgreSQL columns can hold, so a bad value is a 422 here, not an error there.
-PgText = Annotated[str, AfterValidator(_reject_nul)]
+PgText = Annotated[str, AfterValidator(_storable)]
+IndexedText = Annotated[str, AfterValidator(_storable), AfterValidator(_fits_an_index)]
 Int32 = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
 FiniteDecimal = Annotated[Decimal, Field(allow_inf_nan=False)]
-Email = Annotated[EmailStr, Field(max_length=320), AfterValidator(str.lower)]
-Password = Annotated[str, Field(min_length=8, max_length=128)]
+PgDatetime = Annotated[AwareDatetime, AfterValidator(_within_utc_range)]
+Email = Annotated[EmailStr, Field(max_length=MAX_EMAIL_LENGTH), AfterValidator(str.lower)]
+Password = Annotated[
+    str, Field(min_length=8, max_length=MAX_PASSWORD_LENGTH), AfterValidator(_encodable)
+]
 
 NULLABLE_COLUMNS = frozenset(column.key for column in inspect(User).columns if column.nullable)
 
@@ -91,6 +122,15 @@ class UserPage(BaseModel):
     total: int
     offset: int
     limit: int
+
+
+class LoginForm(BaseModel):
+    """The OAuth2 password flow's form: the username is the email."""
+
+    grant_type: Literal["password"] | None = None
+    username: Annotated[PgText, Field(max_length=MAX_EMAIL_LENGTH)]
+    # No minimum: a short password is simply a wrong one.
+    password: Annotated[str, Field(max_length=MAX_PASSWORD_LENGTH)]
 
 
 class Token(BaseModel):

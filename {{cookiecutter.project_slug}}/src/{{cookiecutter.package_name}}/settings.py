@@ -11,7 +11,10 @@ PLAIN_SCHEMES = ("postgresql", "postgres")
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # hide_input_in_errors: an error must not print DATABASE_URL's password or the key.
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", hide_input_in_errors=True
+    )
 
     database_url: str = f"{LOCAL_SERVER}/{{ cookiecutter.database_name }}"
     secret_key: SecretStr = Field(min_length=32)

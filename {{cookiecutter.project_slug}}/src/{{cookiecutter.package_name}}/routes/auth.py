@@ -1,20 +1,20 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import APIRouter, Form
 from sqlalchemy import select
 
 from {{ cookiecutter.package_name }}.dependencies import AppSettings, DbSession, unauthorized
+from {{ cookiecutter.package_name }}.errors import error_responses
 from {{ cookiecutter.package_name }}.models import User
-from {{ cookiecutter.package_name }}.schemas import Token
+from {{ cookiecutter.package_name }}.schemas import LoginForm, Token
 from {{ cookiecutter.package_name }}.security import create_access_token, verify_password
 
 router = APIRouter(tags=["auth"])
 
 
-@router.post("/token")
+@router.post("/token", responses=error_responses(401, 503))
 async def issue_token(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()], session: DbSession, settings: AppSettings
+    form: Annotated[LoginForm, Form()], session: DbSession, settings: AppSettings
 ) -> Token:
     """OAuth2 password flow: the username is the email."""
     user = await session.scalar(select(User).where(User.email == form.username.strip().lower()))

@@ -10,13 +10,14 @@ from {{ cookiecutter.package_name }}.dependencies import (
     DbSession,
     OptionalUser,
 )
-from {{ cookiecutter.package_name }}.errors import commit_or_conflict
+from {{ cookiecutter.package_name }}.errors import commit_or_conflict, error_responses
 from {{ cookiecutter.package_name }}.models import User
 from {{ cookiecutter.package_name }}.roles import ADMIN_ROLE, DEFAULT_ROLE, Role
 from {{ cookiecutter.package_name }}.schemas import UserCreate, UserPage, UserRead, UserUpdate
 from {{ cookiecutter.package_name }}.security import hash_password
 
-router = APIRouter(prefix="/users", tags=["users"])
+# Any route answers 401 for a bad token and 503 without a database.
+router = APIRouter(prefix="/users", tags=["users"], responses=error_responses(401, 503))
 
 MAX_PAGE_SIZE = 100
 MAX_OFFSET = 2**31 - 1
@@ -38,7 +39,7 @@ def _check_self_or_admin(caller: User, user_id: UUID) -> None:
         raise _forbidden(f"Only {ADMIN_ROLE} users may access other users")
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(403, 409))
 async def sign_up(body: UserCreate, session: DbSession, caller: OptionalUser) -> UserRead:
     """Anyone may sign up with the default role; only an admin may choose another role."""
     role = body.role or DEFAULT_ROLE
@@ -59,7 +60,7 @@ async def read_me(caller: CurrentUser) -> UserRead:
     return UserRead.model_validate(caller)
 
 
-@router.get("")
+@router.get("", responses=error_responses(403))
 async def list_users(
     session: DbSession,
     _admin: AdminUser,
@@ -80,13 +81,13 @@ async def list_users(
     )
 
 
-@router.get("/{user_id}")
+@router.get("/{user_id}", responses=error_responses(403, 404))
 async def read_user(user_id: UUID, session: DbSession, caller: CurrentUser) -> UserRead:
     _check_self_or_admin(caller, user_id)
     return UserRead.model_validate(await _get_user_or_404(session, user_id))
 
 
-@router.patch("/{user_id}")
+@router.patch("/{user_id}", responses=error_responses(403, 404, 409))
 async def update_user(
     user_id: UUID, body: UserUpdate, session: DbSession, caller: CurrentUser
 ) -> UserRead:
@@ -106,7 +107,11 @@ async def update_user(
     return UserRead.model_validate(user)
 
 
-@router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/{user_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=error_responses(403, 404),
+)
 async def delete_user(user_id: UUID, session: DbSession, _admin: AdminUser) -> Response:
     await session.delete(await _get_user_or_404(session, user_id))
     await commit_or_conflict(session)

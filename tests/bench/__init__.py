@@ -1,0 +1,1 @@
+"""The `nox -s bench` benchmark: run inside the rendered project's environment."""

@@ -1,0 +1,182 @@
+"""`nox -s bench`: the speed figures of the template, as a table on stdout and a JSON file.
+
+    python -m tests.bench.run --project DIR --package NAME --database-url URL --out FILE
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from tests.bench.load import measure_load
+from tests.bench.workload import median_ms, run_timed, write_workloads
+
+MODES = ("rollback", "truncate", "recreate")
+REPEATS = 3
+ROOT = Path(__file__).resolve().parents[2]
+
+# Runs in the rendered project: the cost of emptying the tables by DELETE and by TRUNCATE.
+CLEANUP = """
+import asyncio, statistics, sys, time
+from sqlalchemy import insert, text
+from {package}.database import initialize_async_db
+from {package}.models import Base, User
+from {package}.roles import DEFAULT_ROLE
+from tests.database import create_database_if_missing, delete_all_rows, recreate_schema
+from tests.factories import new_user_values
+from sqlalchemy import make_url
+
+async def main() -> None:
+    url = make_url(sys.argv[1])
+    await create_database_if_missing(url)
+    database = initialize_async_db(sys.argv[1])
+    await recreate_schema(database.engine)
+    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+
+    async def truncate() -> None:
+        async with database.engine.begin() as connection:
+            await connection.execute(text(f"TRUNCATE {{tables}} RESTART IDENTITY CASCADE"))
+
+    for name, empty in (("delete", lambda: delete_all_rows(database.engine)), ("truncate", truncate)):
+        times = []
+        for _ in range(100):
+            async with database.engine.begin() as connection:
+                await connection.execute(insert(User), [new_user_values(DEFAULT_ROLE, "x")])
+            started = time.perf_counter()
+            await empty()
+            times.append(time.perf_counter() - started)
+        print(name, statistics.median(times) * 1000)
+    await database.dispose()
+
+asyncio.run(main())
+"""
+
+
+def _wall(command: list[str], cwd: Path, env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def isolation_figures(project: Path, package: str, env: dict[str, str]) -> dict[str, Any]:
+    workload, baseline = write_workloads(project, package)
+    try:
+        base = run_timed(project, baseline, env)
+        base_fixture = median_ms(base, "test_nothing", ("setup", "teardown"))
+        figures: dict[str, Any] = {"no_fixture_test_ms": median_ms(base, "test_nothing", PHASES)}
+        for mode in MODES:
+            runs = [run_timed(project, workload, {**env, "TEST_DB_ISOLATION": mode})
+                    for _ in range(REPEATS)]
+            figures[mode] = {
+                "fixture_overhead_ms": statistics.median(
+                    median_ms(run, "test_insert_and_read", ("setup", "teardown")) - base_fixture
+                    for run in runs
+                ),
+                "insert_and_read_test_ms": statistics.median(
+                    median_ms(run, "test_insert_and_read", PHASES) for run in runs
+                ),
+            }
+            if mode == "rollback":
+                figures["users_with_same_role_50_users_ms"] = statistics.median(
+                    median_ms(run, "test_fifty_users", ("setup",))
+                    - median_ms(run, "test_session_only", ("setup",))
+                    for run in runs
+                )
+    finally:
+        workload.unlink()
+        baseline.unlink()
+        baseline.parent.rmdir()
+    recreate = figures["recreate"]["insert_and_read_test_ms"]
+    for mode in MODES:
+        figures[mode]["recreate_over_this"] = recreate / figures[mode]["insert_and_read_test_ms"]
+    return figures
+
+
+PHASES = ("setup", "call", "teardown")
+
+
+def cleanup_figures(project: Path, package: str, database_url: str) -> dict[str, float]:
+    url = database_url.rsplit("/", 1)[0] + "/bench_cleanup_test"
+    script = CLEANUP.format(package=package)
+    output = subprocess.run(
+        [sys.executable, "-c", script, url], cwd=project, check=True,
+        capture_output=True, text=True,
+    ).stdout
+    return {f"{name}_ms": float(value) for name, value in (line.split() for line in output.splitlines())}
+
+
+def suite_figures(project: Path, env: dict[str, str]) -> dict[str, float]:
+    pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    serial = statistics.median(_wall(pytest, project, env) for _ in range(REPEATS))
+    parallel = statistics.median(_wall([*pytest, "-n", "2"], project, env) for _ in range(REPEATS))
+    return {"serial_s": serial, "n2_s": parallel}
+
+
+def render_seconds() -> float:
+    def once() -> float:
+        with tempfile.TemporaryDirectory() as out:
+            command = ["uvx", "cookiecutter", "--no-input", "--output-dir", out, str(ROOT)]
+            return _wall(command, ROOT, dict(os.environ))
+
+    once()  # warm uv's tool cache
+    return statistics.median(once() for _ in range(5))
+
+
+def print_table(results: dict[str, Any]) -> None:
+    iso = results["isolation"]
+    rows = [("per-test figures (median over tests, median of 3 runs)", "", "", "")]
+    rows.append(("mode", "fixture overhead ms", "insert+read test ms", "recreate / mode"))
+    for mode in MODES:
+        figures = iso[mode]
+        rows.append((mode, f"{figures['fixture_overhead_ms']:.2f}",
+                     f"{figures['insert_and_read_test_ms']:.2f}",
+                     f"{figures['recreate_over_this']:.1f}x"))
+    rows.append(("no database fixture", "0", f"{iso['no_fixture_test_ms']:.2f}", ""))
+    cleanup = results["cleanup"]
+    rows.append(("emptying the tables", f"DELETE {cleanup['delete_ms']:.2f} ms",
+                 f"TRUNCATE {cleanup['truncate_ms']:.2f} ms", ""))
+    rows.append(("users_with_same_role_50_users", f"{iso['users_with_same_role_50_users_ms']:.2f} ms",
+                 "", ""))
+    suite = results["suite"]
+    rows.append(("default suite wall time", f"serial {suite['serial_s']:.2f} s",
+                 f"-n 2 {suite['n2_s']:.2f} s", ""))
+    rows.append(("render (uvx cookiecutter --no-input)", f"{results['render_s']:.2f} s", "", ""))
+    for path, load in results["load"].items():
+        rows.append((f"GET {path}", f"{load['requests_per_s']:.0f} req/s",
+                     f"p50 {load['p50_ms']:.1f} ms", f"p99 {load['p99_ms']:.1f} ms"))
+    widths = [max(len(row[column]) for row in rows) for column in range(4)]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--project", type=Path, required=True)
+    parser.add_argument("--package", required=True)
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args()
+    env = {**os.environ, "DATABASE_URL": args.database_url}
+    # The scripts below hand the URL to SQLAlchemy directly, not through the app's settings.
+    async_url = args.database_url.replace("postgresql://", "postgresql+asyncpg://", 1)
+    results = {
+        "isolation": isolation_figures(args.project, args.package, env),
+        "cleanup": cleanup_figures(args.project, args.package, async_url),
+        "suite": suite_figures(args.project, env),
+        "render_s": render_seconds(),
+        "load": measure_load(args.project, args.package, async_url),
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2))
+    print_table(results)
+    print(f"\nJSON: {args.out}")
+
+
+if __name__ == "__main__":
+    main()

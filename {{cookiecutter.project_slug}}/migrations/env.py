@@ -1,0 +1,62 @@
+"""How Alembic reaches the database: through the app's own settings and models.
+
+`uv run alembic ...` migrates the database of DATABASE_URL (else `.env`), and autogenerate
+compares it with `Base.metadata`. A caller that already holds a connection (the tests) hands
+it over as `config.attributes["connection"]`; Alembic then runs on it and leaves logging alone.
+"""
+
+import asyncio
+from logging.config import fileConfig
+
+from alembic import context
+from sqlalchemy import Connection, pool
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from {{ cookiecutter.package_name }}.models import Base
+from {{ cookiecutter.package_name }}.settings import get_settings
+
+config = context.config
+
+
+def run_migrations(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=Base.metadata,
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def run_migrations_online() -> None:
+    engine = create_async_engine(get_settings().database_url, poolclass=pool.NullPool)
+    try:
+        async with engine.connect() as connection:
+            await connection.run_sync(run_migrations)
+    finally:
+        await engine.dispose()
+
+
+def run_migrations_offline() -> None:
+    """`alembic upgrade head --sql`: print the SQL instead of connecting."""
+    context.configure(
+        url=get_settings().database_url,
+        target_metadata=Base.metadata,
+        compare_type=True,
+        literal_binds=True,
+        dialect_opts={"paramstyle": "named"},
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+given_connection = config.attributes.get("connection")
+if given_connection is not None:
+    run_migrations(given_connection)
+else:
+    if config.config_file_name is not None:
+        fileConfig(config.config_file_name)
+    if context.is_offline_mode():
+        run_migrations_offline()
+    else:
+        asyncio.run(run_migrations_online())

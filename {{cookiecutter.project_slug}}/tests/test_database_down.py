@@ -1,0 +1,131 @@
+"""An unreachable database, also from the start: 503s that give nothing away, then recovery.
+
+Each test starts a fresh app through its lifespan, as uvicorn would, with DATABASE_URL pointing
+at a closed port or at a relay to the test database that the test cuts and restores.
+"""
+
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest
+from httpx import ASGITransport, AsyncClient, Response
+from sqlalchemy import URL
+
+from {{ cookiecutter.package_name }}.database import AsyncDatabase
+from {{ cookiecutter.package_name }}.errors import UNAVAILABLE
+from {{ cookiecutter.package_name }}.main import create_app
+from {{ cookiecutter.package_name }}.security import create_access_token
+from {{ cookiecutter.package_name }}.settings import get_settings
+
+from tests.conftest import PASSWORD, bearer
+from tests.database import delete_all_rows
+from tests.factories import new_sign_up
+from tests.tcp_proxy import TcpProxy, free_port
+
+# A password that must never be shown, wherever the connection fails.
+DB_PASSWORD = "never-show-this-password"
+
+
+@asynccontextmanager
+async def app_started_with(url: URL) -> AsyncIterator[AsyncClient]:
+    """A new app started (lifespan and all) with DATABASE_URL=`url`; a client to it."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DATABASE_URL", url.render_as_string(hide_password=False))
+        get_settings.cache_clear()
+        app = create_app()
+        try:
+            async with (
+                app.router.lifespan_context(app),
+                AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client,
+            ):
+                yield client
+        finally:
+            get_settings.cache_clear()  # read the real settings again once this is undone
+    get_settings.cache_clear()
+
+
+# Every route that needs the database: (method, path). `{id}` is a user id.
+DATABASE_ROUTES = [
+    ("GET", "/health"),
+    ("POST", "/token"),
+    ("POST", "/users"),
+    ("GET", "/users/me"),
+    ("GET", "/users"),
+    ("GET", "/users/{user_id}"),
+    ("PATCH", "/users/{user_id}"),
+    ("DELETE", "/users/{user_id}"),
+]
+
+
+def _request(method: str, path: str) -> dict[str, Any]:
+    """A request the route would accept if the database answered."""
+    token = create_access_token(str(uuid.uuid4()), get_settings())
+    if path == "/token":
+        return {"data": {"username": "someone@example.com", "password": PASSWORD}}
+    if path == "/users" and method == "POST":
+        return {"json": new_sign_up(PASSWORD)}
+    return {"headers": bearer(token), **({"json": {}} if method == "PATCH" else {})}
+
+
+async def _send(client: AsyncClient, method: str, path: str) -> Response:
+    url = path.replace("{user_id}", str(uuid.uuid4()))
+    return await client.request(method, url, **_request(method, path))
+
+
+def test_every_database_route_is_covered() -> None:
+    paths = create_app().openapi()["paths"]
+    routes = {(method.upper(), path) for path, methods in paths.items() for method in methods}
+    assert routes == set(DATABASE_ROUTES)
+
+
+def _assert_unavailable(response: Response) -> None:
+    assert response.status_code == 503, response.text
+    assert response.json() == {"detail": UNAVAILABLE}
+    assert response.headers["Retry-After"]
+
+
+@pytest.mark.parametrize(("method", "path"), DATABASE_ROUTES)
+async def test_database_down_from_the_start_is_503(
+    initialize_database: AsyncDatabase, caplog: pytest.LogCaptureFixture, method: str, path: str
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    closed_port = free_port()
+    url = initialize_database.engine.url.set(
+        host="127.0.0.1", port=closed_port, password=DB_PASSWORD
+    )
+    async with app_started_with(url) as client:
+        response = await _send(client, method, path)
+    _assert_unavailable(response)
+    assert DB_PASSWORD not in response.text
+    assert caplog.records, "the failure should be logged"
+    assert DB_PASSWORD not in caplog.text
+    assert url.render_as_string(hide_password=True) not in caplog.text
+    assert "Traceback" not in caplog.text
+    assert not [record for record in caplog.records if record.exc_info]
+
+
+async def test_service_recovers_when_the_database_returns(
+    initialize_database: AsyncDatabase, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Down at start, up, down again (connections cut), up: the same app follows each step."""
+    real = initialize_database.engine.url
+    proxy = TcpProxy(real.host or "127.0.0.1", real.port or 5432)
+    try:
+        async with app_started_with(real.set(host="127.0.0.1", port=proxy.port)) as client:
+            _assert_unavailable(await client.get("/health"))
+            await proxy.start()
+            assert (await client.get("/health")).status_code == 200
+            assert (await client.post("/users", json=new_sign_up(PASSWORD))).status_code == 201
+            await proxy.stop()
+            _assert_unavailable(await client.get("/health"))
+            _assert_unavailable(await client.post("/users", json=new_sign_up(PASSWORD)))
+            await proxy.start()
+            assert (await client.get("/health")).status_code == 200
+            assert (await client.post("/users", json=new_sign_up(PASSWORD))).status_code == 201
+    finally:
+        await proxy.stop()
+        await delete_all_rows(initialize_database.engine)
+    assert "Traceback" not in caplog.text

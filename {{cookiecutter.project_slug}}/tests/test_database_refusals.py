@@ -1,0 +1,67 @@
+"""The safety net behind the schemas: whatever the database refuses is never a 500.
+
+A value the schemas should have stopped is a 422; a database not fit to serve is a 503. The
+errors are real ones from PostgreSQL and asyncpg, raised by a probe route on a fresh app.
+"""
+
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from {{ cookiecutter.package_name }}.database import get_async_db
+from {{ cookiecutter.package_name }}.dependencies import DbSession
+from {{ cookiecutter.package_name }}.errors import UNAVAILABLE
+from {{ cookiecutter.package_name }}.main import create_app
+
+from tests.isolation import CleanDatabase
+
+# name: (SQL, its :value, the status the client gets)
+PROBES: dict[str, tuple[str, object, int]] = {
+    "text for an integer": ("SELECT CAST(CAST(:value AS text) AS integer)", "abc", 422),
+    "number out of range": ("SELECT CAST(CAST(:value AS text) AS numeric(3, 0))", "12345", 422),
+    "NUL in text": ("SELECT CAST(:value AS text)", "a\x00b", 422),
+    "date out of range": ("SELECT CAST(CAST(:value AS text) AS date)", "2020-02-30", 422),
+    "int the driver cannot send": ("SELECT CAST(:value AS integer)", 2**40, 422),
+    "result too large": ("SELECT repeat('x', CAST(:value AS integer))", 2**30, 422),
+    "missing table": ("SELECT * FROM no_such_table WHERE 1 = :value", 1, 503),
+}
+
+
+def probe_app(make_session: Callable[[], AsyncSession]) -> FastAPI:
+    app = create_app()
+
+    @app.post("/probe/{name}")
+    async def probe(name: str, session: DbSession) -> None:
+        sql, value, _ = PROBES[name]
+        await session.execute(text(sql), {"value": value})
+
+    async def session_on_bind() -> AsyncIterator[AsyncSession]:
+        async with make_session() as session:
+            yield session
+
+    app.dependency_overrides[get_async_db] = session_on_bind
+    return app
+
+
+@pytest.mark.parametrize("name", list(PROBES))
+async def test_database_refusal_is_never_a_500(
+    setup_database: CleanDatabase, name: str
+) -> None:
+    app = probe_app(setup_database.make_session)
+    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client:
+        response = await client.post(f"/probe/{name}")
+        # The failed statement left nothing behind: the next request works.
+        health = await client.get("/health")
+    expected = PROBES[name][2]
+    assert response.status_code == expected, response.text
+    if expected == 422:
+        (error,) = response.json()["detail"]
+        assert error["msg"].startswith("The database cannot store this request")
+    else:
+        assert response.json() == {"detail": UNAVAILABLE}
+    assert "SELECT" not in response.text
+    assert health.status_code == 200

@@ -1,0 +1,262 @@
+"""Hostile bodies, queries, paths and forms: each a 422 that names what was wrong, never a 500.
+
+The per-field cases come from the User model's columns, so they follow the fields chosen when the
+project was made. Values are raw JSON, to send what `json.dumps` would refuse (NaN, lone
+surrogates).
+"""
+
+import json
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from httpx import AsyncClient, Response
+from sqlalchemy import inspect
+
+from {{ cookiecutter.package_name }}.models import User
+from {{ cookiecutter.package_name }}.roles import Role
+from {{ cookiecutter.package_name }}.schemas import MAX_INDEXED_BYTES, UserCreate
+
+from tests.conftest import PASSWORD, bearer
+from tests.factories import new_sign_up
+
+JSON = {"Content-Type": "application/json"}
+EXTRA_COLUMNS = [
+    inspect(User).columns[name]
+    for name in sorted(set(UserCreate.model_fields) - {"email", "password", "role"})
+]
+SURROGATE = '"\\ud800"'
+NUL = '"a\\u0000b"'
+
+
+def _json_string(text: str) -> str:
+    return json.dumps(text)
+
+
+def _text_cases(column: sa.Column[Any]) -> list[tuple[str, str]]:
+    cases = [("NUL", NUL), ("lone surrogate", SURROGATE), ("number", "123")]
+    length = getattr(column.type, "length", None)
+    if length is not None:
+        cases.append(("too long", _json_string("x" * (length + 1))))
+    # 4-byte characters: within the length, beyond what a B-tree index entry holds.
+    if (column.index or column.unique) and (length is None or length * 4 > MAX_INDEXED_BYTES):
+        emoji = "\U0001f600" * (MAX_INDEXED_BYTES // 4 + 1)
+        cases.append(("too big to index", _json_string(emoji)))
+    return cases
+
+
+def _numeric_cases(column_type: sa.Numeric[Any]) -> list[tuple[str, str]]:
+    precision, scale = column_type.precision or 0, column_type.scale or 0
+    return [
+        ("too many whole digits", _json_string("1" + "0" * (precision - scale))),
+        ("too many decimals", _json_string("0." + "0" * scale + "1")),
+        ("NaN string", '"NaN"'),
+        ("sNaN", '"sNaN"'),
+        ("Infinity string", '"Infinity"'),
+        ("NaN", "NaN"),
+    ]
+
+
+def hostile_values(column: sa.Column[Any]) -> list[tuple[str, str]]:
+    """(case, raw JSON) pairs the API must refuse for this column's field."""
+    kind = column.type
+    cases = [("object", '{"a": 1}')]
+    if not column.nullable:
+        cases.append(("null", "null"))
+    # Subclasses first: Text is a String, and Double a Numeric.
+    if isinstance(kind, sa.String):
+        cases += _text_cases(column)
+    elif isinstance(kind, sa.Integer):
+        cases += [("2**31", str(2**31)), ("-2**31-1", str(-(2**31) - 1)), ("1.5", "1.5")]
+        cases += [("text", '"abc"')]
+    elif isinstance(kind, sa.Float):
+        cases += [("NaN", "NaN"), ("Infinity", "Infinity"), ("-Infinity", "-Infinity")]
+        cases += [("1e400", "1e400"), ("text", '"abc"')]
+    elif isinstance(kind, sa.Numeric):
+        cases += _numeric_cases(kind)
+    elif isinstance(kind, sa.Boolean):
+        cases += [("2", "2"), ("text", '"maybe"')]
+    elif isinstance(kind, sa.DateTime):
+        cases += [
+            ("naive", '"2020-01-01T00:00:00"'),
+            ("before year 1 in UTC", '"0001-01-01T00:00:00+14:00"'),
+            ("after year 9999 in UTC", '"9999-12-31T23:59:59-14:00"'),
+            ("hour 25", '"2020-01-01T25:00:00Z"'),
+        ]
+    elif isinstance(kind, sa.Date):
+        cases += [("February 30", '"2020-02-30"'), ("year 0", '"0000-01-01"')]
+        cases += [("year 10000", '"10000-01-01"')]
+    elif isinstance(kind, sa.Uuid):
+        cases += [("malformed", '"not-a-uuid"'), ("too short", '"0000"'), ("number", "12")]
+    return cases
+
+
+FIELD_CASES = [
+    pytest.param(column.name, raw, id=f"{column.name}: {case}")
+    for column in EXTRA_COLUMNS
+    for case, raw in hostile_values(column)
+]
+
+BUILT_IN_CASES = [
+    pytest.param("email", '"not-an-email"', id="email: malformed"),
+    pytest.param("email", '"someone@localhost"', id="email: no dot in domain"),
+    pytest.param("email", _json_string("a" * 321 + "@example.com"), id="email: too long"),
+    pytest.param("email", '"a\\u0000b@example.com"', id="email: NUL"),
+    pytest.param("email", '"\\ud800@example.com"', id="email: lone surrogate"),
+    pytest.param("email", "42", id="email: number"),
+    pytest.param("email", "null", id="email: null"),
+    pytest.param("password", '"seven77"', id="password: too short"),
+    pytest.param("password", _json_string("x" * 129), id="password: too long"),
+    pytest.param("password", "12345678", id="password: number"),
+    pytest.param("password", '"\\ud800abcdefgh"', id="password: lone surrogate"),
+    pytest.param("role", '"NOT_A_ROLE"', id="role: unknown"),
+    pytest.param("role", _json_string(next(iter(Role)).value.lower()), id="role: lower case"),
+    pytest.param("role", "1", id="role: number"),
+    pytest.param("is_active", "false", id="is_active: not a sign-up field"),
+    pytest.param("hashed_password", '"x"', id="hashed_password: never accepted"),
+    pytest.param("id", '"00000000-0000-0000-0000-000000000000"', id="id: never accepted"),
+]
+
+
+def _body_with(field: str, raw: str) -> str:
+    """A valid sign-up body whose `field` is the raw JSON `raw`."""
+    body = new_sign_up(PASSWORD)
+    body.pop(field, None)
+    return json.dumps(body)[:-1] + f", {json.dumps(field)}: {raw}" + "}"
+
+
+def assert_refused(response: Response, field: str | None = None) -> None:
+    """A 422 naming the field, with nothing of what was sent echoed back."""
+    assert response.status_code == 422, response.text
+    errors = response.json()["detail"]
+    assert errors
+    if field is not None:
+        assert any(field in error["loc"] or field in error["msg"] for error in errors), errors
+    assert all("input" not in error for error in errors)
+    assert PASSWORD not in response.text
+
+
+@pytest.mark.parametrize(("field", "raw"), BUILT_IN_CASES + FIELD_CASES)
+async def test_sign_up_refuses(async_client: AsyncClient, field: str, raw: str) -> None:
+    response = await async_client.post("/users", content=_body_with(field, raw), headers=JSON)
+    assert_refused(response, field)
+
+
+@pytest.mark.parametrize(("field", "raw"), FIELD_CASES)
+async def test_update_refuses(
+    async_client: AsyncClient, user: User, token: str, field: str, raw: str
+) -> None:
+    response = await async_client.patch(
+        f"/users/{user.id}",
+        content="{" + f"{json.dumps(field)}: {raw}" + "}",
+        headers={**JSON, **bearer(token)},
+    )
+    assert_refused(response, field)
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type"),
+    [
+        ("[]", "application/json"),
+        ('"a string"', "application/json"),
+        ("null", "application/json"),
+        ("42", "application/json"),
+        ("NaN", "application/json"),
+        ('{"email": ', "application/json"),
+        ("", "application/json"),
+        ("email=a%40example.com&password=secret-enough", "application/x-www-form-urlencoded"),
+        ("hello", "text/plain"),
+    ],
+)
+async def test_body_that_is_no_json_object_is_422(
+    async_client: AsyncClient, content: str, content_type: str
+) -> None:
+    response = await async_client.post(
+        "/users", content=content, headers={"Content-Type": content_type}
+    )
+    assert_refused(response)
+
+
+@pytest.mark.parametrize(
+    "content", [b'{"email": "\xff"}', b"[" * 100_000], ids=["invalid UTF-8", "deeply nested"]
+)
+async def test_body_that_cannot_be_parsed_is_4xx(async_client: AsyncClient, content: bytes) -> None:
+    # FastAPI answers 400 when the bytes are no JSON text at all: still the client's error.
+    response = await async_client.post("/users", content=content, headers=JSON)
+    assert 400 <= response.status_code < 500
+    assert response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("offset", "-1"),
+        ("offset", str(2**31)),
+        ("offset", str(2**63)),
+        ("offset", "1" + "0" * 100),
+        ("offset", "abc"),
+        ("offset", "1.5"),
+        ("offset", ""),
+        ("limit", "0"),
+        ("limit", "101"),
+        ("limit", "-1"),
+        ("limit", "1e2"),
+        ("role", "NOT_A_ROLE"),
+        ("role", "\x00"),
+    ],
+)
+async def test_invalid_query_is_422(
+    async_client: AsyncClient, admin_token: str, name: str, value: str
+) -> None:
+    response = await async_client.get("/users", params={name: value}, headers=bearer(admin_token))
+    assert_refused(response, name)
+
+
+@pytest.mark.parametrize(
+    "user_id",
+    ["not-a-uuid", "1", "%00", "0" * 33, "'%20OR%20'1'='1", "a" * 5000],
+    ids=["word", "number", "NUL", "33 digits", "SQL", "5000 letters"],
+)
+@pytest.mark.parametrize("method", ["GET", "PATCH", "DELETE"])
+async def test_malformed_user_id_is_422(
+    async_client: AsyncClient, admin_token: str, method: str, user_id: str
+) -> None:
+    response = await async_client.request(
+        method, f"/users/{user_id}", json={}, headers=bearer(admin_token)
+    )
+    assert_refused(response, "user_id")
+
+
+@pytest.mark.parametrize(
+    ("form", "field"),
+    [
+        ({"username": "a\x00b@example.com", "password": PASSWORD}, "username"),
+        ({"username": "a" * 321, "password": PASSWORD}, "username"),
+        ({"username": "a@example.com", "password": "x" * 129}, "password"),
+        ({"password": PASSWORD}, "username"),
+        ({"username": "a@example.com"}, "password"),
+        ({"username": "a@example.com", "password": PASSWORD, "grant_type": "code"}, "grant_type"),
+    ],
+)
+async def test_invalid_login_form_is_422(
+    async_client: AsyncClient, form: dict[str, str], field: str
+) -> None:
+    response = await async_client.post("/token", data=form)
+    assert_refused(response, field)
+
+
+async def test_login_as_json_is_422(async_client: AsyncClient) -> None:
+    response = await async_client.post(
+        "/token", json={"username": "a@example.com", "password": PASSWORD}
+    )
+    assert_refused(response, "username")
+
+
+async def test_nothing_refused_was_stored(
+    async_client: AsyncClient, admin: User, admin_token: str
+) -> None:
+    for param in BUILT_IN_CASES + FIELD_CASES:
+        field, raw = param.values
+        await async_client.post("/users", content=_body_with(str(field), str(raw)), headers=JSON)
+    response = await async_client.get("/users", headers=bearer(admin_token))
+    assert response.json()["total"] == 1  # the admin alone
