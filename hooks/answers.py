@@ -198,7 +198,7 @@ def _project_name_problems(name: str) -> list[str]:
         found.append(f"project_name: {name!r} starts or ends with whitespace; remove it, {example}")
     if not name.isprintable():
         found.append(
-            f"project_name: {name!r} has control characters (tabs, newlines, ...); "
+            f"project_name: {name!r} has non-printable characters (tabs, newlines, ...); "
             f"use printable characters on one line, {example}"
         )
     # The name is pasted into a Python docstring and a string literal.
@@ -248,7 +248,7 @@ def _one_line_problems(prompt: str, text: str, example: str) -> list[str]:
     if text.isprintable():
         return []
     return [
-        f"{prompt}: {text!r} has control characters (tabs, newlines, ...); "
+        f"{prompt}: {text!r} has non-printable characters (tabs, newlines, ...); "
         f"write it on one line, e.g. {example}"
     ]
 

@@ -370,7 +370,8 @@ def _name_problems(item: str, name: str) -> list[str]:
         return [
             f"user_fields: {item!r} has invalid field name {name!r}; use {snake}, e.g. nick_name"
         ]
-    if keyword.iskeyword(name) or name in SOFT_KEYWORDS:
+    # Soft keywords (match, case, type) are fine as attribute names.
+    if keyword.iskeyword(name):
         return [f"user_fields: {item!r} uses the Python keyword {name!r} as a name; {other}"]
     if name in BUILT_IN_COLUMNS:
         return [
@@ -432,7 +433,7 @@ def _sizes(item: str, kind: str, args: str | None) -> dict[str, int]:
         raise _problem(
             item,
             f"gives arguments to {kind!r}",
-            f"only str(N) and decimal(P,S) take arguments, e.g. {item.partition(':')[0]}:{kind}",
+            f"only str(N) and decimal(P,S) take arguments, e.g. age:{kind}",
         )
     return {}
 

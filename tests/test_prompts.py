@@ -67,7 +67,7 @@ BAD_ANSWERS = [
         {"project_name": 'Say "Hi"'}, "project_name: 'Say \"Hi\"' has a double quote", "name-quote"
     ),
     bad({"project_name": "Back\\slash"}, "has a double quote or a backslash", "name-backslash"),
-    bad({"project_name": "Two\nLines"}, "project_name: 'Two\\nLines' has control", "name-newline"),
+    bad({"project_name": "Two\nLines"}, "'Two\\nLines' has non-printable", "name-newline"),
     bad({"project_name": "N" * 65}, "is 65 columns wide; use at most 64", "name-long"),
     bad({"project_name": "漢字" * 17, "project_slug": "wide"}, "is 68 columns wide", "name-wide"),
     # project_slug
@@ -92,8 +92,8 @@ BAD_ANSWERS = [
     bad({"package_name": "pâte"}, "package_name: 'pâte' is not an importable", "pkg-unicode"),
     bad({"package_name": "p" * 33}, "at most 32 characters", "pkg-long"),
     # description, author_name, author_email
-    bad({"description": "one\ttab"}, "description: 'one\\ttab' has control", "description-tab"),
-    bad({"author_name": "Ada\nLovelace"}, "author_name: 'Ada\\nLovelace' has control", "author"),
+    bad({"description": "one\ttab"}, "description: 'one\\ttab' has non-print", "tab"),
+    bad({"author_name": "Ada\nLovelace"}, "author_name: 'Ada\\nLovelace' has non-print", "author"),
     bad({"author_email": "not-an-email"}, "author_email: 'not-an-email' is not an", "email-no-at"),
     bad({"author_email": "me@localhost"}, "author_email: 'me@localhost' is not", "email-no-tld"),
     bad({"author_email": "me@x..com"}, "author_email: 'me@x..com' is not", "email-dots"),

@@ -9,7 +9,7 @@ from pytest_cookies.plugin import Cookies
 from tests.conftest import ROOT
 
 # Jinja delimiters, or a `cookiecutter.<key>` reference (the file `.cookiecutter.json` aside).
-LEFTOVER = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|cookiecutter\.(?!json\b)")
+LEFTOVER = re.compile(r"\{\{|\{%|%\}|\{#|cookiecutter\.(?!json\b)")
 EXPECTED_FILES = [
     ".cookiecutter.json",
     ".env",
@@ -36,7 +36,12 @@ PACKAGE_MODULES = [
 
 
 def _files(project: Path) -> list[Path]:
-    return [path for path in project.rglob("*") if path.is_file()]
+    """The rendered files; not the git repository the post-generation hook makes."""
+    return [
+        path
+        for path in project.rglob("*")
+        if path.is_file() and path.relative_to(project).parts[0] != ".git"
+    ]
 
 
 def test_variant_renders_cleanly(cookies: Cookies, variant: dict[str, str]) -> None:

@@ -18,7 +18,6 @@ from {{ cookiecutter.package_name }}.settings import Settings, get_settings
 from tests.conftest import PASSWORD, bearer
 from tests.factories import new_sign_up
 
-
 FIVE_MINUTES = dt.timedelta(minutes=5)
 
 

@@ -48,9 +48,7 @@ def probe_app(make_session: Callable[[], AsyncSession]) -> FastAPI:
 
 
 @pytest.mark.parametrize("name", list(PROBES))
-async def test_database_refusal_is_never_a_500(
-    setup_database: CleanDatabase, name: str
-) -> None:
+async def test_database_refusal_is_never_a_500(setup_database: CleanDatabase, name: str) -> None:
     app = probe_app(setup_database.make_session)
     async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client:
         response = await client.post(f"/probe/{name}")

@@ -12,11 +12,13 @@ from typing import Any
 import sqlalchemy as sa
 from fastapi import FastAPI, HTTPException, Request, status
 from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from {{ cookiecutter.package_name }}.models import Base, User
 
@@ -103,6 +105,16 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
+async def unparsable_body(request: Request, error: Exception) -> Response:
+    # The framework's only 400 is for a body it cannot even parse (bytes that are no UTF-8,
+    # JSON nested too deep): as invalid as malformed JSON, so the same 422.
+    assert isinstance(error, StarletteHTTPException)
+    if error.status_code == 400:
+        body_error = {"type": "body_unparsable", "loc": ["body"], "msg": str(error.detail)}
+        return JSONResponse(status_code=422, content={"detail": [body_error]})
+    return await http_exception_handler(request, error)
+
+
 async def invalid_request(request: Request, error: Exception) -> JSONResponse:
     # FastAPI's own answer repeats each invalid input: a password, or text it cannot encode.
     errors = error.errors() if isinstance(error, RequestValidationError) else []
@@ -181,6 +193,7 @@ async def database_error(request: Request, error: Exception) -> JSONResponse:
 
 def register_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, invalid_request)
+    app.add_exception_handler(StarletteHTTPException, unparsable_body)
     app.add_exception_handler(sa_exc.DBAPIError, database_error)
     for error in (OSError, sa_exc.TimeoutError):
         app.add_exception_handler(error, database_unavailable)

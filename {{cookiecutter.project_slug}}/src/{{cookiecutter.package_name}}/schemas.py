@@ -3,7 +3,7 @@
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Literal, Self
+from typing import Annotated, Self
 from uuid import UUID
 
 from pydantic import (
@@ -125,12 +125,13 @@ class UserPage(BaseModel):
 
 
 class LoginForm(BaseModel):
-    """The OAuth2 password flow's form: the username is the email."""
+    """The OAuth2 password flow's form: the username is the email. Other fields are ignored."""
 
-    grant_type: Literal["password"] | None = None
-    username: Annotated[PgText, Field(max_length=MAX_EMAIL_LENGTH)]
-    # No minimum: a short password is simply a wrong one.
-    password: Annotated[str, Field(max_length=MAX_PASSWORD_LENGTH)]
+    username: Annotated[
+        str, Field(min_length=1, max_length=MAX_EMAIL_LENGTH), AfterValidator(_storable)
+    ]
+    # No minimum length of its own: a short password is simply a wrong one.
+    password: Annotated[str, Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)]
 
 
 class Token(BaseModel):

@@ -1,0 +1,161 @@
+"""Fuzz one rendered project: serve it under uvicorn on 127.0.0.1 against its own database and let
+schemathesis attack its OpenAPI schema as an admin. Fails on any 5xx, and on any response whose
+status, content type or body the schema does not document.
+
+    python tests/fuzz_rendered.py PROJECT_DIR     (run by `nox -s fuzz`)
+
+The project must be synced into PROJECT_DIR/.venv; DATABASE_URL names its database (created and
+emptied here); `schemathesis` must be on PATH.
+"""
+
+import collections
+import json
+import os
+import re
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+CHECKS = [
+    "not_a_server_error",
+    "status_code_conformance",
+    "content_type_conformance",
+    "response_schema_conformance",
+]
+# Per run and operation; with the runs below, each option set takes about a minute here.
+MAX_EXAMPLES = 40
+FUZZ_PHASES = "examples,coverage,fuzzing"
+# Every run acts as an admin of its own: a fuzzed PATCH or DELETE may demote, deactivate or
+# delete the admin it acts as, and whatever ran after it would only see 401s and 403s.
+RUNS = {
+    "reads, sign-ups and logins": ["--phases", FUZZ_PHASES, "--exclude-method-regex", "PATCH|DELETE"],
+    "updates": ["--phases", FUZZ_PHASES, "--include-method", "PATCH"],
+    "deletions": ["--phases", FUZZ_PHASES, "--include-method", "DELETE"],
+    "sequences of calls": ["--phases", "stateful"],
+}
+# Runs in the rendered project (its test helpers make the database and the users): a fresh
+# schema, and one admin per run, each printed as `admin <email>`.
+PREPARE = """
+import asyncio, importlib, sys
+from sqlalchemy import make_url
+from tests.database import create_database_if_missing, recreate_schema
+from tests.factories import new_user_values
+
+package, password, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+settings, database, models, roles, security = (
+    importlib.import_module(f"{package}.{name}")
+    for name in ("settings", "database", "models", "roles", "security")
+)
+
+async def main():
+    url = make_url(settings.get_settings().database_url)
+    await create_database_if_missing(url)
+    db = database.initialize_async_db(url.render_as_string(hide_password=False))
+    await recreate_schema(db.engine)
+    hashed = await security.hash_password(password)
+    async with db.sessionmaker() as session:
+        admins = [models.User(**new_user_values(roles.ADMIN_ROLE, hashed)) for _ in range(count)]
+        session.add_all(admins)
+        await session.commit()
+    await db.dispose()
+    for admin in admins:
+        print("admin", admin.email)
+
+asyncio.run(main())
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def wait_until_serving(base: str, server: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            sys.exit(f"uvicorn stopped before serving:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{base}/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    sys.exit(f"uvicorn did not answer /health within 60 s:\n{log.read_text()}")
+
+
+def log_in(base: str, email: str, password: str) -> str:
+    form = urllib.parse.urlencode({"username": email, "password": password}).encode()
+    with urllib.request.urlopen(f"{base}/token", data=form, timeout=10) as response:
+        token: str = json.load(response)["access_token"]
+        return token
+
+
+def main(project: Path) -> int:
+    answers = json.loads((project / ".cookiecutter.json").read_text())
+    package = answers["package_name"]
+    python = project / ".venv" / "bin" / "python"
+    password = secrets.token_urlsafe(16)
+    env = {
+        **os.environ,
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        # Cheaper Argon2id, as in the rendered tests: the fuzzer signs up and logs in a lot.
+        "ARGON2_MEMORY_KIB": "8192",
+        "ARGON2_TIME_COST": "1",
+    }
+    prepared = subprocess.run(
+        [str(python), "-c", PREPARE, package, password, str(len(RUNS))],
+        cwd=project, env=env, check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    admins = re.findall(r"^admin (\S+)$", prepared.stdout, flags=re.MULTILINE)
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = project / "fuzz-server.log"
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            [str(python), "-m", "uvicorn", f"{package}.main:app"]
+            + ["--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
+            cwd=project, env=env, stdout=output, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    failed_runs = []
+    try:
+        wait_until_serving(base, server, log)
+        for (name, options), admin in zip(RUNS.items(), admins, strict=True):
+            print(f"--- schemathesis: {name}", flush=True)
+            command = [
+                *("schemathesis", "run", f"{base}/openapi.json", "--checks", ",".join(CHECKS)),
+                *("--header", f"Authorization: Bearer {log_in(base, admin, password)}"),
+                *("--max-examples", str(MAX_EXAMPLES), "--workers", "1", "--no-color"),
+                *("--generation-database", "none", "--request-timeout", "30", *options),
+            ]
+            if subprocess.run(command, check=False).returncode != 0:
+                failed_runs.append(name)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    server_log = log.read_text(errors="replace")
+    statuses = collections.Counter(re.findall(r'HTTP/1\.1" (\d{3}) ', server_log))
+    server_errors = sum(count for status, count in statuses.items() if status.startswith("5"))
+    figures = ", ".join(f"{status}: {count}" for status, count in sorted(statuses.items()))
+    print(f"--- {project.name}: {statuses.total()} requests ({figures}); {server_errors} were 5xx")
+    problems = [f"schemathesis failed: {name}" for name in failed_runs]
+    if server_errors:
+        problems.append(f"{server_errors} responses were 5xx (see {log})")
+    if "Traceback" in server_log:
+        problems.append(f"the server logged a traceback (see {log})")
+    for problem in problems:
+        print(f"FAIL: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(Path(sys.argv[1])))
