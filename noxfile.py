@@ -108,6 +108,11 @@ def fuzz(session: nox.Session, variant: str) -> None:
     session.install("schemathesis>=4,<5")
     database = f"fuzz_{variant}"
     project = render(session, f"fuzz-{variant}", {**VARIANTS[variant], "database_name": database})
-    env = {"UV_PROJECT_ENVIRONMENT": str(project / ".venv"), "DATABASE_URL": database_url(database)}
-    session.run_install("uv", "sync", "--quiet", "--directory", str(project), env=env, external=True)
+    # The project's own venv: schemathesis, in this session's, never meets its dependencies.
+    env = {
+        "UV_PROJECT_ENVIRONMENT": str(project / ".venv"),
+        "DATABASE_URL": database_url(database),
+    }
+    session.chdir(project)
+    session.run_install("uv", "sync", "--quiet", env=env, external=True)
     session.run("python", str(ROOT / "tests" / "fuzz_rendered.py"), str(project), env=env)

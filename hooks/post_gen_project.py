@@ -31,7 +31,7 @@ def choose_license() -> None:
         else:
             path.unlink()
     if not (PROJECT / "LICENSE").is_file():
-        sys.exit(f"license: no text for {LICENSE!r}; choose MIT, Apache-2.0, BSD-3-Clause or Proprietary")
+        sys.exit(f"license: no text for {LICENSE!r}; choose one the template offers")
 
 
 def make_git_repository() -> str:
@@ -45,8 +45,8 @@ def make_git_repository() -> str:
     outer = subprocess.run(
         [git, "rev-parse", "--show-toplevel"], cwd=PROJECT.parent, capture_output=True, text=True
     )
-    if outer.returncode == 0:
-        return f"{PROJECT.parent} is inside the git repository {outer.stdout.strip()}: no new one was made."
+    if outer.returncode == 0:  # a nested repository is rarely wanted: leave it to the user
+        return f"No git repository was made: {PROJECT.name} is inside {outer.stdout.strip()}."
     identity = ["-c", f"user.name={AUTHOR_NAME}", "-c", f"user.email={AUTHOR_EMAIL}"]
     message = "Initial commit, from the FastAPI + PostgreSQL cookiecutter template"
     for command in (
@@ -73,7 +73,7 @@ Next steps (PostgreSQL on 127.0.0.1:5432; edit .env otherwise):
     uv sync                      # install the app and its tools; commit the uv.lock it writes
     createdb -h 127.0.0.1 -U postgres {{ cookiecutter.database_name }}
     uv run alembic upgrade head  # create the tables
-    uv run pytest                # the tests use their own database, {{ cookiecutter.database_name }}_test
+    uv run pytest                # the tests (own database: {{ cookiecutter.database_name }}_test)
     uv run uvicorn {{ cookiecutter.package_name }}.main:app --reload
 
 README.md has the rest: configuration, migrations, containers, CI, pre-commit and nox.

@@ -27,30 +27,40 @@ CHECKS = [
     "content_type_conformance",
     "response_schema_conformance",
 ]
-# Per run and operation; with the runs below, each option set takes about a minute here.
-MAX_EXAMPLES = 40
 FUZZ_PHASES = "examples,coverage,fuzzing"
-# Every run acts as an admin of its own: a fuzzed PATCH or DELETE may demote, deactivate or
-# delete the admin it acts as, and whatever ran after it would only see 401s and 403s.
+# name: (who runs it, options). Each run acts as a user of its own: schemathesis finds the
+# caller's own id and soon PATCHes or DELETEs it, and an admin that demotes, deactivates or
+# deletes itself sees only 401s and 403s from then on. So updates and sequences of calls run
+# as a plain user, who may change only itself and keeps its access whatever it sends; deletions
+# need an admin, and get no time budget to spend after it is gone.
 RUNS = {
-    "reads, sign-ups and logins": ["--phases", FUZZ_PHASES, "--exclude-method-regex", "PATCH|DELETE"],
-    "updates": ["--phases", FUZZ_PHASES, "--include-method", "PATCH"],
-    "deletions": ["--phases", FUZZ_PHASES, "--include-method", "DELETE"],
-    "sequences of calls": ["--phases", "stateful"],
+    "reads, sign-ups and logins": (
+        "admin",
+        ["--phases", FUZZ_PHASES, "--exclude-method-regex", "PATCH|DELETE", "--max-time", "20"],
+    ),
+    "updates of one's own account": (
+        "user",
+        ["--phases", FUZZ_PHASES, "--include-method", "PATCH", "--max-time", "10"],
+    ),
+    "sequences of calls": ("user", ["--phases", "stateful", "--max-time", "15"]),
+    "deletions": ("admin", ["--phases", FUZZ_PHASES, "--include-method", "DELETE"]),
 }
+# Examples per operation, where no time budget (--max-time) keeps the phase going.
+MAX_EXAMPLES = 40
 # Runs in the rendered project (its test helpers make the database and the users): a fresh
-# schema, and one admin per run, each printed as `admin <email>`.
+# schema, and one user per run with the role it needs, each printed as `user <email>`.
 PREPARE = """
 import asyncio, importlib, sys
 from sqlalchemy import make_url
 from tests.database import create_database_if_missing, recreate_schema
 from tests.factories import new_user_values
 
-package, password, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+package, password, kinds = sys.argv[1], sys.argv[2], sys.argv[3].split(",")
 settings, database, models, roles, security = (
     importlib.import_module(f"{package}.{name}")
     for name in ("settings", "database", "models", "roles", "security")
 )
+role = {"admin": roles.ADMIN_ROLE, "user": roles.DEFAULT_ROLE}
 
 async def main():
     url = make_url(settings.get_settings().database_url)
@@ -59,15 +69,19 @@ async def main():
     await recreate_schema(db.engine)
     hashed = await security.hash_password(password)
     async with db.sessionmaker() as session:
-        admins = [models.User(**new_user_values(roles.ADMIN_ROLE, hashed)) for _ in range(count)]
-        session.add_all(admins)
+        users = [models.User(**new_user_values(role[kind], hashed)) for kind in kinds]
+        session.add_all(users)
         await session.commit()
     await db.dispose()
-    for admin in admins:
-        print("admin", admin.email)
+    for user in users:
+        print("user", user.email)
 
 asyncio.run(main())
 """
+
+
+def slug(name: str) -> str:
+    return re.sub(r"\W+", "-", name).strip("-")
 
 
 def free_port() -> int:
@@ -110,11 +124,14 @@ def main(project: Path) -> int:
         "ARGON2_MEMORY_KIB": "8192",
         "ARGON2_TIME_COST": "1",
     }
+    kinds = ",".join(kind for kind, _ in RUNS.values())
     prepared = subprocess.run(
-        [str(python), "-c", PREPARE, package, password, str(len(RUNS))],
-        cwd=project, env=env, check=True, capture_output=True, text=True,
+        [str(python), "-c", PREPARE, package, password, kinds],
+        cwd=project, env=env, check=False, capture_output=True, text=True,
     )  # fmt: skip
-    admins = re.findall(r"^admin (\S+)$", prepared.stdout, flags=re.MULTILINE)
+    if prepared.returncode != 0:
+        sys.exit(f"could not prepare the database:\n{prepared.stderr}")
+    users = re.findall(r"^user (\S+)$", prepared.stdout, flags=re.MULTILINE)
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -125,22 +142,30 @@ def main(project: Path) -> int:
             + ["--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
             cwd=project, env=env, stdout=output, stderr=subprocess.STDOUT,
         )  # fmt: skip
+    reports = project / "fuzz-reports"
     failed_runs = []
     try:
         wait_until_serving(base, server, log)
-        for (name, options), admin in zip(RUNS.items(), admins, strict=True):
+        for (name, (_, options)), email in zip(RUNS.items(), users, strict=True):
             print(f"--- schemathesis: {name}", flush=True)
             command = [
                 *("schemathesis", "run", f"{base}/openapi.json", "--checks", ",".join(CHECKS)),
-                *("--header", f"Authorization: Bearer {log_in(base, admin, password)}"),
+                *("--header", f"Authorization: Bearer {log_in(base, email, password)}"),
                 *("--max-examples", str(MAX_EXAMPLES), "--workers", "1", "--no-color"),
                 *("--generation-database", "none", "--request-timeout", "30", *options),
+                # A record of every request and response, to study a failure afterwards.
+                *("--report", "har", "--report-har-path", str(reports / f"{slug(name)}.har")),
             ]
-            if subprocess.run(command, check=False).returncode != 0:
+            # In the project: schemathesis keeps a cache (.schemathesis/) where it runs.
+            if subprocess.run(command, cwd=project, check=False).returncode != 0:
                 failed_runs.append(name)
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
 
     server_log = log.read_text(errors="replace")
     statuses = collections.Counter(re.findall(r'HTTP/1\.1" (\d{3}) ', server_log))

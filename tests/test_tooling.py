@@ -103,7 +103,9 @@ def _settings(project: Path) -> dict[str, bool]:
     package = _answers(project)["package_name"]
     tree = ast.parse((project / "src" / package / "settings.py").read_text())
     (settings,) = [
-        node for node in ast.walk(tree) if isinstance(node, ast.ClassDef) and node.name == "Settings"
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ClassDef) and node.name == "Settings"
     ]
     found = {}
     for statement in settings.body:
@@ -154,7 +156,12 @@ def test_dockerfile_builds_with_uv_in_stages_and_runs_unprivileged(baked: Path) 
     assert users[-1] not in {"root", "0"} and not users[-1].startswith("0:")
     cmd = [a for i, a in runtime if i == "CMD"][-1]
     assert json.loads(cmd) == [
-        "uvicorn", f"{package}.main:app", "--host", "0.0.0.0", "--port", APP_PORT,
+        "uvicorn",
+        f"{package}.main:app",
+        "--host",
+        "0.0.0.0",
+        "--port",
+        APP_PORT,
     ]
     assert ("EXPOSE", APP_PORT) in runtime
     ignored = (baked / ".dockerignore").read_text().split()
@@ -206,7 +213,11 @@ def test_ci_workflow_passes_actionlint_and_runs_every_check(baked: Path) -> None
     # shellcheck (installed beside actionlint) checks the shell in the `run:` steps.
     linted = subprocess.run(
         [_tool("actionlint"), "-shellcheck", _tool("shellcheck"), str(workflow)],
-        capture_output=True, text=True, cwd=baked, env=env, check=False,
+        capture_output=True,
+        text=True,
+        cwd=baked,
+        env=env,
+        check=False,
     )
     assert linted.returncode == 0, linted.stdout + linted.stderr
 
@@ -269,7 +280,9 @@ def test_pre_commit_hooks_pass(baked: Path, tmp_path: Path) -> None:
 
     run("validate-config", str(config_file), cwd=baked)
     repos = {repo["repo"]: repo for repo in config["repos"]}
-    ruff_ids = {hook["id"] for hook in repos["https://github.com/astral-sh/ruff-pre-commit"]["hooks"]}
+    ruff_ids = {
+        hook["id"] for hook in repos["https://github.com/astral-sh/ruff-pre-commit"]["hooks"]
+    }
     assert ruff_ids == {"ruff-check", "ruff-format"}
     (mypy,) = repos["local"]["hooks"]
     assert (mypy["entry"], mypy["pass_filenames"]) == ("uv run mypy", False)
@@ -369,11 +382,18 @@ def test_git_repository_holds_everything_but_the_secret(cookies: Cookies) -> Non
     assert found.returncode == 1, "the secret key is in the commit"
 
 
-def test_git_is_skipped_when_declined_or_missing(tmp_path: Path) -> None:
+def test_git_is_skipped_when_declined_nested_or_missing(tmp_path: Path) -> None:
     declined = run_cookiecutter(tmp_path / "declined", init_git="no")
     assert declined.returncode == 0, declined.stderr
     assert not (tmp_path / "declined" / "user-service" / ".git").exists()
     assert "No git repository was made" in declined.stdout
+
+    outer = tmp_path / "outer"
+    subprocess.run(["git", "init", "-q", str(outer)], check=True)
+    nested = run_cookiecutter(outer)
+    assert nested.returncode == 0, nested.stderr
+    assert not (outer / "user-service" / ".git").exists()
+    assert f"inside {outer}" in nested.stdout
 
     # A PATH without git: only the Python that runs cookiecutter and its hooks.
     python_only = tmp_path / "bin"
@@ -381,8 +401,13 @@ def test_git_is_skipped_when_declined_or_missing(tmp_path: Path) -> None:
     (python_only / "python").symlink_to(sys.executable)
     env = {**os.environ, "PATH": str(python_only)}
     command = [
-        sys.executable, "-m", "cookiecutter", "--no-input", "--output-dir",
-        str(tmp_path / "no-git"), str(ROOT),
+        sys.executable,
+        "-m",
+        "cookiecutter",
+        "--no-input",
+        "--output-dir",
+        str(tmp_path / "no-git"),
+        str(ROOT),
     ]
     missing = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
     assert missing.returncode == 0, missing.stderr

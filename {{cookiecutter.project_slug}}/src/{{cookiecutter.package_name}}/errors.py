@@ -24,7 +24,6 @@ from {{ cookiecutter.package_name }}.models import Base, User
 
 logger = logging.getLogger(__name__)
 
-UNIQUE_VIOLATION = "23505"
 # SQLSTATE classes of values the database cannot store: data exceptions, and program limits
 # such as an index entry too large.
 VALUE_ERROR_CLASSES = ("22", "54")
