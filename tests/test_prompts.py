@@ -125,7 +125,6 @@ BAD_ANSWERS = [
     bad({"user_fields": "a?:int"}, "'a?:int' puts '?' after the name", "f-optional-name"),
     bad({"user_fields": "a:int??"}, "'?' goes once, right after the type", "f-optional-twice"),
     bad({"user_fields": "class:int"}, "uses the Python keyword 'class'", "f-keyword"),
-    bad({"user_fields": "match:int"}, "uses the Python keyword 'match'", "f-soft-keyword"),
     bad({"user_fields": "a:int, a:text"}, "'a:text' uses the field name 'a' again", "f-dup"),
     bad({"user_fields": "email:str"}, "redefines the built-in column 'email'", "f-builtin"),
     bad({"user_fields": "created_at:date"}, "the built-in column 'created_at'", "f-builtin2"),

@@ -25,7 +25,9 @@ class AsyncDatabase:
 def initialize_async_db(url: str, **engine_options: Any) -> AsyncDatabase:
     """Make the engine and session factory; no connection is opened until first use."""
     # pre-ping lets the pool recover by itself after the database restarts.
-    engine = create_async_engine(url, **{"pool_pre_ping": True, **engine_options})
+    # A bounded connect timeout: an unreachable database is a prompt 503, not a 60 s wait.
+    options = {"pool_pre_ping": True, "connect_args": {"timeout": 10}, **engine_options}
+    engine = create_async_engine(url, **options)
     return AsyncDatabase(engine, async_sessionmaker(engine, expire_on_commit=False))
 
 
