@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 
 CONCURRENCY = 16
-SECONDS_PER_ENDPOINT = 8.0
+SECONDS_PER_ENDPOINT = 5.0
 SEED_USERS = 60
 PASSWORD = "bench password 123"
 

@@ -39,19 +39,26 @@ class CleanDatabase:
             await session.close()
 
 
-class RollbackIsolation:
-    """Schema once; each test inside a transaction, rolled back after.
-
-    Sessions join that transaction with savepoints, so application code may commit freely.
-    Serial tests reuse one pooled database connection; taking it afresh for each test restarts
-    SQLAlchemy's savepoint names, so asyncpg's prepared-statement cache keeps hitting.
-    """
+class _SchemaOnceIsolation:
+    """The schema is built once per test session; each test's way to a clean state differs."""
 
     _engine: AsyncEngine
 
     async def start(self, engine: AsyncEngine) -> None:
         await recreate_schema(engine)
         self._engine = engine
+
+    async def stop(self) -> None:
+        """Nothing is held between tests."""
+
+
+class RollbackIsolation(_SchemaOnceIsolation):
+    """Each test inside a transaction, rolled back after.
+
+    Sessions join that transaction with savepoints, so application code may commit freely.
+    Serial tests reuse one pooled database connection; taking it afresh for each test restarts
+    SQLAlchemy's savepoint names, so asyncpg's prepared-statement cache keeps hitting.
+    """
 
     @asynccontextmanager
     async def clean_database(self) -> AsyncIterator[CleanDatabase]:
@@ -64,18 +71,9 @@ class RollbackIsolation:
                 await transaction.rollback()
                 await database.close_sessions()  # after the rollback: nothing left to send
 
-    async def stop(self) -> None:
-        """Nothing is held between tests."""
 
-
-class TruncateIsolation:
-    """Schema once; every table emptied after each test (DELETE: faster than TRUNCATE here)."""
-
-    _engine: AsyncEngine
-
-    async def start(self, engine: AsyncEngine) -> None:
-        await recreate_schema(engine)
-        self._engine = engine
+class TruncateIsolation(_SchemaOnceIsolation):
+    """Every table emptied after each test (DELETE: faster than TRUNCATE here)."""
 
     @asynccontextmanager
     async def clean_database(self) -> AsyncIterator[CleanDatabase]:
@@ -86,14 +84,9 @@ class TruncateIsolation:
             await database.close_sessions()
             await delete_all_rows(self._engine)
 
-    async def stop(self) -> None:
-        """Nothing is held between tests."""
 
-
-class RecreateIsolation:
+class RecreateIsolation(_SchemaOnceIsolation):
     """Every table created before each test and dropped after it."""
-
-    _engine: AsyncEngine
 
     async def start(self, engine: AsyncEngine) -> None:
         await drop_schema(engine)
@@ -110,9 +103,6 @@ class RecreateIsolation:
             await database.close_sessions()
             async with self._engine.begin() as connection:
                 await connection.run_sync(Base.metadata.drop_all)
-
-    async def stop(self) -> None:
-        """Nothing is held between tests."""
 
 
 Isolation = RollbackIsolation | TruncateIsolation | RecreateIsolation
