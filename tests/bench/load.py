@@ -14,28 +14,17 @@ from pathlib import Path
 
 import httpx
 
+from tests.bench.project_scripts import run_in_project
+
 CONCURRENCY = 16
 SECONDS_PER_ENDPOINT = 5.0
 SEED_USERS = 60
 PASSWORD = "bench password 123"
 
-# Runs in the rendered project: its test helpers make the database, schema and users.
+# Users, and an admin whose token the load uses, all with PASSWORD.
 SEED = """
-import asyncio, sys
-from sqlalchemy import insert
-from {package}.database import initialize_async_db
-from {package}.models import User
-from {package}.roles import ADMIN_ROLE, DEFAULT_ROLE
-from {package}.security import hash_password
-from tests.database import create_database_if_missing, recreate_schema
-from tests.factories import new_user_values
-from sqlalchemy import make_url
-
 async def main() -> None:
-    url = make_url(sys.argv[1])
-    await create_database_if_missing(url)
-    database = initialize_async_db(sys.argv[1])
-    await recreate_schema(database.engine)
+    database = await fresh_database()
     hashed = await hash_password({password!r})
     rows = [new_user_values(DEFAULT_ROLE, hashed) for _ in range({users})]
     rows.append({{**new_user_values(ADMIN_ROLE, hashed), "email": "admin@example.com"}})
@@ -43,8 +32,6 @@ async def main() -> None:
         await session.execute(insert(User), rows)
         await session.commit()
     await database.dispose()
-
-asyncio.run(main())
 """
 
 
@@ -58,8 +45,8 @@ def _free_port() -> int:
 def running_service(project: Path, package: str, database_url: str) -> Iterator[str]:
     """Seed the database, start uvicorn on 127.0.0.1, yield its base URL, stop it."""
     env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": secrets.token_urlsafe(32)}
-    seed = SEED.format(package=package, password=PASSWORD, users=SEED_USERS)
-    subprocess.run([sys.executable, "-c", seed, database_url], cwd=project, env=env, check=True)
+    seed = SEED.format(password=PASSWORD, users=SEED_USERS)
+    run_in_project(project, package, seed, database_url, env)
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", f"{package}.main:app", "--host", "127.0.0.1",

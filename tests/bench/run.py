@@ -15,33 +15,22 @@ from pathlib import Path
 from typing import Any
 
 from tests.bench.load import measure_load
+from tests.bench.project_scripts import run_in_project
 from tests.bench.workload import median_ms, run_timed, write_workloads
 
 MODES = ("rollback", "truncate", "recreate")
 REPEATS = 3
 ROOT = Path(__file__).resolve().parents[2]
 
-# Runs in the rendered project: the cost of emptying the tables by DELETE and by TRUNCATE.
+# The cost of emptying the tables by DELETE (what `truncate` mode does) and by TRUNCATE.
 CLEANUP = """
-import asyncio, statistics, sys, time
-from sqlalchemy import insert, text
-from {package}.database import initialize_async_db
-from {package}.models import Base, User
-from {package}.roles import DEFAULT_ROLE
-from tests.database import create_database_if_missing, delete_all_rows, recreate_schema
-from tests.factories import new_user_values
-from sqlalchemy import make_url
-
 async def main() -> None:
-    url = make_url(sys.argv[1])
-    await create_database_if_missing(url)
-    database = initialize_async_db(sys.argv[1])
-    await recreate_schema(database.engine)
+    database = await fresh_database()
     tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
 
     async def truncate() -> None:
         async with database.engine.begin() as connection:
-            await connection.execute(text(f"TRUNCATE {{tables}} RESTART IDENTITY CASCADE"))
+            await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
     for name, empty in (("delete", lambda: delete_all_rows(database.engine)), ("truncate", truncate)):
         times = []
@@ -53,8 +42,6 @@ async def main() -> None:
             times.append(time.perf_counter() - started)
         print(name, statistics.median(times) * 1000)
     await database.dispose()
-
-asyncio.run(main())
 """
 
 
@@ -103,11 +90,7 @@ PHASES = ("setup", "call", "teardown")
 
 def cleanup_figures(project: Path, package: str, database_url: str) -> dict[str, float]:
     url = database_url.rsplit("/", 1)[0] + "/bench_cleanup_test"
-    script = CLEANUP.format(package=package)
-    output = subprocess.run(
-        [sys.executable, "-c", script, url], cwd=project, check=True,
-        capture_output=True, text=True,
-    ).stdout
+    output = run_in_project(project, package, CLEANUP, url)
     return {f"{name}_ms": float(value) for name, value in (line.split() for line in output.splitlines())}
 
 
