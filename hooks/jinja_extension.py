@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from cookiecutter.exceptions import FailedHookException
@@ -12,6 +13,11 @@ from jinja2.ext import Extension
 
 from hooks.answers import PROMPTS, parse_roles, problems, report
 from hooks.field_spec import parse_user_fields
+
+
+# Absolute, resolved when cookiecutter imports this module: `cookiecutter .` gives a relative
+# `_repo_dir`, which means nothing to a hook script that runs in the new project's folder.
+TEMPLATE_ROOT = str(Path(__file__).resolve().parent.parent)
 
 
 class AnswersRefused(FailedHookException):
@@ -66,3 +72,4 @@ class AnswersExtension(Extension):
         environment.filters["answers"] = answers
         environment.filters["refuse_bad_answers"] = refuse_bad_answers
         environment.filters["non_ascii"] = non_ascii
+        environment.globals["template_root"] = TEMPLATE_ROOT

@@ -7,7 +7,7 @@ answers come from a file.
 import json
 import sys
 
-sys.path.insert(0, {{ cookiecutter._repo_dir | tojson }})
+sys.path.insert(0, {{ template_root | tojson }})
 
 from hooks.answers import problems, report  # noqa: E402
 

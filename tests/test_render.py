@@ -2,6 +2,8 @@
 
 import ast
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 from pytest_cookies.plugin import Cookies
@@ -100,3 +102,16 @@ def test_fields_and_roles_reach_the_code(cookies: Cookies) -> None:
 def test_template_root_holds_what_it_should() -> None:
     for name in ["cookiecutter.json", "hooks", "tests", "README.md", "noxfile.py", ".ci/run"]:
         assert (ROOT / name).exists(), name
+
+
+def test_template_given_as_a_relative_path_renders(tmp_path: Path) -> None:
+    """`cookiecutter .` from the template's folder, as a person trying it out would type it."""
+    command = [sys.executable, "-m", "cookiecutter", "--no-input", "-o", str(tmp_path), "."]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "user-service" / "pyproject.toml").is_file()
+    refused = subprocess.run(
+        [*command, "user_fields=a:nope"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert refused.returncode != 0
+    assert "'a:nope' has unknown type 'nope'" in refused.stderr
