@@ -1,9 +1,9 @@
 """The template proves itself: meta-tests, then every option set rendered and checked in full.
 
-    uvx nox                                        # everything CI runs
-    uvx nox -s rendered                            # only the rendered projects
-    uvx nox -s "rendered(variant='every_type')"    # one of them
-    uvx nox -s fuzz                                # schemathesis against served renders
+uvx nox                                        # everything CI runs
+uvx nox -s rendered                            # only the rendered projects
+uvx nox -s "rendered(variant='every_type')"    # one of them
+uvx nox -s fuzz                                # schemathesis against served renders
 """
 
 import json
@@ -92,11 +92,21 @@ def bench(session: nox.Session) -> None:
         "UV_PROJECT_ENVIRONMENT": session.virtualenv.location,
         "DATABASE_URL": database_url(database),
     }
-    session.run_install("uv", "sync", "--quiet", "--directory", str(project), env=env, external=True)
+    session.run_install(
+        "uv", "sync", "--quiet", "--directory", str(project), env=env, external=True
+    )
     commit = session.run("git", "rev-parse", "--short", "HEAD", external=True, silent=True)
     out = ROOT / "bench-results" / f"{str(commit).strip() or 'unknown'}.json"
     session.run(
-        *("python", "-m", "tests.bench.run", "--project", str(project), "--package", "user_service"),
+        *(
+            "python",
+            "-m",
+            "tests.bench.run",
+            "--project",
+            str(project),
+            "--package",
+            "user_service",
+        ),
         *("--database-url", env["DATABASE_URL"], "--out", str(out)),
         env=env,
     )

@@ -17,8 +17,14 @@ sys.path.insert(0, str(ROOT))
 def run_cookiecutter(output_dir: Path, **answers: str) -> subprocess.CompletedProcess[str]:
     """`cookiecutter --no-input` as a person runs it, with `answers` as key=value arguments."""
     command = [
-        sys.executable, "-m", "cookiecutter", "--no-input", "--output-dir", str(output_dir),
-        str(ROOT), *(f"{key}={value}" for key, value in answers.items()),
+        sys.executable,
+        "-m",
+        "cookiecutter",
+        "--no-input",
+        "--output-dir",
+        str(output_dir),
+        str(ROOT),
+        *(f"{key}={value}" for key, value in answers.items()),
     ]
     return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
 

@@ -49,8 +49,21 @@ def running_service(project: Path, package: str, database_url: str) -> Iterator[
     run_in_project(project, package, seed, database_url, env)
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", f"{package}.main:app", "--host", "127.0.0.1",
-         "--port", str(port), "--workers", "1", "--no-access-log", "--log-level", "warning"],
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            f"{package}.main:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
         cwd=project,
         env=env,
     )

@@ -1,6 +1,6 @@
 """`nox -s bench`: the speed figures of the template, as a table on stdout and a JSON file.
 
-    python -m tests.bench.run --project DIR --package NAME --database-url URL --out FILE
+python -m tests.bench.run --project DIR --package NAME --database-url URL --out FILE
 """
 
 import argparse
@@ -58,8 +58,10 @@ def isolation_figures(project: Path, package: str, env: dict[str, str]) -> dict[
         base_fixture = median_ms(base, "test_nothing", ("setup", "teardown"))
         figures: dict[str, Any] = {"no_fixture_test_ms": median_ms(base, "test_nothing", PHASES)}
         for mode in MODES:
-            runs = [run_timed(project, workload, {**env, "TEST_DB_ISOLATION": mode})
-                    for _ in range(REPEATS)]
+            runs = [
+                run_timed(project, workload, {**env, "TEST_DB_ISOLATION": mode})
+                for _ in range(REPEATS)
+            ]
             figures[mode] = {
                 "fixture_overhead_ms": statistics.median(
                     median_ms(run, "test_insert_and_read", ("setup", "teardown")) - base_fixture
@@ -91,14 +93,19 @@ PHASES = ("setup", "call", "teardown")
 def cleanup_figures(project: Path, package: str, database_url: str) -> dict[str, float]:
     url = database_url.rsplit("/", 1)[0] + "/bench_cleanup_test"
     output = run_in_project(project, package, CLEANUP, url)
-    return {f"{name}_ms": float(value) for name, value in (line.split() for line in output.splitlines())}
+    return {
+        f"{name}_ms": float(value) for name, value in (line.split() for line in output.splitlines())
+    }
 
 
 def suite_figures(project: Path, env: dict[str, str]) -> dict[str, float]:
     """One run each, after a warm-up run (so both find their databases made): whole suites."""
     pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
     _wall([*pytest, "-n", "2"], project, env)
-    return {"serial_s": _wall(pytest, project, env), "n2_s": _wall([*pytest, "-n", "2"], project, env)}
+    return {
+        "serial_s": _wall(pytest, project, env),
+        "n2_s": _wall([*pytest, "-n", "2"], project, env),
+    }
 
 
 def render_seconds() -> float:
@@ -117,22 +124,51 @@ def print_table(results: dict[str, Any]) -> None:
     rows.append(("mode", "fixture overhead ms", "insert+read test ms", "recreate / mode"))
     for mode in MODES:
         figures = iso[mode]
-        rows.append((mode, f"{figures['fixture_overhead_ms']:.2f}",
-                     f"{figures['insert_and_read_test_ms']:.2f}",
-                     f"{figures['recreate_over_this']:.1f}x"))
+        rows.append(
+            (
+                mode,
+                f"{figures['fixture_overhead_ms']:.2f}",
+                f"{figures['insert_and_read_test_ms']:.2f}",
+                f"{figures['recreate_over_this']:.1f}x",
+            )
+        )
     rows.append(("no database fixture", "0", f"{iso['no_fixture_test_ms']:.2f}", ""))
     cleanup = results["cleanup"]
-    rows.append(("emptying the tables", f"DELETE {cleanup['delete_ms']:.2f} ms",
-                 f"TRUNCATE {cleanup['truncate_ms']:.2f} ms", ""))
-    rows.append(("users_with_same_role_50_users", f"{iso['users_with_same_role_50_users_ms']:.2f} ms",
-                 "", ""))
+    rows.append(
+        (
+            "emptying the tables",
+            f"DELETE {cleanup['delete_ms']:.2f} ms",
+            f"TRUNCATE {cleanup['truncate_ms']:.2f} ms",
+            "",
+        )
+    )
+    rows.append(
+        (
+            "users_with_same_role_50_users",
+            f"{iso['users_with_same_role_50_users_ms']:.2f} ms",
+            "",
+            "",
+        )
+    )
     suite = results["suite"]
-    rows.append(("default suite wall time", f"serial {suite['serial_s']:.2f} s",
-                 f"-n 2 {suite['n2_s']:.2f} s", ""))
+    rows.append(
+        (
+            "default suite wall time",
+            f"serial {suite['serial_s']:.2f} s",
+            f"-n 2 {suite['n2_s']:.2f} s",
+            "",
+        )
+    )
     rows.append(("render (uvx cookiecutter --no-input)", f"{results['render_s']:.2f} s", "", ""))
     for path, load in results["load"].items():
-        rows.append((f"GET {path}", f"{load['requests_per_s']:.0f} req/s",
-                     f"p50 {load['p50_ms']:.1f} ms", f"p99 {load['p99_ms']:.1f} ms"))
+        rows.append(
+            (
+                f"GET {path}",
+                f"{load['requests_per_s']:.0f} req/s",
+                f"p50 {load['p50_ms']:.1f} ms",
+                f"p99 {load['p99_ms']:.1f} ms",
+            )
+        )
     widths = [max(len(row[column]) for row in rows) for column in range(4)]
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))

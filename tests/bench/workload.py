@@ -12,7 +12,7 @@ WORKLOAD_TESTS = 200
 FIFTY_REPEATS = 20
 
 # Each test inserts and reads one row; the count proves that every test starts clean.
-DATABASE_WORKLOAD = '''
+DATABASE_WORKLOAD = """
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,17 +38,17 @@ async def test_session_only(db_session: AsyncSession, password_hash: str, n: int
 @pytest.mark.parametrize("n", range({fifty}))
 async def test_fifty_users(users_with_same_role_50_users: list[User], n: int) -> None:
     assert len(users_with_same_role_50_users) == 50
-'''
+"""
 
 # The same number of tests with no database fixture at all: what pytest itself costs.
-BASELINE_WORKLOAD = '''
+BASELINE_WORKLOAD = """
 import pytest
 
 
 @pytest.mark.parametrize("n", range({tests}))
 async def test_nothing(n: int) -> None:
     assert n >= 0
-'''
+"""
 
 
 def write_workloads(project: Path, package: str) -> tuple[Path, Path]:
@@ -74,9 +74,19 @@ def run_timed(project: Path, target: Path, env: dict[str, str]) -> dict[str, dic
         "BENCH_TIMINGS": path,
         "PYTHONPATH": os.pathsep.join([plugin_dir, os.environ.get("PYTHONPATH", "")]),
     }
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "timings_plugin", "-p", "no:cacheprovider"]
-    subprocess.run([*command, str(target)], cwd=project, env=run_env, check=True,
-                   stdout=subprocess.DEVNULL)
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "timings_plugin",
+        "-p",
+        "no:cacheprovider",
+    ]
+    subprocess.run(
+        [*command, str(target)], cwd=project, env=run_env, check=True, stdout=subprocess.DEVNULL
+    )
     timings: dict[str, dict[str, float]] = json.loads(Path(path).read_text())
     os.unlink(path)
     return timings
