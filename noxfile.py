@@ -47,6 +47,18 @@ def render(session: nox.Session, name: str, answers: dict[str, str]) -> Path:
     return project
 
 
+def install(
+    session: nox.Session, project: Path, venv: str
+) -> tuple[dict[str, str], dict[str, str]]:
+    """`uv sync` a rendered project into `venv`; return its answers and its commands' env."""
+    answers: dict[str, str] = json.loads((project / ".cookiecutter.json").read_text())
+    env = {"UV_PROJECT_ENVIRONMENT": venv, "DATABASE_URL": database_url(answers["database_name"])}
+    session.run_install(
+        "uv", "sync", "--quiet", "--directory", str(project), env=env, external=True
+    )
+    return answers, env
+
+
 @nox.session
 def template(session: nox.Session) -> None:
     """Meta-tests: renders, prompt validation and the field grammar (pytest-cookies)."""
@@ -68,13 +80,8 @@ README_WALKTHROUGH_VARIANTS = ("default", "every_type")
 def rendered(session: nox.Session, variant: str) -> None:
     """Render one option set, install it in this venv, run its nox sessions, follow its README."""
     project = render(session, variant, VARIANTS[variant])
-    answers = json.loads((project / ".cookiecutter.json").read_text())
-    env = {
-        "UV_PROJECT_ENVIRONMENT": session.virtualenv.location,
-        "DATABASE_URL": database_url(answers["database_name"]),
-    }
+    _, env = install(session, project, session.virtualenv.location)
     session.chdir(project)
-    session.run_install("uv", "sync", "--quiet", env=env, external=True)
     # Its own sessions: lint (ruff), typecheck (mypy), tests (pytest), each through `uv run`.
     session.run("uvx", "nox", "--", "-q", *session.posargs, env=env, external=True)
     # Then every other command of its README: database, migrations, server, parallel tests.
@@ -86,15 +93,8 @@ def rendered(session: nox.Session, variant: str) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Speed figures: isolation modes, fixtures, suite wall time, render time, load."""
-    database = "bench_svc"
-    project = render(session, "bench", {"database_name": database})
-    env = {
-        "UV_PROJECT_ENVIRONMENT": session.virtualenv.location,
-        "DATABASE_URL": database_url(database),
-    }
-    session.run_install(
-        "uv", "sync", "--quiet", "--directory", str(project), env=env, external=True
-    )
+    project = render(session, "bench", {"database_name": "bench_svc"})
+    answers, env = install(session, project, session.virtualenv.location)
     commit = session.run("git", "rev-parse", "--short", "HEAD", external=True, silent=True)
     out = ROOT / "bench-results" / f"{str(commit).strip() or 'unknown'}.json"
     session.run(
@@ -105,7 +105,7 @@ def bench(session: nox.Session) -> None:
             "--project",
             str(project),
             "--package",
-            "user_service",
+            answers["package_name"],
         ),
         *("--database-url", env["DATABASE_URL"], "--out", str(out)),
         env=env,
@@ -121,13 +121,9 @@ FUZZ_VARIANTS = ["default", "every_type", "other_roles_truncate"]
 def fuzz(session: nox.Session, variant: str) -> None:
     """Serve an option set under uvicorn; schemathesis fuzzes it: no 5xx, all as documented."""
     session.install("schemathesis>=4,<5")
-    database = f"fuzz_{variant}"
-    project = render(session, f"fuzz-{variant}", {**VARIANTS[variant], "database_name": database})
+    answers = {**VARIANTS[variant], "database_name": f"fuzz_{variant}"}
+    project = render(session, f"fuzz-{variant}", answers)
     # The project's own venv: schemathesis, in this session's, never meets its dependencies.
-    env = {
-        "UV_PROJECT_ENVIRONMENT": str(project / ".venv"),
-        "DATABASE_URL": database_url(database),
-    }
+    _, env = install(session, project, str(project / ".venv"))
     session.chdir(project)
-    session.run_install("uv", "sync", "--quiet", env=env, external=True)
     session.run("python", str(ROOT / "tests" / "fuzz_rendered.py"), str(project), env=env)

@@ -14,7 +14,14 @@ VARIANTS: dict[str, dict[str, str]] = json.loads((ROOT / "tests" / "variants.jso
 sys.path.insert(0, str(ROOT))
 
 
-def run_cookiecutter(output_dir: Path, **answers: str) -> subprocess.CompletedProcess[str]:
+def run_cookiecutter(
+    output_dir: Path,
+    *,
+    template: str = str(ROOT),
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    **answers: str,
+) -> subprocess.CompletedProcess[str]:
     """`cookiecutter --no-input` as a person runs it, with `answers` as key=value arguments."""
     command = [
         sys.executable,
@@ -23,10 +30,12 @@ def run_cookiecutter(output_dir: Path, **answers: str) -> subprocess.CompletedPr
         "--no-input",
         "--output-dir",
         str(output_dir),
-        str(ROOT),
+        template,
         *(f"{key}={value}" for key, value in answers.items()),
     ]
-    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        command, capture_output=True, text=True, timeout=120, cwd=cwd, env=env, check=False
+    )
 
 
 @pytest.fixture(params=list(VARIANTS), ids=list(VARIANTS))

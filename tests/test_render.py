@@ -2,13 +2,11 @@
 
 import ast
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 from pytest_cookies.plugin import Cookies
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_cookiecutter
 
 # Jinja delimiters, or a `cookiecutter.<key>` reference (the file `.cookiecutter.json` aside).
 LEFTOVER = re.compile(r"\{\{|\{%|%\}|\{#|cookiecutter\.(?!json\b)")
@@ -106,12 +104,9 @@ def test_template_root_holds_what_it_should() -> None:
 
 def test_template_given_as_a_relative_path_renders(tmp_path: Path) -> None:
     """`cookiecutter .` from the template's folder, as a person trying it out would type it."""
-    command = [sys.executable, "-m", "cookiecutter", "--no-input", "-o", str(tmp_path), "."]
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    result = run_cookiecutter(tmp_path, template=".", cwd=ROOT)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "user-service" / "pyproject.toml").is_file()
-    refused = subprocess.run(
-        [*command, "user_fields=a:nope"], cwd=ROOT, capture_output=True, text=True, check=False
-    )
+    refused = run_cookiecutter(tmp_path, template=".", cwd=ROOT, user_fields="a:nope")
     assert refused.returncode != 0
     assert "'a:nope' has unknown type 'nope'" in refused.stderr

@@ -400,16 +400,7 @@ def test_git_is_skipped_when_declined_nested_or_missing(tmp_path: Path) -> None:
     python_only.mkdir()
     (python_only / "python").symlink_to(sys.executable)
     env = {**os.environ, "PATH": str(python_only)}
-    command = [
-        sys.executable,
-        "-m",
-        "cookiecutter",
-        "--no-input",
-        "--output-dir",
-        str(tmp_path / "no-git"),
-        str(ROOT),
-    ]
-    missing = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    missing = run_cookiecutter(tmp_path / "no-git", env=env)
     assert missing.returncode == 0, missing.stderr
     assert not (tmp_path / "no-git" / "user-service" / ".git").exists()
     assert "git was not found" in missing.stdout
