@@ -22,6 +22,10 @@ ROOT = Path(__file__).parent
 VARIANTS: dict[str, dict[str, str]] = json.loads((ROOT / "tests" / "variants.json").read_text())
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432"
 RENDERS = Path(tempfile.gettempdir()) / f"{ROOT.name}-renders"
+# Every option set has the same dependencies, so the renders share one environment and one mypy
+# cache: a variant re-installs only its own package, and mypy re-checks only its own modules.
+PROJECT_ENV = ROOT / ".nox" / "_rendered-project-env"
+MYPY_CACHE = ROOT / ".nox" / "_rendered-mypy-cache"
 
 
 def database_url(database: str) -> str:
@@ -47,16 +51,21 @@ def render(session: nox.Session, name: str, answers: dict[str, str]) -> Path:
     return project
 
 
-def install(
-    session: nox.Session, project: Path, venv: str
-) -> tuple[dict[str, str], dict[str, str]]:
-    """`uv sync` a rendered project into `venv`; return its answers and its commands' env."""
+def install(session: nox.Session, project: Path) -> tuple[dict[str, str], dict[str, str], str]:
+    """`uv sync` a rendered project; return its answers, its commands' env and its Python."""
     answers: dict[str, str] = json.loads((project / ".cookiecutter.json").read_text())
-    env = {"UV_PROJECT_ENVIRONMENT": venv, "DATABASE_URL": database_url(answers["database_name"])}
+    env = {
+        "UV_PROJECT_ENVIRONMENT": str(PROJECT_ENV),
+        # Bytecode compiled once, at install: where Python may not write it (as here), every
+        # pytest worker, alembic and uvicorn process would compile the dependencies again.
+        "UV_COMPILE_BYTECODE": "1",
+        "MYPY_CACHE_DIR": str(MYPY_CACHE),
+        "DATABASE_URL": database_url(answers["database_name"]),
+    }
     session.run_install(
         "uv", "sync", "--quiet", "--directory", str(project), env=env, external=True
     )
-    return answers, env
+    return answers, env, str(PROJECT_ENV / "bin" / "python")
 
 
 @nox.session
@@ -75,31 +84,32 @@ def template(session: nox.Session) -> None:
 README_WALKTHROUGH_VARIANTS = ("default", "every_type")
 
 
-@nox.session
+@nox.session(venv_backend="none")
 @nox.parametrize("variant", list(VARIANTS))
 def rendered(session: nox.Session, variant: str) -> None:
     """Render one option set, install it in this venv, run its nox sessions, follow its README."""
     project = render(session, variant, VARIANTS[variant])
-    _, env = install(session, project, session.virtualenv.location)
+    _, env, python = install(session, project)
     session.chdir(project)
     # Its own sessions: lint (ruff), typecheck (mypy), tests (pytest), each through `uv run`.
     session.run("uvx", "nox", "--", "-q", *session.posargs, env=env, external=True)
     # Then every other command of its README: database, migrations, server, parallel tests.
     # The commands are the same for every option set: two of them keep the matrix quick.
     if variant in README_WALKTHROUGH_VARIANTS:
-        session.run("python", str(ROOT / "tests" / "readme_walkthrough.py"), str(project), env=env)
+        walkthrough = str(ROOT / "tests" / "readme_walkthrough.py")
+        session.run(python, walkthrough, str(project), env=env, external=True)
 
 
-@nox.session
+@nox.session(venv_backend="none")
 def bench(session: nox.Session) -> None:
     """Speed figures: isolation modes, fixtures, suite wall time, render time, load."""
     project = render(session, "bench", {"database_name": "bench_svc"})
-    answers, env = install(session, project, session.virtualenv.location)
+    answers, env, python = install(session, project)
     commit = session.run("git", "rev-parse", "--short", "HEAD", external=True, silent=True)
     out = ROOT / "bench-results" / f"{str(commit).strip() or 'unknown'}.json"
     session.run(
         *(
-            "python",
+            python,
             "-m",
             "tests.bench.run",
             "--project",
@@ -109,6 +119,7 @@ def bench(session: nox.Session) -> None:
         ),
         *("--database-url", env["DATABASE_URL"], "--out", str(out)),
         env=env,
+        external=True,
     )
 
 
@@ -123,7 +134,8 @@ def fuzz(session: nox.Session, variant: str) -> None:
     session.install("schemathesis>=4,<5")
     answers = {**VARIANTS[variant], "database_name": f"fuzz_{variant}"}
     project = render(session, f"fuzz-{variant}", answers)
-    # The project's own venv: schemathesis, in this session's, never meets its dependencies.
-    _, env = install(session, project, str(project / ".venv"))
+    # The project runs in its own environment: schemathesis, in this session's, never meets
+    # its dependencies.
+    _, env, python = install(session, project)
     session.chdir(project)
-    session.run("python", str(ROOT / "tests" / "fuzz_rendered.py"), str(project), env=env)
+    session.run("python", str(ROOT / "tests" / "fuzz_rendered.py"), str(project), python, env=env)

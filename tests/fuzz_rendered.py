@@ -2,10 +2,10 @@
 schemathesis attack its OpenAPI schema as an admin. Fails on any 5xx, and on any response whose
 status, content type or body the schema does not document.
 
-    python tests/fuzz_rendered.py PROJECT_DIR     (run by `nox -s fuzz`)
+    python tests/fuzz_rendered.py PROJECT_DIR PROJECT_PYTHON     (run by `nox -s fuzz`)
 
-The project must be synced into PROJECT_DIR/.venv; DATABASE_URL names its database (created and
-emptied here); `schemathesis` must be on PATH.
+PROJECT_PYTHON is the Python of the environment the project is synced into; DATABASE_URL names
+its database (created and emptied here); `schemathesis` must be on PATH.
 """
 
 import collections
@@ -36,13 +36,13 @@ FUZZ_PHASES = "examples,coverage,fuzzing"
 RUNS = {
     "reads, sign-ups and logins": (
         "admin",
-        ["--phases", FUZZ_PHASES, "--exclude-method-regex", "PATCH|DELETE", "--max-time", "20"],
+        ["--phases", FUZZ_PHASES, "--exclude-method-regex", "PATCH|DELETE", "--max-time", "15"],
     ),
     "updates of one's own account": (
         "user",
-        ["--phases", FUZZ_PHASES, "--include-method", "PATCH", "--max-time", "10"],
+        ["--phases", FUZZ_PHASES, "--include-method", "PATCH", "--max-time", "8"],
     ),
-    "sequences of calls": ("user", ["--phases", "stateful", "--max-time", "15"]),
+    "sequences of calls": ("user", ["--phases", "stateful", "--max-time", "12"]),
     "deletions": ("admin", ["--phases", FUZZ_PHASES, "--include-method", "DELETE"]),
 }
 # Examples per operation, where no time budget (--max-time) keeps the phase going.
@@ -112,10 +112,9 @@ def log_in(base: str, email: str, password: str) -> str:
         return token
 
 
-def main(project: Path) -> int:
+def main(project: Path, python: Path) -> int:
     answers = json.loads((project / ".cookiecutter.json").read_text())
     package = answers["package_name"]
-    python = project / ".venv" / "bin" / "python"
     password = secrets.token_urlsafe(16)
     env = {
         **os.environ,
@@ -183,4 +182,4 @@ def main(project: Path) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(Path(sys.argv[1])))
+    sys.exit(main(Path(sys.argv[1]), Path(sys.argv[2])))

@@ -3,32 +3,32 @@
 Fixtures: `initialize_database` (once per session), `setup_database` (per test, automatic),
 `db_session`, `async_client`, `user`, `admin`, `token`, `admin_token`,
 `users_with_same_role_50_users`, and `concurrent_client` for truly concurrent requests.
+
+The app and its libraries are imported inside the fixtures that use them: `pytest -n` imports
+this file in its controller process too, which runs no test and should start at once.
 """
 
+from __future__ import annotations
+
+import gc
 import os
 import secrets
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 import pytest
-from httpx import ASGITransport, AsyncClient
-from sqlalchemy import insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from {{ cookiecutter.package_name }}.database import (
-    AsyncDatabase,
-    get_async_db,
-    initialize_async_db,
-)
-from {{ cookiecutter.package_name }}.main import app
-from {{ cookiecutter.package_name }}.models import User
 from {{ cookiecutter.package_name }}.roles import ADMIN_ROLE, DEFAULT_ROLE, Role
-from {{ cookiecutter.package_name }}.security import hash_password
-from {{ cookiecutter.package_name }}.settings import get_settings
 
-from tests.database import create_database_if_missing, database_url_for_tests, delete_all_rows
-from tests.factories import new_user_values
-from tests.isolation import CleanDatabase, Isolation, chosen_isolation
+if TYPE_CHECKING:
+    from httpx import AsyncClient
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from {{ cookiecutter.package_name }}.database import AsyncDatabase
+    from {{ cookiecutter.package_name }}.models import User
+
+    from tests.isolation import CleanDatabase, Isolation
 
 # Every fixture user has this password.
 PASSWORD = "correct horse battery staple"
@@ -43,6 +43,12 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["ARGON2_TIME_COST"] = "1"
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # What is imported and collected by now lives until the end: spare it every garbage
+    # collection (about 5% of a run, and a quicker exit for each xdist worker).
+    gc.freeze()
+
+
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
@@ -50,6 +56,11 @@ def bearer(token: str) -> dict[str, str]:
 @pytest.fixture(scope="session", autouse=True)
 async def initialize_database() -> AsyncIterator[AsyncDatabase]:
     """The test database (DATABASE_URL's database + `_test`), created if missing."""
+    from {{ cookiecutter.package_name }}.database import initialize_async_db
+    from {{ cookiecutter.package_name }}.settings import get_settings
+
+    from tests.database import create_database_if_missing, database_url_for_tests
+
     url = database_url_for_tests(get_settings().database_url)
     await create_database_if_missing(url)
     # No pre-ping: the test server is local, and a ping per checkout would cost every test.
@@ -65,6 +76,8 @@ async def initialize_database() -> AsyncIterator[AsyncDatabase]:
 @pytest.fixture(scope="session")
 async def isolation(initialize_database: AsyncDatabase) -> AsyncIterator[Isolation]:
     """The schema, and the way each test gets a clean database (see tests/isolation.py)."""
+    from tests.isolation import chosen_isolation
+
     isolation = chosen_isolation()
     await isolation.start(initialize_database.engine)
     yield isolation
@@ -87,6 +100,10 @@ def db_session(setup_database: CleanDatabase) -> AsyncSession:
 @asynccontextmanager
 async def _app_client(make_session: Callable[[], AsyncSession]) -> AsyncIterator[AsyncClient]:
     """A client on the app whose requests each get a new session, as in production."""
+    from httpx import ASGITransport, AsyncClient
+
+    from {{ cookiecutter.package_name }}.database import get_async_db
+    from {{ cookiecutter.package_name }}.main import app
 
     async def request_session() -> AsyncIterator[AsyncSession]:
         async with make_session() as session:
@@ -117,6 +134,8 @@ async def concurrent_client(
     this client. What they commit is real, and outside the test's transaction: every row is
     deleted after the test.
     """
+    from tests.database import delete_all_rows
+
     try:
         async with _app_client(initialize_database.sessionmaker) as client:
             yield client
@@ -127,10 +146,16 @@ async def concurrent_client(
 @pytest.fixture(scope="session")
 async def password_hash() -> str:
     """The real hash of PASSWORD, computed once: hashing is deliberately slow."""
+    from {{ cookiecutter.package_name }}.security import hash_password
+
     return await hash_password(PASSWORD)
 
 
 async def _add_user(session: AsyncSession, role: Role, password_hash: str) -> User:
+    from {{ cookiecutter.package_name }}.models import User
+
+    from tests.factories import new_user_values
+
     user = User(**new_user_values(role, password_hash))
     session.add(user)
     await session.commit()
@@ -171,6 +196,12 @@ async def admin_token(async_client: AsyncClient, admin: User) -> str:
 @pytest.fixture
 async def users_with_same_role_50_users(db_session: AsyncSession, password_hash: str) -> list[User]:
     """50 users with SHARED_ROLE and the password PASSWORD, inserted in one statement."""
+    from sqlalchemy import insert
+
+    from {{ cookiecutter.package_name }}.models import User
+
+    from tests.factories import new_user_values
+
     rows = [new_user_values(SHARED_ROLE, password_hash) for _ in range(50)]
     users = (await db_session.scalars(insert(User).returning(User), rows)).all()
     await db_session.commit()
