@@ -53,35 +53,45 @@ def _wall(command: list[str], cwd: Path, env: dict[str, str]) -> float:
 
 
 def isolation_figures(project: Path, package: str, env: dict[str, str]) -> dict[str, Any]:
+    """Each run holds the workload and the baseline, so each overhead is taken against a baseline
+    measured moments apart; the modes take turns, so a slow spell of the machine hits all."""
     workload, baseline = write_workloads(project, package)
+    runs: dict[str, list[dict[str, dict[str, float]]]] = {mode: [] for mode in MODES}
     try:
-        base = run_timed(project, baseline, env)
-        base_fixture = median_ms(base, "test_nothing", ("setup", "teardown"))
-        figures: dict[str, Any] = {"no_fixture_test_ms": median_ms(base, "test_nothing", PHASES)}
-        for mode in MODES:
-            runs = [
-                run_timed(project, workload, {**env, "TEST_DB_ISOLATION": mode})
-                for _ in range(REPEATS)
-            ]
-            figures[mode] = {
-                "fixture_overhead_ms": statistics.median(
-                    median_ms(run, "test_insert_and_read", ("setup", "teardown")) - base_fixture
-                    for run in runs
-                ),
-                "insert_and_read_test_ms": statistics.median(
-                    median_ms(run, "test_insert_and_read", PHASES) for run in runs
-                ),
-            }
-            if mode == "rollback":
-                figures["users_with_same_role_50_users_ms"] = statistics.median(
-                    median_ms(run, "test_fifty_users", ("setup",))
-                    - median_ms(run, "test_session_only", ("setup",))
-                    for run in runs
-                )
+        for _ in range(REPEATS):
+            for mode in MODES:
+                targets = (workload, baseline)
+                runs[mode].append(run_timed(project, targets, {**env, "TEST_DB_ISOLATION": mode}))
     finally:
         workload.unlink()
         baseline.unlink()
         baseline.parent.rmdir()
+
+    def overhead_ms(run: dict[str, dict[str, float]]) -> float:
+        fixtures = ("setup", "teardown")
+        return median_ms(run, "test_insert_and_read", fixtures) - median_ms(
+            run, "test_nothing", fixtures
+        )
+
+    figures: dict[str, Any] = {
+        "no_fixture_test_ms": statistics.median(
+            median_ms(run, "test_nothing", PHASES)
+            for mode_runs in runs.values()
+            for run in mode_runs
+        ),
+        "users_with_same_role_50_users_ms": statistics.median(
+            median_ms(run, "test_fifty_users", ("setup",))
+            - median_ms(run, "test_session_only", ("setup",))
+            for run in runs["rollback"]
+        ),
+    }
+    for mode, mode_runs in runs.items():
+        figures[mode] = {
+            "fixture_overhead_ms": statistics.median(overhead_ms(run) for run in mode_runs),
+            "insert_and_read_test_ms": statistics.median(
+                median_ms(run, "test_insert_and_read", PHASES) for run in mode_runs
+            ),
+        }
     recreate = figures["recreate"]
     for mode in MODES:
         this = figures[mode]

@@ -63,8 +63,10 @@ def write_workloads(project: Path, package: str) -> tuple[Path, Path]:
     return database, baseline
 
 
-def run_timed(project: Path, target: Path, env: dict[str, str]) -> dict[str, dict[str, float]]:
-    """Run pytest on `target`; return {nodeid: {setup, call, teardown}} in seconds."""
+def run_timed(
+    project: Path, targets: tuple[Path, ...], env: dict[str, str]
+) -> dict[str, dict[str, float]]:
+    """Run pytest on `targets`; return {nodeid: {setup, call, teardown}} in seconds."""
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as out:
         path = out.name
     plugin_dir = str(Path(__file__).parent)
@@ -85,7 +87,11 @@ def run_timed(project: Path, target: Path, env: dict[str, str]) -> dict[str, dic
         "no:cacheprovider",
     ]
     subprocess.run(
-        [*command, str(target)], cwd=project, env=run_env, check=True, stdout=subprocess.DEVNULL
+        [*command, *map(str, targets)],
+        cwd=project,
+        env=run_env,
+        check=True,
+        stdout=subprocess.DEVNULL,
     )
     timings: dict[str, dict[str, float]] = json.loads(Path(path).read_text())
     os.unlink(path)
