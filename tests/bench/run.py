@@ -20,7 +20,7 @@ from tests.bench.workload import WORKLOAD_TESTS, median_ms, run_timed, write_wor
 
 MODES = ("rollback", "truncate", "recreate")
 REPEATS = 3
-SUITE_REPEATS = 3
+SUITE_REPEATS = 5
 ROOT = Path(__file__).resolve().parents[2]
 
 # The cost of emptying the tables by DELETE (what `truncate` mode does) and by TRUNCATE.
