@@ -25,6 +25,7 @@ RENDERS = Path(tempfile.gettempdir()) / f"{ROOT.name}-renders"
 # Every option set has the same dependencies, so the renders share one environment and one mypy
 # cache: a variant re-installs only its own package, and mypy re-checks only its own modules.
 PROJECT_ENV = ROOT / ".nox" / "_rendered-project-env"
+PROJECT_PYTHON = str(PROJECT_ENV / "bin" / "python")
 MYPY_CACHE = ROOT / ".nox" / "_rendered-mypy-cache"
 
 
@@ -51,8 +52,8 @@ def render(session: nox.Session, name: str, answers: dict[str, str]) -> Path:
     return project
 
 
-def install(session: nox.Session, project: Path) -> tuple[dict[str, str], dict[str, str], str]:
-    """`uv sync` a rendered project; return its answers, its commands' env and its Python."""
+def install(session: nox.Session, project: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """`uv sync` a rendered project into PROJECT_ENV; return its answers and its commands' env."""
     answers: dict[str, str] = json.loads((project / ".cookiecutter.json").read_text())
     env = {
         "UV_PROJECT_ENVIRONMENT": str(PROJECT_ENV),
@@ -65,7 +66,7 @@ def install(session: nox.Session, project: Path) -> tuple[dict[str, str], dict[s
     session.run_install(
         "uv", "sync", "--quiet", "--directory", str(project), env=env, external=True
     )
-    return answers, env, str(PROJECT_ENV / "bin" / "python")
+    return answers, env
 
 
 @nox.session
@@ -92,7 +93,7 @@ SERIAL_VARIANTS = ("default",)
 def rendered(session: nox.Session, variant: str) -> None:
     """Render one option set, install it, run its nox sessions, follow its README."""
     project = render(session, variant, VARIANTS[variant])
-    _, env, python = install(session, project)
+    _, env = install(session, project)
     session.chdir(project)
     # Its own sessions: lint (ruff), typecheck (mypy), tests (pytest), each through `uv run`.
     parallel = [] if variant in SERIAL_VARIANTS else ["-n", "2"]
@@ -102,19 +103,19 @@ def rendered(session: nox.Session, variant: str) -> None:
     # The commands are the same for every option set: two of them keep the matrix quick.
     if variant in README_WALKTHROUGH_VARIANTS:
         walkthrough = str(ROOT / "tests" / "readme_walkthrough.py")
-        session.run(python, walkthrough, str(project), env=env, external=True)
+        session.run(PROJECT_PYTHON, walkthrough, str(project), env=env, external=True)
 
 
 @nox.session(venv_backend="none")
 def bench(session: nox.Session) -> None:
     """Speed figures: isolation modes, fixtures, suite wall time, render time, load."""
     project = render(session, "bench", {"database_name": "bench_svc"})
-    answers, env, python = install(session, project)
+    answers, env = install(session, project)
     commit = session.run("git", "rev-parse", "--short", "HEAD", external=True, silent=True)
     out = ROOT / "bench-results" / f"{str(commit).strip() or 'unknown'}.json"
     session.run(
         *(
-            python,
+            PROJECT_PYTHON,
             "-m",
             "tests.bench.run",
             "--project",
@@ -130,17 +131,22 @@ def bench(session: nox.Session) -> None:
 
 # The default project and two others, served and fuzzed (a few minutes in all).
 FUZZ_VARIANTS = ["default", "every_type", "other_roles_truncate"]
+SCHEMATHESIS = "schemathesis>=4,<5"
 
 
-@nox.session
+@nox.session(venv_backend="none")
 @nox.parametrize("variant", FUZZ_VARIANTS)
 def fuzz(session: nox.Session, variant: str) -> None:
     """Serve an option set under uvicorn; schemathesis fuzzes it: no 5xx, all as documented."""
-    session.install("schemathesis>=4,<5")
     answers = {**VARIANTS[variant], "database_name": f"fuzz_{variant}"}
     project = render(session, f"fuzz-{variant}", answers)
-    # The project runs in its own environment: schemathesis, in this session's, never meets
-    # its dependencies.
-    _, env, python = install(session, project)
+    _, env = install(session, project)
     session.chdir(project)
-    session.run("python", str(ROOT / "tests" / "fuzz_rendered.py"), str(project), python, env=env)
+    # The script runs in uv's cached schemathesis tool environment (one for every variant), and
+    # serves the project from its own: schemathesis never meets the project's dependencies.
+    fuzz_script = str(ROOT / "tests" / "fuzz_rendered.py")
+    session.run(
+        *("uvx", "--from", SCHEMATHESIS, "python", fuzz_script, str(project), PROJECT_PYTHON),
+        env=env,
+        external=True,
+    )

@@ -19,6 +19,7 @@ from tests.bench.project_scripts import run_in_project
 from tests.bench.workload import WORKLOAD_TESTS, median_ms, run_timed, write_workloads
 
 MODES = ("rollback", "truncate", "recreate")
+PHASES = ("setup", "call", "teardown")
 REPEATS = 3
 SUITE_REPEATS = 5
 ROOT = Path(__file__).resolve().parents[2]
@@ -102,9 +103,6 @@ def isolation_figures(project: Path, package: str, env: dict[str, str]) -> dict[
             recreate["insert_and_read_test_ms"] / this["insert_and_read_test_ms"]
         )
     return figures
-
-
-PHASES = ("setup", "call", "teardown")
 
 
 def cleanup_figures(project: Path, package: str, database_url: str) -> dict[str, float]:
