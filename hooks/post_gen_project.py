@@ -67,16 +67,14 @@ def print_next_steps(git_said: str) -> None:
     print(
         f"""
 Created {PROJECT.name}. {git_said}
-Next steps (PostgreSQL on 127.0.0.1:5432; edit .env otherwise):
+Next steps (Python 3.11+ and uv; no database server needed):
 
     cd {PROJECT.name}
-    uv sync                      # install the app and its tools; commit the uv.lock it writes
-    createdb -h 127.0.0.1 -U postgres {{ cookiecutter.database_name }}
-    uv run alembic upgrade head  # create the tables
-    uv run pytest                # the tests (own database: {{ cookiecutter.database_name }}_test)
-    uv run uvicorn {{ cookiecutter.package_name }}.main:app --reload
+    uv run pytest                                  # the tests, on an embedded PostgreSQL
+    uv run {{ cookiecutter.project_slug }} dev     # http://127.0.0.1:8000/docs, data in .pgdata/
 
-README.md has the rest: configuration, migrations, containers, CI, pre-commit and nox.
+To use your own PostgreSQL server, set DATABASE_URL in .env. README.md has the rest:
+configuration, migrations, containers, CI, pre-commit and nox; commit the uv.lock uv writes.
 """
     )
 

@@ -29,7 +29,8 @@ def run_migrations(connection: Connection) -> None:
 
 
 async def run_migrations_online() -> None:
-    engine = create_async_engine(get_settings().database_url, poolclass=pool.NullPool)
+    url = get_settings().require_database_url()
+    engine = create_async_engine(url, poolclass=pool.NullPool)
     try:
         async with engine.connect() as connection:
             await connection.run_sync(run_migrations)
@@ -40,7 +41,7 @@ async def run_migrations_online() -> None:
 def run_migrations_offline() -> None:
     """`alembic upgrade head --sql`: print the SQL instead of connecting."""
     context.configure(
-        url=get_settings().database_url,
+        url=get_settings().require_database_url(),
         target_metadata=Base.metadata,
         compare_type=True,
         literal_binds=True,

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from {{ cookiecutter.package_name }}.database import AsyncDatabase
+    from {{ cookiecutter.package_name }}.embedded_database import EmbeddedPostgres
     from {{ cookiecutter.package_name }}.models import User
 
     from tests.isolation import CleanDatabase, Isolation
@@ -36,11 +37,45 @@ PASSWORD = "correct horse battery staple"
 SHARED_ROLE = next((role for role in Role if role != ADMIN_ROLE), ADMIN_ROLE)
 
 
+EMBEDDED_SERVER: pytest.StashKey[EmbeddedPostgres] = pytest.StashKey()
+
+
 def pytest_configure(config: pytest.Config) -> None:
     # Tests need no .env: a throwaway key, and a cheaper (still Argon2id) hash.
     os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(32))
     os.environ["ARGON2_MEMORY_KIB"] = "8192"
     os.environ["ARGON2_TIME_COST"] = "1"
+    if not hasattr(config, "workerinput"):  # the run's first process, not an xdist worker
+        _start_embedded_server_unless_configured(config)
+
+
+def _start_embedded_server_unless_configured(config: pytest.Config) -> None:
+    """No DATABASE_URL (environment or .env): one throwaway server for this run and its workers.
+
+    The workers that pytest-xdist starts next inherit DATABASE_URL, so they all share it, each
+    with its own database as on any server. It stops when the run ends, however it ends.
+    """
+    from {{ cookiecutter.package_name }}.embedded_database import (
+        EmbeddedPostgresError,
+        start_embedded_postgres,
+    )
+    from {{ cookiecutter.package_name }}.settings import get_settings
+
+    if get_settings().database_url is not None:
+        return
+    try:
+        server = start_embedded_postgres()
+    except EmbeddedPostgresError as error:
+        raise pytest.UsageError(str(error)) from None
+    config.stash[EMBEDDED_SERVER] = server
+    os.environ["DATABASE_URL"] = server.url()
+    get_settings.cache_clear()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    server = config.stash.get(EMBEDDED_SERVER, None)
+    if server is not None:
+        server.stop()
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -61,8 +96,12 @@ async def initialize_database() -> AsyncIterator[AsyncDatabase]:
 
     from tests.database import create_database_if_missing, database_url_for_tests
 
-    url = database_url_for_tests(get_settings().database_url)
-    await create_database_if_missing(url)
+    url = database_url_for_tests(get_settings().require_database_url())
+    try:
+        await create_database_if_missing(url)
+    except OSError as error:  # refused, unknown host, timed out: no fallback to another server
+        where = url.query.get("host") or f"{url.host or 'localhost'}:{url.port or 5432}"
+        pytest.exit(f"DATABASE_URL's server at {where} is unreachable ({error})", returncode=1)
     # No pre-ping: the test server is local, and a ping per checkout would cost every test.
     database = initialize_async_db(
         url.render_as_string(hide_password=False), pool_size=10, pool_pre_ping=False

@@ -7,6 +7,8 @@ import asyncio
 import contextlib
 import socket
 
+from sqlalchemy import URL
+
 
 def free_port() -> int:
     """A local port nothing listens on (until someone binds it)."""
@@ -27,9 +29,9 @@ async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
 class TcpProxy:
     """Listens on 127.0.0.1:`port` once started; `stop` drops every connection, like a crash."""
 
-    def __init__(self, target_host: str, target_port: int) -> None:
+    def __init__(self, upstream: URL) -> None:
         self.port = free_port()
-        self._target = (target_host, target_port)
+        self._upstream = upstream
         self._server: asyncio.Server | None = None
         self._relays: set[asyncio.Task[None]] = set()
         self._writers: set[asyncio.StreamWriter] = set()
@@ -58,7 +60,7 @@ class TcpProxy:
 
     async def _forward(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
-            upstream_reader, upstream_writer = await asyncio.open_connection(*self._target)
+            upstream_reader, upstream_writer = await _connect(self._upstream)
         except OSError:
             writer.transport.abort()
             return
@@ -70,3 +72,17 @@ class TcpProxy:
             for end in pair:
                 end.transport.abort()
             self._writers -= pair
+
+
+async def _connect(url: URL) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A connection to the server of `url`: its TCP address, or its Unix socket (embedded)."""
+    socket_dir = url.query.get("host")
+    port = url.port or 5432
+    if isinstance(socket_dir, str) and socket_dir.startswith("/"):
+        return await asyncio.open_unix_connection(f"{socket_dir}/.s.PGSQL.{port}")
+    return await asyncio.open_connection(url.host or "127.0.0.1", port)
+
+
+def tcp_url(url: URL, port: int) -> URL:
+    """`url` with its server replaced by 127.0.0.1:`port` (a Unix socket's `host` dropped)."""
+    return url.set(host="127.0.0.1", port=port, query={})

@@ -23,7 +23,7 @@ from {{ cookiecutter.package_name }}.settings import get_settings
 from tests.conftest import PASSWORD, bearer
 from tests.database import delete_all_rows
 from tests.factories import new_sign_up
-from tests.tcp_proxy import TcpProxy, free_port
+from tests.tcp_proxy import TcpProxy, free_port, tcp_url
 
 # A password that must never be shown, wherever the connection fails.
 DB_PASSWORD = "never-show-this-password"
@@ -93,9 +93,7 @@ async def test_database_down_from_the_start_is_503(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     closed_port = free_port()
-    url = initialize_database.engine.url.set(
-        host="127.0.0.1", port=closed_port, password=DB_PASSWORD
-    )
+    url = tcp_url(initialize_database.engine.url, closed_port).set(password=DB_PASSWORD)
     async with app_started_with(url) as client:
         response = await _send(client, method, path)
     _assert_unavailable(response)
@@ -112,9 +110,9 @@ async def test_service_recovers_when_the_database_returns(
 ) -> None:
     """Down at start, up, down again (connections cut), up: the same app follows each step."""
     real = initialize_database.engine.url
-    proxy = TcpProxy(real.host or "127.0.0.1", real.port or 5432)
+    proxy = TcpProxy(real)
     try:
-        async with app_started_with(real.set(host="127.0.0.1", port=proxy.port)) as client:
+        async with app_started_with(tcp_url(real, proxy.port)) as client:
             _assert_unavailable(await client.get("/health"))
             await proxy.start()
             assert (await client.get("/health")).status_code == 200

@@ -42,7 +42,7 @@ async def _drop_database(url: URL) -> None:
 @pytest.fixture
 async def scratch_engine() -> AsyncIterator[AsyncEngine]:
     """An empty database for the migrations; any copy left by an interrupted run goes first."""
-    test_url = database_url_for_tests(get_settings().database_url)
+    test_url = database_url_for_tests(get_settings().require_database_url())
     url = test_url.set(database=f"{test_url.database}_migrations")
     await _drop_database(url)
     await create_database_if_missing(url)

@@ -13,7 +13,7 @@ from {{ cookiecutter.package_name }}.settings import get_settings
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    database = initialize_async_db(get_settings().database_url)
+    database = initialize_async_db(get_settings().require_database_url())
     app.state.database = database
     yield
     await database.dispose()

@@ -6,7 +6,6 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ASYNC_SCHEME = "postgresql+asyncpg"
-LOCAL_SERVER = f"{ASYNC_SCHEME}://postgres@127.0.0.1:5432"
 PLAIN_SCHEMES = ("postgresql", "postgres")
 
 
@@ -16,7 +15,8 @@ class Settings(BaseSettings):
         env_file=".env", env_file_encoding="utf-8", extra="ignore", hide_input_in_errors=True
     )
 
-    database_url: str = f"{LOCAL_SERVER}/{{ cookiecutter.database_name }}"
+    # Unset: the tests and `dev` start an embedded PostgreSQL; the app itself refuses to start.
+    database_url: str | None = None
     secret_key: SecretStr = Field(min_length=32)
     access_token_expire_minutes: int = Field(default=30, ge=1)
     # Argon2id cost; the defaults are OWASP's recommended minimum.
@@ -25,7 +25,9 @@ class Settings(BaseSettings):
 
     @field_validator("database_url")
     @classmethod
-    def _use_asyncpg(cls, url: str) -> str:
+    def _use_asyncpg(cls, url: str | None) -> str | None:
+        if url is None:
+            return None
         scheme, separator, rest = url.partition("://")
         if separator and scheme in PLAIN_SCHEMES:
             return f"{ASYNC_SCHEME}://{rest}"
@@ -36,6 +38,20 @@ class Settings(BaseSettings):
                 f"not {scheme + '://' if separator else 'a value without a scheme'}"
             )
         return url
+
+    def require_database_url(self) -> str:
+        """DATABASE_URL, which the service, migrations and deployments cannot do without."""
+        if self.database_url is None:
+            raise MissingDatabaseUrlError(
+                "DATABASE_URL is not set: set it (environment or .env) to the database's URL, "
+                "e.g. postgresql://user:password@host:5432/name; for development, the project's "
+                "`dev` command starts a database of its own (see README.md)"
+            )
+        return self.database_url
+
+
+class MissingDatabaseUrlError(RuntimeError):
+    """The service was started without a database to use."""
 
 
 @lru_cache

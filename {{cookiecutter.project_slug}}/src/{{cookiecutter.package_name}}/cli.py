@@ -1,0 +1,87 @@
+"""The project's command line, a script named after the project: `uv run <project> COMMAND`.
+
+- `dev`: apply the migrations, then serve the app with reload on 127.0.0.1:8000.
+- `alembic ...`: Alembic's own command line (`revision --autogenerate`, `check`, ...).
+
+Both use DATABASE_URL's database; when it is unset, an embedded PostgreSQL whose data stays in
+`.pgdata/` in the project folder. The service itself (uvicorn, the image) never starts one.
+"""
+
+import argparse
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import uvicorn
+from alembic.config import CommandLine
+
+from {{ cookiecutter.package_name }}.embedded_database import (
+    DATABASE_NAME,
+    EmbeddedPostgresError,
+    start_embedded_postgres,
+)
+from {{ cookiecutter.package_name }}.settings import get_settings
+
+# Where the embedded server keeps its data (git- and docker-ignored), and Alembic its settings.
+DEV_DATA_DIR = Path(".pgdata")
+ALEMBIC_INI = Path("alembic.ini")
+
+
+@contextmanager
+def development_database() -> Iterator[None]:
+    """DATABASE_URL, else an embedded server on `.pgdata/` for as long as the block runs."""
+    if not ALEMBIC_INI.is_file():
+        sys.exit(f"no {ALEMBIC_INI} in {Path.cwd()}: run this from the project folder")
+    if get_settings().database_url is not None:
+        yield
+        return
+    try:
+        database = start_embedded_postgres(DEV_DATA_DIR, database=DATABASE_NAME)
+    except EmbeddedPostgresError as error:
+        sys.exit(str(error))
+    try:
+        # Child processes (uvicorn's reloaded servers) inherit it; the settings read it again.
+        os.environ["DATABASE_URL"] = database.url()
+        get_settings.cache_clear()
+        url = database.url()
+        print(f"Embedded PostgreSQL, its data in {DEV_DATA_DIR}/: {url}", file=sys.stderr)
+        yield
+    finally:
+        database.stop()
+
+
+def alembic(arguments: Sequence[str]) -> None:
+    """Alembic's command line, as `uv run alembic ...` would run it."""
+    CommandLine(prog="alembic").main([f"--config={ALEMBIC_INI}", *arguments])
+
+
+def dev(host: str, port: int) -> None:
+    """Migrate, then serve with reload until Ctrl-C."""
+    alembic(["upgrade", "head"])
+    uvicorn.run(
+        "{{ cookiecutter.package_name }}.main:app",
+        host=host,
+        port=port,
+        reload=True,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["alembic"]:  # Alembic reads the rest of the line itself
+        with development_database():
+            alembic(arguments[1:])
+        return
+    parser = argparse.ArgumentParser(
+        description={{ cookiecutter.project_name | quoted }},
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    serve = commands.add_parser("dev", help="migrate, then serve with reload")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on")
+    commands.add_parser("alembic", help="Alembic's commands, on the development database")
+    options = parser.parse_args(arguments)
+    with development_database():
+        dev(options.host, options.port)

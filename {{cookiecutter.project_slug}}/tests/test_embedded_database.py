@@ -1,0 +1,110 @@
+"""The embedded PostgreSQL that the tests and `dev` start when DATABASE_URL is unset.
+
+It must never outlive what started it, keep `dev`'s data across restarts, and say what to do
+instead when it cannot start.
+"""
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
+
+from {{ cookiecutter.package_name }}.embedded_database import (
+    ADVICE,
+    EmbeddedPostgresError,
+    start_embedded_postgres,
+)
+
+GONE_WITHIN_SECONDS = 15
+# Starts a throwaway server, says where it is, then waits to be killed.
+OWNER = """
+import sys, time
+from {{ cookiecutter.package_name }}.embedded_database import start_embedded_postgres
+print(start_embedded_postgres().socket_dir, flush=True)
+time.sleep(600)
+"""
+
+
+def servers_on(data_dir: str) -> list[psutil.Process]:
+    """The postgres processes whose command line names `data_dir`."""
+    found = []
+    for process in psutil.process_iter(["name", "cmdline"]):
+        command = " ".join(process.info["cmdline"] or [])  # None: a process just ending
+        if process.info["name"] == "postgres" and data_dir in command:
+            found.append(process)
+    return found
+
+
+def wait_until_gone(data_dir: str) -> None:
+    deadline = time.monotonic() + GONE_WITHIN_SECONDS
+    while servers_on(data_dir) or Path(data_dir).exists():
+        assert time.monotonic() < deadline, f"the server on {data_dir} outlived its owner"
+        time.sleep(0.1)
+
+
+async def query(url: str, sql: str) -> object:
+    """Run `sql` in a transaction of its own; its first value, if it returns rows."""
+    engine = create_async_engine(url, poolclass=NullPool)
+    try:
+        async with engine.begin() as connection:
+            result = await connection.execute(text(sql))
+            return result.scalar() if result.returns_rows else None
+    finally:
+        await engine.dispose()
+
+
+async def test_a_throwaway_server_leaves_nothing_behind() -> None:
+    server = start_embedded_postgres()
+    try:
+        assert await query(server.url("postgres"), "SHOW fsync") == "off"
+        assert servers_on(server.socket_dir)
+    finally:
+        server.stop()
+    wait_until_gone(server.socket_dir)
+
+
+@pytest.mark.parametrize("ending", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT])
+def test_the_server_stops_when_its_owner_dies(ending: signal.Signals) -> None:
+    owner = subprocess.Popen([sys.executable, "-c", OWNER], stdout=subprocess.PIPE, text=True)
+    assert owner.stdout is not None
+    data_dir = owner.stdout.readline().strip()
+    try:
+        assert servers_on(data_dir)
+    finally:
+        owner.send_signal(ending)
+        owner.wait()
+    wait_until_gone(data_dir)
+
+
+async def test_dev_data_survives_a_restart(tmp_path: Path) -> None:
+    data_dir = tmp_path / "pgdata"
+    first = start_embedded_postgres(data_dir, database="kept")
+    try:
+        await query(first.url("kept"), "CREATE TABLE notes AS SELECT 'kept' AS note")
+    finally:
+        first.stop()
+    assert not servers_on(str(data_dir))
+    again = start_embedded_postgres(data_dir, database="kept")
+    try:
+        assert await query(again.url("kept"), "SELECT note FROM notes") == "kept"
+    finally:
+        again.stop()
+
+
+def test_an_unusable_data_directory_says_what_to_do(tmp_path: Path) -> None:
+    not_a_directory = tmp_path / "pgdata"
+    not_a_directory.write_text("not a PostgreSQL data directory")
+    with pytest.raises(EmbeddedPostgresError) as refused:
+        start_embedded_postgres(not_a_directory)
+    message = str(refused.value)
+    assert message.startswith("could not start an embedded PostgreSQL (")
+    assert message.endswith(ADVICE)
+    assert "\n" not in message
+    assert not servers_on(str(not_a_directory))
