@@ -1,5 +1,8 @@
 """The template proves itself: meta-tests, then every option set rendered and checked in full.
 
+It needs no database server: renders use their embedded PostgreSQL. With DATABASE_URL set (as
+CI sets it), every option set but EMBEDDED_VARIANTS runs on that server instead.
+
 uvx nox                                        # everything CI runs
 uvx nox -s rendered                            # only the rendered projects
 uvx nox -s "rendered(variant='every_type')"    # one of them
@@ -9,7 +12,10 @@ uvx nox -s fuzz                                # schemathesis against served ren
 import json
 import os
 import shutil
+import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import nox
@@ -20,7 +26,8 @@ nox.options.sessions = ["template", "rendered", "fuzz"]
 
 ROOT = Path(__file__).parent
 VARIANTS: dict[str, dict[str, str]] = json.loads((ROOT / "tests" / "variants.json").read_text())
-DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432"
+# Always on their own embedded PostgreSQL, one serial run and one with -n 2: the README's path.
+EMBEDDED_VARIANTS = ("default", "few_fields")
 RENDERS = Path(tempfile.gettempdir()) / f"{ROOT.name}-renders"
 # Every option set has the same dependencies, so the renders share one environment and one mypy
 # cache: a variant re-installs only its own package, and mypy re-checks only its own modules.
@@ -29,12 +36,42 @@ PROJECT_PYTHON = str(PROJECT_ENV / "bin" / "python")
 MYPY_CACHE = ROOT / ".nox" / "_rendered-mypy-cache"
 
 
-def database_url(database: str) -> str:
-    """DATABASE_URL's server (else the local one), with the variant's own database."""
-    server = os.environ.get("DATABASE_URL", DEFAULT_SERVER)
+def server_url(database: str) -> str | None:
+    """DATABASE_URL's server with the variant's own `database`; None when it is unset."""
+    server = os.environ.get("DATABASE_URL")
+    if server is None:
+        return None
     scheme, _, rest = server.partition("://")
     host = rest.split("/", 1)[0]
     return f"{scheme}://{host}/{database}"
+
+
+@contextmanager
+def database_for(project: Path, answers: dict[str, str], database: str) -> Iterator[str]:
+    """`database` on DATABASE_URL's server, else on the render's embedded PostgreSQL.
+
+    For the scripts that serve a render (fuzz, bench); its own tests start their server
+    themselves. The embedded one runs under the render's guard (`python -m
+    <package>.embedded_database DATA_DIR DATABASE`, see that module): it prints
+    `ready <socket dir>`, and stops the server when its stdin closes.
+    """
+    url = server_url(database)
+    if url is not None:
+        yield url
+        return
+    guard = subprocess.Popen(
+        [PROJECT_PYTHON, "-m", f"{answers['package_name']}.embedded_database", "", database],
+        cwd=project, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert guard.stdin is not None and guard.stdout is not None
+    try:
+        status, _, socket_dir = guard.stdout.readline().strip().partition(" ")
+        if status != "ready":
+            raise RuntimeError(f"the embedded PostgreSQL did not start: {socket_dir}")
+        yield f"postgresql://postgres@/{database}?host={socket_dir}"
+    finally:
+        guard.stdin.close()
+        guard.wait(timeout=60)
 
 
 def render(session: nox.Session, name: str, answers: dict[str, str]) -> Path:
@@ -52,8 +89,14 @@ def render(session: nox.Session, name: str, answers: dict[str, str]) -> Path:
     return project
 
 
-def install(session: nox.Session, project: Path) -> tuple[dict[str, str], dict[str, str]]:
-    """`uv sync` a rendered project into PROJECT_ENV; return its answers and its commands' env."""
+def install(
+    session: nox.Session, project: Path, *, embedded: bool = False
+) -> tuple[dict[str, str], dict[str, str | None]]:
+    """`uv sync` a rendered project into PROJECT_ENV; return its answers and its commands' env.
+
+    Its DATABASE_URL names the variant's database on DATABASE_URL's server; it is unset (the
+    render's own embedded PostgreSQL) when there is no server, or when `embedded`.
+    """
     answers: dict[str, str] = json.loads((project / ".cookiecutter.json").read_text())
     env = {
         "UV_PROJECT_ENVIRONMENT": str(PROJECT_ENV),
@@ -61,7 +104,7 @@ def install(session: nox.Session, project: Path) -> tuple[dict[str, str], dict[s
         # pytest worker, alembic and uvicorn process would compile the dependencies again.
         "UV_COMPILE_BYTECODE": "1",
         "MYPY_CACHE_DIR": str(MYPY_CACHE),
-        "DATABASE_URL": database_url(answers["database_name"]),
+        "DATABASE_URL": None if embedded else server_url(answers["database_name"]),
     }
     session.run_install(
         "uv", "sync", "--quiet", "--directory", str(project), env=env, external=True
@@ -83,6 +126,8 @@ def template(session: nox.Session) -> None:
 
 
 README_WALKTHROUGH_VARIANTS = ("default", "every_type")
+# Its walkthrough runs in a network namespace of its own, where no server can be reached.
+NO_NETWORK_VARIANT = "default"
 # The default option set runs its suite serially, as its README's first test command does; the
 # others with `-n 2`, which proves parallel runs in every isolation mode (and is quicker).
 SERIAL_VARIANTS = ("default",)
@@ -93,40 +138,53 @@ SERIAL_VARIANTS = ("default",)
 def rendered(session: nox.Session, variant: str) -> None:
     """Render one option set, install it, run its nox sessions, follow its README."""
     project = render(session, variant, VARIANTS[variant])
-    _, env = install(session, project)
+    _, env = install(session, project, embedded=variant in EMBEDDED_VARIANTS)
     session.chdir(project)
     # Its own sessions: lint (ruff), typecheck (mypy), tests (pytest), each through `uv run`.
     parallel = [] if variant in SERIAL_VARIANTS else ["-n", "2"]
     pytest_args = ["-q", *parallel, *session.posargs]
     session.run("uvx", "nox", "--", *pytest_args, env=env, external=True)
-    # Then every other command of its README: database, migrations, server, parallel tests.
+    # Then every other command of its README: server, migrations, parallel tests.
     # The commands are the same for every option set: two of them keep the matrix quick.
     if variant in README_WALKTHROUGH_VARIANTS:
-        walkthrough = str(ROOT / "tests" / "readme_walkthrough.py")
-        session.run(PROJECT_PYTHON, walkthrough, str(project), env=env, external=True)
+        walkthrough = [PROJECT_PYTHON, str(ROOT / "tests" / "readme_walkthrough.py"), str(project)]
+        if variant == NO_NETWORK_VARIANT:
+            walkthrough = [*no_network(session), *walkthrough]
+            # uv must not look for packages there: everything is installed already.
+            env = {**env, "UV_OFFLINE": "1"}
+        session.run(*walkthrough, env=env, external=True)
+
+
+def no_network(session: nox.Session) -> list[str]:
+    """A prefix that runs a command in a network namespace with only a loopback (`unshare -n`,
+    as root), where no database server can be reached; none, with the reason, where it can't."""
+    tools = [shutil.which(name) for name in ("unshare", "ip")]
+    if os.geteuid() != 0 or None in tools:
+        session.log("walkthrough with the network: `unshare -n` needs root, unshare and ip")
+        return []
+    prefix = ["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$@"', "no-network"]
+    if subprocess.run([*prefix, "true"], capture_output=True, check=False).returncode != 0:
+        session.log("walkthrough with the network: this machine refuses `unshare -n`")
+        return []
+    return prefix
 
 
 @nox.session(venv_backend="none")
 def bench(session: nox.Session) -> None:
-    """Speed figures: isolation modes, fixtures, suite wall time, render time, load."""
+    """Speed figures: isolation modes, fixtures, suite wall time, embedded start, render, load."""
     project = render(session, "bench", {"database_name": "bench_svc"})
     answers, env = install(session, project)
     commit = session.run("git", "rev-parse", "--short", "HEAD", external=True, silent=True)
     out = ROOT / "bench-results" / f"{str(commit).strip() or 'unknown'}.json"
-    session.run(
-        *(
-            PROJECT_PYTHON,
-            "-m",
-            "tests.bench.run",
-            "--project",
-            str(project),
-            "--package",
-            answers["package_name"],
-        ),
-        *("--database-url", env["DATABASE_URL"], "--out", str(out)),
-        env=env,
-        external=True,
-    )
+    on_server = ["--server"] if env["DATABASE_URL"] else []
+    with database_for(project, answers, "bench_svc") as url:
+        session.run(
+            *(PROJECT_PYTHON, "-m", "tests.bench.run", "--project", str(project)),
+            *("--package", answers["package_name"], "--database-url", url, *on_server),
+            *("--out", str(out)),
+            env=env,
+            external=True,
+        )
 
 
 # The default project and two others, served and fuzzed (a few minutes in all).
@@ -140,13 +198,14 @@ def fuzz(session: nox.Session, variant: str) -> None:
     """Serve an option set under uvicorn; schemathesis fuzzes it: no 5xx, all as documented."""
     answers = {**VARIANTS[variant], "database_name": f"fuzz_{variant}"}
     project = render(session, f"fuzz-{variant}", answers)
-    _, env = install(session, project)
+    rendered_answers, env = install(session, project)
     session.chdir(project)
     # The script runs in uv's cached schemathesis tool environment (one for every variant), and
     # serves the project from its own: schemathesis never meets the project's dependencies.
     fuzz_script = str(ROOT / "tests" / "fuzz_rendered.py")
-    session.run(
-        *("uvx", "--from", SCHEMATHESIS, "python", fuzz_script, str(project), PROJECT_PYTHON),
-        env=env,
-        external=True,
-    )
+    with database_for(project, rendered_answers, answers["database_name"]) as url:
+        session.run(
+            *("uvx", "--from", SCHEMATHESIS, "python", fuzz_script, str(project), PROJECT_PYTHON),
+            env={**env, "DATABASE_URL": url},
+            external=True,
+        )

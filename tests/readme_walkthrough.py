@@ -1,11 +1,13 @@
-"""Follow a rendered project's README as a new user would, on a scratch database.
+"""Follow a rendered project's README as a new user would.
 
     python tests/readme_walkthrough.py PROJECT_DIR
 
 nox's `rendered` session runs this in the project's environment, after the project's own nox
-sessions, with DATABASE_URL naming the variant's database on the server to use. The scratch
-database (`<database>_readme`) is made with the README's `createdb` and dropped at the end; the
-project's files are as rendered again afterwards.
+sessions. Without DATABASE_URL it takes the README's own path, on the embedded PostgreSQL that
+`dev` keeps in `.pgdata/` (for one option set inside a network namespace where no server can be
+reached at all); with DATABASE_URL (a server's, naming the variant's database) it takes the
+"your own server" path, on a scratch database `<database>_readme` made with `createdb` and
+dropped at the end. The project's files are as rendered again afterwards.
 
 Each README command is run as written there; tests/test_tooling.py checks that the README
 shows no command that is not run here, by nox or by a meta-test.
@@ -14,18 +16,25 @@ shows no command that is not run here, by nox or by a meta-test.
 import json
 import os
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
+
+import psutil
 
 # A column the walkthrough adds to the model, to make a migration as the README says.
 PROBE = "    walkthrough_phone: Mapped[str | None] = mapped_column(sa.String(32), index=True)\n"
 SERVER_START_SECONDS = 60
+PASSWORD = "walkthrough password 1"
 
 
 def run(command: str, cwd: Path, env: dict[str, str]) -> str:
@@ -45,99 +54,166 @@ def free_port() -> int:
         return port
 
 
-def check_server(command: str, cwd: Path, env: dict[str, str], port: int) -> None:
-    """Start the README's server command, wait for a healthy `/health`, stop it."""
+def request(method: str, url: str, body: dict[str, object] | None = None) -> tuple[int, object]:
+    data = json.dumps(body).encode() if body is not None else None
+    headers = {"Content-Type": "application/json"} if body is not None else {}
+    try:
+        with urllib.request.urlopen(
+            urllib.request.Request(url, data=data, headers=headers, method=method), timeout=10
+        ) as answer:
+            return answer.status, json.load(answer)
+    except urllib.error.HTTPError as error:
+        return error.code, json.load(error)
+
+
+@contextmanager
+def serving(command: str, cwd: Path, env: dict[str, str]) -> Iterator[str]:
+    """Start the README's server command, wait for a healthy `/health`, yield its URL, Ctrl-C."""
+    port = free_port()
     print(f"$ {command} --port {port}", flush=True)
-    log = cwd.parent / "uvicorn.log"
+    log = cwd.parent / "server.log"
     with log.open("w") as output:
-        # Its own process group: --reload runs the server in a child process.
+        # Its own process group, which Ctrl-C reaches as a whole, as in a terminal.
         server = subprocess.Popen(
             [*shlex.split(command), "--port", str(port)],
-            cwd=cwd,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+            cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + SERVER_START_SECONDS
         while True:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5) as answer:
-                    health = json.load(answer)
+                status, health = request("GET", f"{base}/health")
                 break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
                     sys.exit(f"the server did not answer /health:\n{log.read_text()}")
-                time.sleep(0.5)
-        if health.get("status") != "ok":
-            sys.exit(f"/health answered {health}")
+                time.sleep(0.3)
+        if status != 200:
+            sys.exit(f"/health answered {status} {health}")
+        yield base
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
+        os.killpg(server.pid, signal.SIGINT)
         try:
-            server.wait(timeout=15)
+            server.wait(timeout=30)
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
+            sys.exit(f"Ctrl-C did not stop `{command}`:\n{log.read_text()}")
 
 
-def main(project: Path) -> None:
-    answers = json.loads((project / ".cookiecutter.json").read_text())
-    package, database = answers["package_name"], f"{answers['database_name']}_readme"
-    server = urlsplit(os.environ["DATABASE_URL"])
-    host, user = server.hostname or "127.0.0.1", server.username or "postgres"
-    env = {**os.environ, "PGPORT": str(server.port or 5432)}
-    if server.password:
-        env["PGPASSWORD"] = server.password
-    plain = f"postgresql://{server.netloc}/{database}"
-    migrate_env = {**env, "DATABASE_URL": plain}
-    psql = f"psql -h {host} -U {user} -d {database} -tA -c"
+def postgres_on(data_dir: Path) -> list[int]:
+    """The postgres processes that serve `data_dir`."""
+    pids = []
+    for process in psutil.process_iter(["name", "cmdline"]):
+        command = " ".join(process.info["cmdline"] or [])
+        if process.info["name"] == "postgres" and str(data_dir) in command:
+            pids.append(process.pid)
+    return pids
 
-    run(f"dropdb -h {host} -U {user} --if-exists {database}", project, env)
+
+def sign_up(base: str, body: dict[str, object]) -> int:
+    status, answer = request("POST", f"{base}/users", body)
+    if status not in (201, 409):
+        sys.exit(f"sign-up answered {status}: {answer}")
+    return status
+
+
+def new_sign_up(project: Path) -> dict[str, object]:
+    """A valid sign-up for this option set's fields, from the project's own test factories."""
+    factory = "import json, sys; from tests.factories import new_sign_up as new; "
+    factory += "print(json.dumps(new(sys.argv[1])))"
+    output = subprocess.run(
+        [sys.executable, "-c", factory, PASSWORD],
+        cwd=project, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    body: dict[str, object] = json.loads(output.stdout)
+    return body
+
+
+def walk_migrations(project: Path, package: str, alembic: str, env: dict[str, str]) -> None:
+    """Change the model, write the migration, check it, apply it, undo it."""
     models = project / "src" / package / "models.py"
     original = models.read_text()
     versions = project / "migrations" / "versions"
     shipped = set(versions.glob("*.py"))
     try:
-        # Quick start
-        run("uv sync", project, env)
-        run(f"createdb -h {host} -U {user} {database}", project, env)
-        run("uv run alembic upgrade head", project, migrate_env)
-        uvicorn = f"uv run uvicorn {package}.main:app --reload"
-        check_server(uvicorn, project, migrate_env, free_port())
-        # Tests, in parallel
-        run("uv run pytest -n 2", project, env)
-        # Migrations: change the model, write the migration, check it, apply it, undo it
-        run("uv run alembic check", project, migrate_env)
+        run(f"{alembic} upgrade head", project, env)
+        run(f"{alembic} check", project, env)
         models.write_text(original + PROBE)
-        run('uv run alembic revision --autogenerate -m "add users.phone"', project, migrate_env)
+        run(f'{alembic} revision --autogenerate -m "add users.phone"', project, env)
         (written,) = set(versions.glob("*.py")) - shipped
         if "walkthrough_phone" not in written.read_text():
             sys.exit(f"{written.name} does not add the new column:\n{written.read_text()}")
         # The new migration is as clean as the rest: `uv run ruff check .`, `... format --check .`
         # and `uv run mypy`, through the project's nox sessions
         run("uvx nox -s lint typecheck", project, env)
-        run("uv run alembic upgrade head", project, migrate_env)
-        run("uv run alembic check", project, migrate_env)
-        run("uv run alembic downgrade -1", project, migrate_env)
-        query = "SELECT column_name FROM information_schema.columns WHERE table_name = 'users'"
-        columns = run(f'{psql} "{query}"', project, env)
-        if "walkthrough_phone" in columns or "email" not in columns:
-            sys.exit(f"downgrade -1 did not undo just the last migration: {columns.split()}")
-        # Down to nothing: no table but Alembic's own record, no enum type
-        run("uv run alembic downgrade base", project, migrate_env)
-        query = (
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-            "UNION ALL SELECT typname::text FROM pg_type WHERE typtype = 'e'"
-        )
-        left = run(f'{psql} "{query}"', project, env)
-        if left.split() != ["alembic_version"]:
-            sys.exit(f"downgrade base left {left.split()}")
+        run(f"{alembic} upgrade head", project, env)
+        run(f"{alembic} check", project, env)
+        run(f"{alembic} downgrade -1", project, env)
+        # Back to the models as rendered: they match the database only if the column went.
+        models.write_text(original)
+        run(f"{alembic} check", project, env)
     finally:
         models.write_text(original)
         for path in set(versions.glob("*.py")) - shipped:
             path.unlink()
+
+
+def embedded_path(project: Path, answers: dict[str, str]) -> None:
+    """The README's quick start: no server, `dev` on the embedded PostgreSQL in `.pgdata/`."""
+    env = {name: value for name, value in os.environ.items() if name != "DATABASE_URL"}
+    data_dir = project / ".pgdata"
+    shutil.rmtree(data_dir, ignore_errors=True)
+    dev = f"uv run {answers['project_slug']} dev"
+    try:
+        run("uv run pytest -n 2", project, env)
+        with serving(dev, project, env) as base:
+            body = new_sign_up(project)
+            if sign_up(base, body) != 201:
+                sys.exit("the first sign-up on a new .pgdata/ was refused")
+        if left := postgres_on(data_dir):
+            sys.exit(f"Ctrl-C left the embedded PostgreSQL running: pids {left}")
+        with serving(dev, project, env) as base:  # the data survived the restart
+            if sign_up(base, body) != 409:
+                sys.exit("the sign-up made before the restart is gone")
+        alembic = f"uv run {answers['project_slug']} alembic"
+        walk_migrations(project, answers["package_name"], alembic, env)
+        if left := postgres_on(data_dir):
+            sys.exit(f"the embedded PostgreSQL outlived its commands: pids {left}")
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def server_path(project: Path, answers: dict[str, str]) -> None:
+    """With DATABASE_URL set: `dev`, Alembic and the tests use that server, nothing embedded."""
+    database = f"{answers['database_name']}_readme"
+    server = urlsplit(os.environ["DATABASE_URL"])
+    host, user = server.hostname or "127.0.0.1", server.username or "postgres"
+    env = {**os.environ, "PGPORT": str(server.port or 5432)}
+    if server.password:
+        env["PGPASSWORD"] = server.password
+    scratch = {**env, "DATABASE_URL": f"postgresql://{server.netloc}/{database}"}
+    run(f"dropdb -h {host} -U {user} --if-exists {database}", project, env)
+    run(f"createdb -h {host} -U {user} {database}", project, env)
+    try:
+        run("uv run pytest -n 2", project, env)
+        with serving(f"uv run {answers['project_slug']} dev", project, scratch) as base:
+            if sign_up(base, new_sign_up(project)) != 201:
+                sys.exit("the first sign-up on a new database was refused")
+        if (project / ".pgdata").exists():
+            sys.exit("`dev` started an embedded PostgreSQL although DATABASE_URL was set")
+        walk_migrations(project, answers["package_name"], "uv run alembic", scratch)
+    finally:
         run(f"dropdb -h {host} -U {user} --if-exists {database}", project, env)
+
+
+def main(project: Path) -> None:
+    answers = json.loads((project / ".cookiecutter.json").read_text())
+    if os.environ.get("DATABASE_URL"):
+        server_path(project, answers)
+    else:
+        embedded_path(project, answers)
     print(f"README walkthrough of {project.name}: every command passed", flush=True)
 
 

@@ -30,18 +30,22 @@ TEMPLATE = ROOT / "{{cookiecutter.project_slug}}"
 BIN = Path(sys.executable).parent  # the tools installed next to this Python (nox's venv)
 APP_PORT = "8000"
 
-# Every command of the rendered README (<package> and <database> stand for the answers), and
-# where it runs. Docker's need an engine: compose.yaml and the Dockerfile are checked here.
+# Every command of the rendered README (<project>, <package> and <database> stand for the
+# answers), and where it runs. Docker's need an engine: the compose and Docker files are
+# checked here.
 README_COMMANDS = {
-    "uv sync": "noxfile.py rendered; readme_walkthrough.py",
-    "createdb -h 127.0.0.1 -U postgres <database>": "readme_walkthrough.py (scratch database)",
-    "uv run alembic upgrade head": "readme_walkthrough.py",
     "uv run pytest": "rendered noxfile.py `tests`, run by `uvx nox` in noxfile.py rendered",
-    "uv run uvicorn <package>.main:app --reload": "readme_walkthrough.py (GET /health)",
+    "uv run <project> dev": (
+        "readme_walkthrough.py (GET /health, a sign-up kept across a restart, Ctrl-C; for the "
+        "default option set in a network namespace where no server can be reached)"
+    ),
     "uv run pytest -n 2": "readme_walkthrough.py",
-    'uv run alembic revision --autogenerate -m "add users.phone"': "readme_walkthrough.py",
-    "uv run alembic check": "readme_walkthrough.py",
-    "uv run alembic downgrade -1": "readme_walkthrough.py",
+    'uv run <project> alembic revision --autogenerate -m "add users.phone"': (
+        "readme_walkthrough.py"
+    ),
+    "uv run <project> alembic upgrade head": "readme_walkthrough.py",
+    "uv run <project> alembic check": "readme_walkthrough.py",
+    "uv run <project> alembic downgrade -1": "readme_walkthrough.py",
     "docker compose up --build": "structure: test_compose_runs_the_app_after_its_migrations",
     "docker compose up -d db": "structure: test_compose_runs_the_app_after_its_migrations",
     "uv run ruff check .": "rendered noxfile.py `lint`",
@@ -312,6 +316,7 @@ def _readme_commands(project: Path) -> set[str]:
         for line in block.splitlines():
             command = re.sub(r"\s+#.*$", "", line).strip()
             command = command.replace(f"{answers['package_name']}.main:", "<package>.main:")
+            command = command.replace(f"uv run {answers['project_slug']} ", "uv run <project> ")
             commands.add(re.sub(rf"\b{answers['database_name']}\b", "<database>", command))
     return commands - {""}
 

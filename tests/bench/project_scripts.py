@@ -10,6 +10,7 @@ PRELUDE = """
 import asyncio, statistics, sys, time
 from sqlalchemy import insert, make_url, text
 from {package}.database import initialize_async_db
+from {package}.embedded_database import start_embedded_postgres
 from {package}.models import Base, User
 from {package}.roles import ADMIN_ROLE, DEFAULT_ROLE
 from {package}.security import hash_password

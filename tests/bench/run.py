@@ -1,6 +1,6 @@
 """`nox -s bench`: the speed figures of the template, as a table on stdout and a JSON file.
 
-python -m tests.bench.run --project DIR --package NAME --database-url URL --out FILE
+python -m tests.bench.run --project DIR --package NAME --database-url URL [--server] --out FILE
 """
 
 import argparse
@@ -44,6 +44,23 @@ async def main() -> None:
             times.append(time.perf_counter() - started)
         print(name, statistics.median(times) * 1000)
     await database.dispose()
+"""
+
+
+# A throwaway embedded server started, its test database made and the schema built: what a
+# test run without DATABASE_URL pays before its first test.
+EMBEDDED_START = """
+async def main() -> None:
+    times = []
+    for _ in range(5):
+        started = time.perf_counter()
+        server = start_embedded_postgres()
+        sys.argv[1] = server.url("bench_start_test")
+        database = await fresh_database()
+        await database.dispose()
+        times.append(time.perf_counter() - started)
+        server.stop()
+    print(statistics.median(times))
 """
 
 
@@ -113,16 +130,31 @@ def cleanup_figures(project: Path, package: str, database_url: str) -> dict[str,
     }
 
 
-def suite_figures(project: Path, env: dict[str, str]) -> dict[str, float]:
-    """Whole-suite wall times, serial and `-n 2`: medians of alternating runs, after a warm-up
-    run (so both find their databases made)."""
+def suite_figures(project: Path, env: dict[str, str], server: bool) -> dict[str, float]:
+    """Whole-suite wall times, serial and `-n 2`, on DATABASE_URL's server (when `server`) and
+    on the embedded one: medians of alternating runs, after a warm-up run of each (so both find
+    their databases made)."""
     pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
-    _wall([*pytest, "-n", "2"], project, env)
-    serial, parallel = [], []
+    embedded_env = {name: value for name, value in env.items() if name != "DATABASE_URL"}
+    runs = {
+        "serial_s": (pytest, env),
+        "n2_s": ([*pytest, "-n", "2"], env),
+        "embedded_serial_s": (pytest, embedded_env),
+        "embedded_n2_s": ([*pytest, "-n", "2"], embedded_env),
+    }
+    if not server:  # without a server of its own, the first two would measure the embedded one
+        del runs["serial_s"], runs["n2_s"]
+    for command, run_env in runs.values():
+        _wall(command, project, run_env)
+    times: dict[str, list[float]] = {name: [] for name in runs}
     for _ in range(SUITE_REPEATS):
-        serial.append(_wall(pytest, project, env))
-        parallel.append(_wall([*pytest, "-n", "2"], project, env))
-    return {"serial_s": statistics.median(serial), "n2_s": statistics.median(parallel)}
+        for name, (command, run_env) in runs.items():
+            times[name].append(_wall(command, project, run_env))
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def embedded_start_seconds(project: Path, package: str) -> float:
+    return float(run_in_project(project, package, EMBEDDED_START, "unused"))
 
 
 def render_seconds() -> float:
@@ -164,8 +196,23 @@ def print_table(results: dict[str, Any]) -> None:
     fifty = iso["users_with_same_role_50_users_ms"]
     rows.append(("users_with_same_role_50_users", f"{fifty:.2f} ms"))
     suite = results["suite"]
-    serial, parallel = f"serial {suite['serial_s']:.2f} s", f"-n 2 {suite['n2_s']:.2f} s"
-    rows.append(("default suite wall time", serial, parallel))
+    if "serial_s" in suite:
+        serial, parallel = f"serial {suite['serial_s']:.2f} s", f"-n 2 {suite['n2_s']:.2f} s"
+        rows.append(("default suite wall time", serial, parallel))
+    embedded = (
+        f"serial {suite['embedded_serial_s']:.2f} s",
+        f"-n 2 {suite['embedded_n2_s']:.2f} s",
+    )
+    rows.append(("  on the embedded server", *embedded))
+    if "serial_s" in suite:
+        ratios = (
+            f"serial {suite['embedded_serial_s'] / suite['serial_s']:.2f}x",
+            f"-n 2 {suite['embedded_n2_s'] / suite['n2_s']:.2f}x",
+        )
+        rows.append(("  embedded / server", *ratios))
+    else:
+        rows.append(("  (no DATABASE_URL: no server to compare with)",))
+    rows.append(("embedded start + schema", f"{results['embedded_start_s']:.2f} s"))
     rows.append(("render (cookiecutter --no-input)", f"{results['render_s']:.2f} s"))
     for path, load in results["load"].items():
         rows.append(
@@ -191,6 +238,9 @@ def main() -> None:
     parser.add_argument("--project", type=Path, required=True)
     parser.add_argument("--package", required=True)
     parser.add_argument("--database-url", required=True)
+    parser.add_argument(
+        "--server", action="store_true", help="the URL is a server's, not an embedded one"
+    )
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     env = {**os.environ, "DATABASE_URL": args.database_url}
@@ -199,7 +249,8 @@ def main() -> None:
     results = {
         "isolation": isolation_figures(args.project, args.package, env),
         "cleanup": cleanup_figures(args.project, args.package, async_url),
-        "suite": suite_figures(args.project, env),
+        "suite": suite_figures(args.project, env, args.server),
+        "embedded_start_s": embedded_start_seconds(args.project, args.package),
         "render_s": render_seconds(),
         "load": measure_load(args.project, args.package, async_url),
     }
