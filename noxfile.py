@@ -153,6 +153,10 @@ def rendered(session: nox.Session, variant: str) -> None:
             # uv must not look for packages there: everything is installed already.
             env = {**env, "UV_OFFLINE": "1"}
         session.run(*walkthrough, env=env, external=True)
+    # Its embedded PostgreSQL under Ctrl-C, a crashed worker, two runs at once.
+    if variant == NO_NETWORK_VARIANT:
+        faults = str(ROOT / "tests" / "harness_faults.py")
+        session.run(PROJECT_PYTHON, faults, str(project), env=env, external=True)
 
 
 def no_network(session: nox.Session) -> list[str]:

@@ -151,8 +151,9 @@ def walk_migrations(project: Path, package: str, alembic: str, env: dict[str, st
         run(f"{alembic} upgrade head", project, env)
         run(f"{alembic} check", project, env)
         run(f"{alembic} downgrade -1", project, env)
-        # Back to the models as rendered: they match the database only if the column went.
+        # Back to the project as rendered: it matches the database only if the column went.
         models.write_text(original)
+        written.unlink()
         run(f"{alembic} check", project, env)
     finally:
         models.write_text(original)

