@@ -60,7 +60,8 @@ def test_whitespace_everywhere_is_forgiven(cookies: Cookies) -> None:
 def test_longest_database_name(cookies: Cookies) -> None:
     name = "edge_" + "d" * (MAX_DATABASE_NAME - len("edge_"))
     project = bake(cookies, database_name=name)
-    assert f"/{name}" in (package(project) / "settings.py").read_text()
+    embedded = (package(project) / "embedded_database.py").read_text()
+    assert f'DATABASE_NAME = "{name}"\n' in embedded
 
 
 def test_widest_project_name_with_look_alike_letters(cookies: Cookies) -> None:
