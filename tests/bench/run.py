@@ -66,7 +66,9 @@ async def main() -> None:
 
 def _wall(command: list[str], cwd: Path, env: dict[str, str]) -> float:
     started = time.perf_counter()
-    subprocess.run(command, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL)
+    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"{' '.join(command)} failed:\n{done.stdout[-5000:]}\n{done.stderr[-2000:]}")
     return time.perf_counter() - started
 
 
