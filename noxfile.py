@@ -54,7 +54,9 @@ def render(session: nox.Session, name: str, answers: dict[str, str]) -> Path:
 
 def install(session: nox.Session, project: Path) -> tuple[dict[str, str], dict[str, str]]:
     """`uv sync` a rendered project into PROJECT_ENV; return its answers and its commands' env."""
-    answers: dict[str, str] = json.loads((project / ".cookiecutter.json").read_text())
+    answers: dict[str, str] = json.loads((project / ".cruft.json").read_text())["context"][
+        "cookiecutter"
+    ]
     env = {
         "UV_PROJECT_ENVIRONMENT": str(PROJECT_ENV),
         # Bytecode compiled once, at install: where Python may not write it (as here), every

@@ -13,6 +13,7 @@ from jinja2.ext import Extension
 
 from hooks.answers import PROMPTS, parse_roles, problems, report
 from hooks.field_spec import parse_user_fields
+from hooks.origin import cruft_call
 
 
 # Absolute, resolved when cookiecutter imports this module: `cookiecutter .` gives a relative
@@ -58,6 +59,15 @@ def quoted(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
+def as_json(value: Any) -> str:
+    """JSON in the value's own key order (`jsonify` sorts keys), ASCII only.
+
+    ASCII, so that `tojson` can quote it as a Python string literal: it would write a character
+    beyond the BMP as two surrogate escapes, which Python reads as two lone surrogates.
+    """
+    return json.dumps(value)
+
+
 def non_ascii(text: str) -> list[str]:
     """The distinct non-ASCII characters of `text`, in order of first appearance."""
     return list(dict.fromkeys(char for char in text if not char.isascii()))
@@ -73,3 +83,11 @@ class AnswersExtension(Extension):
         environment.filters["refuse_bad_answers"] = refuse_bad_answers
         environment.filters["non_ascii"] = non_ascii
         environment.globals["template_root"] = TEMPLATE_ROOT
+        call = cruft_call()
+        environment.globals["cruft_call"] = call
+        environment.filters["as_json"] = as_json
+        if call:
+            # cruft renders two commits of this template in one process (`cruft update`): forget
+            # these modules, so that each render imports its own commit's code, not the first's.
+            for name in [name for name in sys.modules if name.split(".")[0] == "hooks"]:
+                del sys.modules[name]

@@ -82,7 +82,7 @@ def check_server(command: str, cwd: Path, env: dict[str, str], port: int) -> Non
 
 
 def main(project: Path) -> None:
-    answers = json.loads((project / ".cookiecutter.json").read_text())
+    answers = json.loads((project / ".cruft.json").read_text())["context"]["cookiecutter"]
     package, database = answers["package_name"], f"{answers['database_name']}_readme"
     server = urlsplit(os.environ["DATABASE_URL"])
     host, user = server.hostname or "127.0.0.1", server.username or "postgres"

@@ -82,8 +82,9 @@ def baked(request: pytest.FixtureRequest, cookies_session: Cookies) -> Iterator[
 
 
 def _answers(project: Path) -> dict[str, Any]:
-    answers: dict[str, Any] = json.loads((project / ".cookiecutter.json").read_text())
-    return answers
+    """The prompts' answers, from the render's record (without cookiecutter's `_` keys)."""
+    context: dict[str, Any] = json.loads((project / ".cruft.json").read_text())["context"]
+    return {key: value for key, value in context["cookiecutter"].items() if key[0] != "_"}
 
 
 def _yaml(path: Path) -> dict[str, Any]:
