@@ -59,7 +59,9 @@ def _git(folder: str, *arguments: str) -> str:
     except FileNotFoundError:
         raise OriginUnknown("git was not found, so the template's commit is unknown") from None
     if done.returncode != 0:
-        raise OriginUnknown(f"`git {' '.join(arguments)}` in {folder} failed: {done.stderr.strip()}")
+        raise OriginUnknown(
+            f"`git {' '.join(arguments)}` in {folder} failed: {done.stderr.strip()}"
+        )
     return done.stdout.strip()
 
 
