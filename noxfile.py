@@ -3,6 +3,7 @@
 uvx nox                                        # everything CI runs
 uvx nox -s rendered                            # only the rendered projects
 uvx nox -s "rendered(variant='every_type')"    # one of them
+uvx nox -s update                              # cruft update on real renders
 uvx nox -s fuzz                                # schemathesis against served renders
 """
 
@@ -16,7 +17,7 @@ import nox
 
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_venv = "yes"
-nox.options.sessions = ["template", "rendered", "fuzz"]
+nox.options.sessions = ["template", "update", "rendered", "fuzz"]
 
 ROOT = Path(__file__).parent
 VARIANTS: dict[str, dict[str, str]] = json.loads((ROOT / "tests" / "variants.json").read_text())
@@ -52,19 +53,23 @@ def render(session: nox.Session, name: str, answers: dict[str, str]) -> Path:
     return project
 
 
-def install(session: nox.Session, project: Path) -> tuple[dict[str, str], dict[str, str]]:
-    """`uv sync` a rendered project into PROJECT_ENV; return its answers and its commands' env."""
-    answers: dict[str, str] = json.loads((project / ".cruft.json").read_text())["context"][
-        "cookiecutter"
-    ]
-    env = {
+def project_env(database: str) -> dict[str, str]:
+    """The environment of a rendered project's commands: PROJECT_ENV, MYPY_CACHE, `database`."""
+    return {
         "UV_PROJECT_ENVIRONMENT": str(PROJECT_ENV),
         # Bytecode compiled once, at install: where Python may not write it (as here), every
         # pytest worker, alembic and uvicorn process would compile the dependencies again.
         "UV_COMPILE_BYTECODE": "1",
         "MYPY_CACHE_DIR": str(MYPY_CACHE),
-        "DATABASE_URL": database_url(answers["database_name"]),
+        "DATABASE_URL": database_url(database),
     }
+
+
+def install(session: nox.Session, project: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """`uv sync` a rendered project into PROJECT_ENV; return its answers and its commands' env."""
+    record = json.loads((project / ".cruft.json").read_text())
+    answers: dict[str, str] = record["context"]["cookiecutter"]
+    env = project_env(answers["database_name"])
     session.run_install(
         "uv", "sync", "--quiet", "--directory", str(project), env=env, external=True
     )
@@ -106,6 +111,25 @@ def rendered(session: nox.Session, variant: str) -> None:
     if variant in README_WALKTHROUGH_VARIANTS:
         walkthrough = str(ROOT / "tests" / "readme_walkthrough.py")
         session.run(PROJECT_PYTHON, walkthrough, str(project), env=env, external=True)
+
+
+@nox.session
+def update(session: nox.Session) -> None:
+    """`cruft update` on real renders: both sides' changes, conflicts, migration heads, history."""
+    session.install("pytest")
+    scenarios = str(ROOT / "tests" / "update" / "scenarios.py")
+    basetemp = str(RENDERS / "update")
+    env = project_env("update_svc")
+    session.run(
+        "pytest",
+        scenarios,
+        "--basetemp",
+        basetemp,
+        "-p",
+        "no:cacheprovider",
+        *session.posargs,
+        env=env,
+    )
 
 
 @nox.session(venv_backend="none")

@@ -3,7 +3,8 @@
 No Docker engine runs here, so the container files are checked for their structure; the CI
 workflow goes through actionlint; the pre-commit hooks run offline from their PyPI packages.
 Migrations are proven by the rendered project's own tests/test_migrations.py (in nox), and the
-README's commands by nox's `rendered` session (tests/readme_walkthrough.py).
+README's commands by nox's `rendered` session (tests/readme_walkthrough.py), and its section on
+updating from the template by nox's `update` session (tests/update/scenarios.py).
 """
 
 import ast
@@ -51,6 +52,14 @@ README_COMMANDS = {
     "uvx nox -s lint typecheck": "readme_walkthrough.py, after writing a migration",
     "uvx pre-commit install": "test_pre_commit_hooks_pass (installed pre-commit)",
     "uvx pre-commit run --all-files": "test_pre_commit_hooks_pass (hooks from PyPI, offline)",
+    "uvx cruft check": "noxfile.py update: tests/update/scenarios.py",
+    "uvx cruft diff": "noxfile.py update: tests/update/scenarios.py (a)",
+    "uvx cruft update": "noxfile.py update: tests/update/scenarios.py (a), (b), (c)",
+    "git status": "noxfile.py update: tests/update/scenarios.py (a), (b)",
+    "uv run alembic heads": "noxfile.py update: tests/update/scenarios.py (a)",
+    "uv run alembic merge heads -m \"merge the template's migrations\"": "noxfile.py update (a)",
+    "git add --all": "noxfile.py update: tests/update/scenarios.py (a), (b)",
+    'git commit -m "Update from the template"': "noxfile.py update (a), (b)",
 }
 # The hooks of pre-commit's remote repositories, as the commands their PyPI packages install:
 # pre-commit cannot clone the repositories offline, so the test runs these instead.
