@@ -54,7 +54,7 @@ README_COMMANDS = {
     "uvx pre-commit run --all-files": "test_pre_commit_hooks_pass (hooks from PyPI, offline)",
     "uvx cruft check": "noxfile.py update: tests/update/scenarios.py",
     "uvx cruft diff": "noxfile.py update: tests/update/scenarios.py (a)",
-    "uvx cruft update": "noxfile.py update: tests/update/scenarios.py (a), (b), (c)",
+    "uvx cruft update -y": "noxfile.py update: tests/update/scenarios.py (a), (b), (c)",
     "git status": "noxfile.py update: tests/update/scenarios.py (a), (b)",
     "uv run alembic heads": "noxfile.py update: tests/update/scenarios.py (a)",
     "uv run alembic merge heads -m \"merge the template's migrations\"": "noxfile.py update (a)",
