@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -87,7 +88,18 @@ class AnswersExtension(Extension):
         environment.globals["cruft_call"] = call
         environment.filters["as_json"] = as_json
         if call:
-            # cruft renders two commits of this template in one process (`cruft update`): forget
-            # these modules, so that each render imports its own commit's code, not the first's.
-            for name in [name for name in sys.modules if name.split(".")[0] == "hooks"]:
-                del sys.modules[name]
+            forget_hooks_modules()
+
+
+def forget_hooks_modules() -> None:
+    """Make the next import of `hooks.*` read the files on disk as they are then.
+
+    cruft renders two commits of this template in one process (`cruft update`), from one clone
+    it checks out in between: without this the second render would run the first one's code.
+    Bytecode goes too: a changed file of the same size, written in the same second as its
+    bytecode, would pass Python's check. The clone is cruft's own, in a temporary folder.
+    """
+    for name in [name for name in sys.modules if name.split(".")[0] == "hooks"]:
+        del sys.modules[name]
+    sys.dont_write_bytecode = True
+    shutil.rmtree(Path(TEMPLATE_ROOT) / "hooks" / "__pycache__", ignore_errors=True)

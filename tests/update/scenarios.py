@@ -31,6 +31,7 @@ from tests.update.template_change import (
     MIGRATION,
     README_NEW_LINE,
     TEMPLATE_DOCSTRING,
+    TEST_TITLE,
     make_template_change,
 )
 from tests.update.workspace import (
@@ -172,7 +173,8 @@ def test_a_owner_and_template_changes_both_arrive(
     assert TEMPLATE_DOCSTRING in (source / "routes" / "health.py").read_text()
     assert BUMPED in (made / "pyproject.toml").read_text()
     assert (made / "migrations" / "versions" / Path(MIGRATION).name).is_file()
-    assert (made / "tests" / f"test_{COLUMN}.py").is_file()
+    new_test = (made / "tests" / f"test_{COLUMN}.py").read_text()
+    assert new_test.startswith(TEST_TITLE), "rendered with the new commit's hooks code"
     assert not (made / DELETED).exists(), "a file deleted on purpose stays deleted"
     assert (made / ".env").read_bytes() == secret, ".env and its secret are untouched"
     assert record(made)["commit"] == commit_b
@@ -204,7 +206,9 @@ def test_b_overlapping_changes_are_conflicts_the_readme_resolves(
     commit_all(project, "The owner's docstring")
     make_template_change(template)
 
-    readme(project, UPDATE)
+    updated = readme(project, UPDATE)
+    # cruft passes on git's word for each file it could not merge (and still says "Good work!").
+    assert "routes/health.py' with conflicts" in updated.stderr, updated.stderr
     status = readme(project, "git status").stdout
     assert re.search(r"both modified:\s+src/\S+/routes/health.py", status), status
     assert conflict_markers(project) == [str(health.relative_to(project))]
@@ -227,6 +231,25 @@ def test_b_overlapping_changes_are_conflicts_the_readme_resolves(
     readme(project, 'git commit -m "Update from the template"')
     assert OWNER_DOCSTRING in health.read_text()
     assert run("uvx cruft check", project).returncode == 0
+
+
+def test_b_without_git_an_overlapping_change_is_a_rej_file(template: Path, tmp_path: Path) -> None:
+    options = ("--extra-context", json.dumps({"init_git": False}))
+    project = cruft_create(template, tmp_path / "out", *options)
+    assert not (project / ".git").exists()
+    health = project / "src" / package_name(project) / "routes" / "health.py"
+    replace(health, HEALTH_DOCSTRING, OWNER_DOCSTRING)
+    make_template_change(template)
+
+    updated = readme(project, UPDATE)
+    assert "Rejected hunk" in updated.stderr, updated.stderr
+    rejected = health.with_name("health.py.rej")
+    assert TEMPLATE_DOCSTRING in rejected.read_text()
+    assert OWNER_DOCSTRING in health.read_text(), "the owner's line is kept"
+    assert BUMPED in (project / "pyproject.toml").read_text(), "the rest was applied"
+    # The README: make the change by hand (here: keep the owner's line), delete the .rej file.
+    rejected.unlink()
+    assert not list(project.rglob("*.rej"))
 
 
 def test_a_template_that_moved_is_found_through_the_record(template: Path, tmp_path: Path) -> None:

@@ -1,8 +1,9 @@
 """A later template commit, as maintainers make them: one of each kind of change a project takes.
 
-A changed source file and a schema change (a column and its Alembic revision), a new test, a
-dependency bump, a README edit, a change to a file the scenario's owner deletes
-(`.pre-commit-config.yaml`), and a docstring that scenario (b)'s owner also rewrites.
+A changed source file and a schema change (a column and its Alembic revision), a new test that
+needs a new filter of the hooks' code, a dependency bump, a README edit, a change to a file the
+scenario's owner deletes (`.pre-commit-config.yaml`), and a docstring that scenario (b)'s owner
+also rewrites.
 """
 
 from pathlib import Path
@@ -46,7 +47,11 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_column("users", "{COLUMN}")
 '''
-TEST = f'''from {{{{ cookiecutter.package_name }}}}.models import User
+# The new test's first line, through a filter this same commit adds to the hooks' code.
+TEST_TITLE = '"""USER SERVICE: a column the template added."""'
+TEST = f'''"""{{{{ cookiecutter.project_name | shout }}}}: a column the template added."""
+
+from {{{{ cookiecutter.package_name }}}}.models import User
 
 
 def test_users_have_an_optional_{COLUMN}() -> None:
@@ -66,6 +71,9 @@ def make_template_change(clone: Path) -> str:
     replace(clone / PROJECT / "pyproject.toml", DEPENDENCY, BUMPED)
     replace(clone / PROJECT / "README.md", README_LINE, README_NEW_LINE)
     replace(clone / PACKAGE / "routes" / "health.py", HEALTH_DOCSTRING, TEMPLATE_DOCSTRING)
+    globals_line = '        environment.globals["template_root"] = TEMPLATE_ROOT\n'
+    shout = '        environment.filters["shout"] = str.upper\n'
+    replace(clone / "hooks" / "jinja_extension.py", globals_line, globals_line + shout)
     pre_commit = clone / PROJECT / ".pre-commit-config.yaml"
     pre_commit.write_text(PRE_COMMIT_NOTE + pre_commit.read_text(encoding="utf-8"))
     return commit_all(clone, "Template change: a column and its migration, a test, a bump")
