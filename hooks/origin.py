@@ -85,12 +85,14 @@ def cruft_record(
         if call["skip"]:
             record["skip"] = call["skip"]
         return record
-    top = _git(template_root, "rev-parse", "--show-toplevel")
-    commit = _git(template_root, "rev-parse", "HEAD")
-    directory = _git(template_root, "rev-parse", "--show-prefix").rstrip("/") or None
     # A local template is recorded by its absolute path; one cookiecutter cloned, by its URL.
     local = context.get("_repo_dir") == context.get("_template")
-    template = top if local else _git(template_root, "remote", "get-url", "origin")
+    # A local one may be given relative to a folder the hook does not know; a clone's is absolute.
+    folder = template_root if local else context["_repo_dir"]
+    top = _git(folder, "rev-parse", "--show-toplevel")
+    commit = _git(folder, "rev-parse", "HEAD")
+    directory = _git(folder, "rev-parse", "--show-prefix").rstrip("/") or None
+    template = top if local else _git(folder, "remote", "get-url", "origin")
     answers = {key: value for key, value in context.items() if key not in RUN_ONLY_KEYS}
     answers.update({"_template": template, "_commit": commit})
     return {

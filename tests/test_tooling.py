@@ -57,7 +57,7 @@ README_COMMANDS = {
     "uvx cruft update -y": "noxfile.py update: tests/update/scenarios.py (a), (b), (c)",
     "git status": "noxfile.py update: tests/update/scenarios.py (a), (b)",
     "uv run alembic heads": "noxfile.py update: tests/update/scenarios.py (a)",
-    "uv run alembic merge heads -m \"merge the template's migrations\"": "noxfile.py update (a)",
+    'uv run alembic merge heads -m "merge the template\'s migrations"': "noxfile.py update (a)",
     "git add --all": "noxfile.py update: tests/update/scenarios.py (a), (b)",
     'git commit -m "Update from the template"': "noxfile.py update (a), (b)",
 }
@@ -415,6 +415,10 @@ def test_git_is_skipped_when_declined_nested_or_missing(tmp_path: Path) -> None:
     assert not (tmp_path / "no-git" / "user-service" / ".git").exists()
     assert "git was not found" in missing.stdout
     assert "git init" in missing.stdout, "says how to do it by hand"
+    # Nor can the template's commit be found: no record, and how to make one later.
+    assert not (tmp_path / "no-git" / "user-service" / ".cruft.json").exists()
+    assert "No .cruft.json: git was not found" in missing.stdout
+    assert "uvx cruft link" in missing.stdout
 
 
 def _tree(project: Path) -> dict[str, str]:
