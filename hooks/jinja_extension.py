@@ -50,11 +50,6 @@ def refuse_bad_answers(context: dict[str, Any]) -> str:
     return ""
 
 
-def answers(context: dict[str, Any]) -> dict[str, Any]:
-    """The prompt answers alone, without cookiecutter's private `_` keys."""
-    return {key: value for key, value in context.items() if not key.startswith("_")}
-
-
 def quoted(text: str) -> str:
     """A double-quoted literal that is valid Python and valid TOML."""
     return json.dumps(text, ensure_ascii=False)
@@ -80,7 +75,6 @@ class AnswersExtension(Extension):
         environment.filters["user_fields"] = parse_user_fields
         environment.filters["roles"] = parse_roles
         environment.filters["quoted"] = quoted
-        environment.filters["answers"] = answers
         environment.filters["refuse_bad_answers"] = refuse_bad_answers
         environment.filters["non_ascii"] = non_ascii
         environment.globals["template_root"] = TEMPLATE_ROOT

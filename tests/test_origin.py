@@ -56,7 +56,10 @@ def test_a_cloned_template_is_recorded_by_its_url(tmp_path: Path) -> None:
         *(sys.executable, "-m", "cookiecutter", "--no-input", "--config-file", str(config)),
         *("--output-dir", str(tmp_path / "out"), f"git+{url}"),  # cookiecutter's "use git"
     ]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    # Elsewhere than the template's folder, whose `hooks` `python -m` would import instead.
+    done = subprocess.run(
+        command, capture_output=True, text=True, timeout=120, check=False, cwd=tmp_path
+    )
     assert done.returncode == 0, done.stderr
     record = _record(tmp_path / "out" / "user-service")
     assert record["template"] == url

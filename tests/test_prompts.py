@@ -56,6 +56,7 @@ def bad(answers: dict[str, str], message: str, case: str) -> object:
     return pytest.param(answers, message, id=case)
 
 
+WIDE_2026 = "\uff12\uff10\uff12\uff16"  # fullwidth digits, which str.isdigit() accepts
 BAD_ANSWERS = [
     # project_name
     bad({"project_name": ""}, "project_name: '' is empty", "name-empty"),
@@ -163,6 +164,10 @@ BAD_ANSWERS = [
     bad({"roles": "AUTHENTICATED, ADMIN,"}, "has an empty item", "roles-trailing-comma"),
     bad({"default_role": "NOBODY"}, "default_role: 'NOBODY' is not one of the roles", "default"),
     bad({"admin_role": "admin"}, "admin_role: 'admin' is not one of the roles", "admin-case"),
+    # copyright_year
+    bad({"copyright_year": "26"}, "copyright_year: '26' is not a year; give its four", "year-2"),
+    bad({"copyright_year": WIDE_2026}, f"copyright_year: '{WIDE_2026}' is not a", "year-wide"),
+    bad({"copyright_year": "2026 "}, "copyright_year: '2026 ' is not a year", "year-space"),
 ]
 
 
