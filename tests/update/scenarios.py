@@ -184,6 +184,8 @@ def test_a_owner_and_template_changes_both_arrive(
     readme(made, "uv sync")
     heads = readme(made, "uv run alembic heads").stdout
     assert len(heads.splitlines()) == 2, heads
+    refused = run("uv run alembic upgrade head", made, check=False)
+    assert "Multiple head revisions" in refused.stderr, "as the README says: merge them first"
     readme(made, 'uv run alembic merge heads -m "merge the template\'s migrations"')
     readme(made, "uv run alembic upgrade head")
     readme(made, "uv run alembic check")
