@@ -81,11 +81,11 @@ def database() -> Iterator[None]:
     run(["dropdb", *options, "--if-exists", name], ROOT)
 
 
-def readme(project: Path, command: str, stdin: str | None = None) -> CompletedProcess[str]:
+def readme(project: Path, command: str) -> CompletedProcess[str]:
     """A command the project's README shows, run as written there."""
     text = (project / "README.md").read_text(encoding="utf-8")
     assert command in text, f"the README no longer shows `{command}`"
-    return run(command, project, stdin=stdin)
+    return run(command, project)
 
 
 def only_project(out: Path) -> Path:
@@ -136,7 +136,8 @@ def test_a_owner_and_template_changes_both_arrive(
 ) -> None:
     made = cruft_create(template, tmp_path / "cruft")
     plain = cookiecutter(template, tmp_path / "cookiecutter")
-    assert record(made) == record(plain), "one record, whichever tool rendered"
+    cruft_wrote = (made / ".cruft.json").read_bytes()
+    assert (plain / ".cruft.json").read_bytes() == cruft_wrote, "one record, whichever renders"
     for project in (made, plain):
         assert git(project, "status", "--porcelain") == "", "the first commit holds every file"
         assert readme(project, "uvx cruft diff").stdout == "", "a fresh render differs in nothing"

@@ -1,4 +1,7 @@
-"""What the update scenarios work with: commands, git, a clone of this template, file trees."""
+"""What the update scenarios work with: commands, git, a clone of this template, file trees.
+
+Commits take their author from GIT_AUTHOR_* and GIT_COMMITTER_*, which scenarios.py sets.
+"""
 
 import os
 import shlex
@@ -11,19 +14,15 @@ from urllib.parse import urlsplit
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-# Commits made by the scenarios (the template's and the project owner's) carry this identity.
-IDENTITY = ["-c", "user.name=Update Scenario", "-c", "user.email=update@example.invalid"]
 
 
 def run(
-    command: str | list[str], cwd: Path, *, stdin: str | None = None, check: bool = True
+    command: str | list[str], cwd: Path, *, check: bool = True
 ) -> subprocess.CompletedProcess[str]:
     """A command line as typed in a shell (or an argument list); failing, the test stops."""
     arguments = shlex.split(command) if isinstance(command, str) else command
     start = time.monotonic()
-    done = subprocess.run(
-        arguments, cwd=cwd, input=stdin, capture_output=True, text=True, check=False
-    )
+    done = subprocess.run(arguments, cwd=cwd, capture_output=True, text=True, check=False)
     shown = command if isinstance(command, str) else shlex.join(command)
     print(f"$ {shown}  ({time.monotonic() - start:.1f} s, in {cwd.name})", flush=True)
     if check and done.returncode != 0:
@@ -32,7 +31,7 @@ def run(
 
 
 def git(cwd: Path, *arguments: str) -> str:
-    return run(["git", *IDENTITY, *arguments], cwd).stdout
+    return run(["git", *arguments], cwd).stdout
 
 
 def commit_all(cwd: Path, message: str) -> str:
