@@ -54,7 +54,8 @@ def clone_template(destination: Path) -> Path:
         if source.is_file():  # not a tracked file deleted from the working tree
             (destination / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, destination / name)
-    if git(destination, "status", "--porcelain"):
+    git(destination, "add", "--all")
+    if git(destination, "status", "--porcelain"):  # else the clone's HEAD is the working tree
         commit_all(destination, "The working tree, uncommitted")
     return destination
 
