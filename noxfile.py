@@ -118,15 +118,10 @@ def update(session: nox.Session) -> None:
     """`cruft update` on real renders: both sides' changes, conflicts, migration heads, history."""
     session.install("pytest")
     scenarios = str(ROOT / "tests" / "update" / "scenarios.py")
-    basetemp = str(RENDERS / "update")
+    # The projects share the renders' environment; their database is their own.
     env = project_env("update_svc")
     session.run(
-        "pytest",
-        scenarios,
-        "--basetemp",
-        basetemp,
-        "-p",
-        "no:cacheprovider",
+        *("pytest", scenarios, "--basetemp", str(RENDERS / "update"), "-p", "no:cacheprovider"),
         *session.posargs,
         env=env,
     )
