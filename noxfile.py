@@ -6,6 +6,7 @@ CI sets it), every option set but EMBEDDED_VARIANTS runs on that server instead.
 uvx nox                                        # everything CI runs
 uvx nox -s rendered                            # only the rendered projects
 uvx nox -s "rendered(variant='every_type')"    # one of them
+uvx nox -s update                              # cruft update on real renders
 uvx nox -s fuzz                                # schemathesis against served renders
 """
 
@@ -22,7 +23,7 @@ import nox
 
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_venv = "yes"
-nox.options.sessions = ["template", "rendered", "fuzz"]
+nox.options.sessions = ["template", "update", "rendered", "fuzz"]
 
 ROOT = Path(__file__).parent
 VARIANTS: dict[str, dict[str, str]] = json.loads((ROOT / "tests" / "variants.json").read_text())
@@ -89,23 +90,28 @@ def render(session: nox.Session, name: str, answers: dict[str, str]) -> Path:
     return project
 
 
-def install(
-    session: nox.Session, project: Path, *, embedded: bool = False
-) -> tuple[dict[str, str], dict[str, str | None]]:
-    """`uv sync` a rendered project into PROJECT_ENV; return its answers and its commands' env.
-
-    Its DATABASE_URL names the variant's database on DATABASE_URL's server; it is unset (the
-    render's own embedded PostgreSQL) when there is no server, or when `embedded`.
-    """
-    answers: dict[str, str] = json.loads((project / ".cookiecutter.json").read_text())
-    env = {
+def project_env(database: str | None) -> dict[str, str | None]:
+    """The environment of a rendered project's commands: PROJECT_ENV, MYPY_CACHE, and
+    DATABASE_URL for `database` on DATABASE_URL's server (unset, None: the render's own
+    embedded PostgreSQL)."""
+    return {
         "UV_PROJECT_ENVIRONMENT": str(PROJECT_ENV),
         # Bytecode compiled once, at install: where Python may not write it (as here), every
         # pytest worker, alembic and uvicorn process would compile the dependencies again.
         "UV_COMPILE_BYTECODE": "1",
         "MYPY_CACHE_DIR": str(MYPY_CACHE),
-        "DATABASE_URL": None if embedded else server_url(answers["database_name"]),
+        "DATABASE_URL": None if database is None else server_url(database),
     }
+
+
+def install(
+    session: nox.Session, project: Path, *, embedded: bool = False
+) -> tuple[dict[str, str], dict[str, str | None]]:
+    """`uv sync` a rendered project into PROJECT_ENV; return its answers and its commands' env
+    (on the render's embedded PostgreSQL when `embedded`)."""
+    record = json.loads((project / ".cruft.json").read_text())
+    answers: dict[str, str] = record["context"]["cookiecutter"]
+    env = project_env(None if embedded else answers["database_name"])
     session.run_install(
         "uv", "sync", "--quiet", "--directory", str(project), env=env, external=True
     )
@@ -171,6 +177,20 @@ def no_network(session: nox.Session) -> list[str]:
         session.log("walkthrough with the network: this machine refuses `unshare -n`")
         return []
     return prefix
+
+
+@nox.session
+def update(session: nox.Session) -> None:
+    """`cruft update` on real renders: both sides' changes, conflicts, migration heads, history."""
+    session.install("pytest")
+    scenarios = str(ROOT / "tests" / "update" / "scenarios.py")
+    # The projects share the renders' environment; their database is their own.
+    env = project_env("update_svc")
+    session.run(
+        *("pytest", scenarios, "--basetemp", str(RENDERS / "update"), "-p", "no:cacheprovider"),
+        *session.posargs,
+        env=env,
+    )
 
 
 @nox.session(venv_backend="none")

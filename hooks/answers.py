@@ -29,6 +29,7 @@ PROMPTS = (
     "admin_role",
     "db_isolation",
     "license",
+    "copyright_year",
 )
 ISOLATION_MODES = ("rollback", "truncate", "recreate")
 LICENSES = ("MIT", "Apache-2.0", "BSD-3-Clause", "Proprietary")
@@ -143,6 +144,9 @@ _EMAIL = re.compile(
 )
 
 
+_YEAR = re.compile(r"[0-9]{4}", re.ASCII)
+
+
 def parse_roles(answer: str) -> list[str]:
     """The role enum members, in the order given."""
     return [role.strip() for role in answer.split(",") if role.strip()]
@@ -172,6 +176,11 @@ def problems(answers: Mapping[str, object]) -> list[str]:
     if text["license"] not in LICENSES:
         found.append(
             f"license: {text['license']!r} is not offered; choose one of {', '.join(LICENSES)}"
+        )
+    if not _YEAR.fullmatch(text["copyright_year"]):
+        found.append(
+            f"copyright_year: {text['copyright_year']!r} is not a year; give its four digits, "
+            "e.g. 2026"
         )
     return found
 

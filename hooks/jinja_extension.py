@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from jinja2.ext import Extension
 
 from hooks.answers import PROMPTS, parse_roles, problems, report
 from hooks.field_spec import parse_user_fields
+from hooks.origin import cruft_call
 
 
 # Absolute, resolved when cookiecutter imports this module: `cookiecutter .` gives a relative
@@ -48,14 +50,18 @@ def refuse_bad_answers(context: dict[str, Any]) -> str:
     return ""
 
 
-def answers(context: dict[str, Any]) -> dict[str, Any]:
-    """The prompt answers alone, without cookiecutter's private `_` keys."""
-    return {key: value for key, value in context.items() if not key.startswith("_")}
-
-
 def quoted(text: str) -> str:
     """A double-quoted literal that is valid Python and valid TOML."""
     return json.dumps(text, ensure_ascii=False)
+
+
+def as_json(value: Any) -> str:
+    """JSON in the value's own key order (`jsonify` sorts keys), ASCII only.
+
+    ASCII, so that `tojson` can quote it as a Python string literal: it would write a character
+    beyond the BMP as two surrogate escapes, which Python reads as two lone surrogates.
+    """
+    return json.dumps(value)
 
 
 def non_ascii(text: str) -> list[str]:
@@ -69,7 +75,25 @@ class AnswersExtension(Extension):
         environment.filters["user_fields"] = parse_user_fields
         environment.filters["roles"] = parse_roles
         environment.filters["quoted"] = quoted
-        environment.filters["answers"] = answers
         environment.filters["refuse_bad_answers"] = refuse_bad_answers
         environment.filters["non_ascii"] = non_ascii
         environment.globals["template_root"] = TEMPLATE_ROOT
+        call = cruft_call()
+        environment.globals["cruft_call"] = call
+        environment.filters["as_json"] = as_json
+        if call:
+            forget_hooks_modules()
+
+
+def forget_hooks_modules() -> None:
+    """Make the next import of `hooks.*` read the files on disk as they are then.
+
+    cruft renders two commits of this template in one process (`cruft update`), from one clone
+    it checks out in between: without this the second render would run the first one's code.
+    Bytecode goes too: a changed file of the same size, written in the same second as its
+    bytecode, would pass Python's check. The clone is cruft's own, in a temporary folder.
+    """
+    for name in [name for name in sys.modules if name.split(".")[0] == "hooks"]:
+        del sys.modules[name]
+    sys.dont_write_bytecode = True
+    shutil.rmtree(Path(TEMPLATE_ROOT) / "hooks" / "__pycache__", ignore_errors=True)

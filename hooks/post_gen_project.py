@@ -1,12 +1,22 @@
-"""Finish the new project: its own secret key, its licence, its git repository, then next steps."""
+"""Finish the new project: its own secret key, its licence, its record for cruft, its git
+repository, then next steps. In cruft's throwaway renders, only the licence (see hooks/origin.py).
+"""
 
+import json
 import secrets
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+sys.path.insert(0, {{ template_root | tojson }})
+
+from hooks.origin import renders_to_compare, write_cruft_record  # noqa: E402
+
 PROJECT = Path.cwd()
+# In cookiecutter's own key order, which is the order cruft writes to `.cruft.json`.
+CONTEXT = json.loads({{ cookiecutter | as_json | tojson }})
+CRUFT_CALL = json.loads({{ cruft_call | as_json | tojson }})
 LICENSE = {{ cookiecutter.license | tojson }}
 INIT_GIT = {{ "True" if cookiecutter.init_git else "False" }}
 AUTHOR_NAME = {{ cookiecutter.author_name | tojson }}
@@ -79,6 +89,12 @@ configuration, migrations, containers, CI, pre-commit and nox; commit the uv.loc
     )
 
 
-write_env_file()
-choose_license()
-print_next_steps(make_git_repository())
+if renders_to_compare(CRUFT_CALL):
+    # Only what the template's files depend on: cruft compares this render with another one.
+    choose_license()
+else:
+    write_env_file()
+    choose_license()
+    # Before the first commit, so that it holds the record.
+    print(write_cruft_record(PROJECT, CONTEXT, CRUFT_CALL, {{ template_root | tojson }}))
+    print_next_steps(make_git_repository())

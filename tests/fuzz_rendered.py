@@ -113,7 +113,7 @@ def log_in(base: str, email: str, password: str) -> str:
 
 
 def main(project: Path, python: Path) -> int:
-    answers = json.loads((project / ".cookiecutter.json").read_text())
+    answers = json.loads((project / ".cruft.json").read_text())["context"]["cookiecutter"]
     package = answers["package_name"]
     password = secrets.token_urlsafe(16)
     env = {

@@ -210,7 +210,7 @@ def server_path(project: Path, answers: dict[str, str]) -> None:
 
 
 def main(project: Path) -> None:
-    answers = json.loads((project / ".cookiecutter.json").read_text())
+    answers = json.loads((project / ".cruft.json").read_text())["context"]["cookiecutter"]
     if os.environ.get("DATABASE_URL"):
         server_path(project, answers)
     else:

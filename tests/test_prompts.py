@@ -56,6 +56,7 @@ def bad(answers: dict[str, str], message: str, case: str) -> object:
     return pytest.param(answers, message, id=case)
 
 
+WIDE_2026 = "\uff12\uff10\uff12\uff16"  # fullwidth digits, which str.isdigit() accepts
 BAD_ANSWERS = [
     # project_name
     bad({"project_name": ""}, "project_name: '' is empty", "name-empty"),
@@ -163,6 +164,10 @@ BAD_ANSWERS = [
     bad({"roles": "AUTHENTICATED, ADMIN,"}, "has an empty item", "roles-trailing-comma"),
     bad({"default_role": "NOBODY"}, "default_role: 'NOBODY' is not one of the roles", "default"),
     bad({"admin_role": "admin"}, "admin_role: 'admin' is not one of the roles", "admin-case"),
+    # copyright_year
+    bad({"copyright_year": "26"}, "copyright_year: '26' is not a year; give its four", "year-2"),
+    bad({"copyright_year": WIDE_2026}, f"copyright_year: '{WIDE_2026}' is not a", "year-wide"),
+    bad({"copyright_year": "2026 "}, "copyright_year: '2026 ' is not a year", "year-space"),
 ]
 
 
@@ -235,9 +240,9 @@ def test_key_value_answers_reach_the_project(tmp_path: Path) -> None:
     }
     result = cookiecutter(tmp_path, **answers)
     assert result.returncode == 0, result.stderr
-    recorded = json.loads((tmp_path / "out" / "key-value" / ".cookiecutter.json").read_text())
+    record = json.loads((tmp_path / "out" / "key-value" / ".cruft.json").read_text())
+    recorded = record["context"]["cookiecutter"]
     assert recorded == recorded | answers
-    assert "__answers_checked" not in recorded
 
 
 def test_replay_renders_the_same_answers(tmp_path: Path) -> None:
@@ -258,7 +263,8 @@ def test_replay_renders_the_same_answers(tmp_path: Path) -> None:
     second = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
     assert second.returncode == 0, second.stderr
     projects = [tmp_path / "first" / "out" / "replayed", second_dir / "out" / "replayed"]
-    answers = [json.loads((project / ".cookiecutter.json").read_text()) for project in projects]
+    records = [json.loads((project / ".cruft.json").read_text()) for project in projects]
+    answers = [record["context"]["cookiecutter"] for record in records]
     assert answers[0] == answers[1]
     assert answers[1]["user_fields"] == "born_on:date?"
     models = [(project / "src/replayed/models.py").read_text() for project in projects]

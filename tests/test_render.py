@@ -8,10 +8,10 @@ from pytest_cookies.plugin import Cookies
 
 from tests.conftest import ROOT, run_cookiecutter
 
-# Jinja delimiters, or a `cookiecutter.<key>` reference (the file `.cookiecutter.json` aside).
+# Jinja delimiters, or a `cookiecutter.<key>` reference (the file `cookiecutter.json` aside).
 LEFTOVER = re.compile(r"\{\{|\{%|%\}|\{#|cookiecutter\.(?!json\b)")
 EXPECTED_FILES = [
-    ".cookiecutter.json",
+    ".cruft.json",
     ".env",
     ".env.example",
     ".gitignore",

@@ -3,7 +3,8 @@
 No Docker engine runs here, so the container files are checked for their structure; the CI
 workflow goes through actionlint; the pre-commit hooks run offline from their PyPI packages.
 Migrations are proven by the rendered project's own tests/test_migrations.py (in nox), and the
-README's commands by nox's `rendered` session (tests/readme_walkthrough.py).
+README's commands by nox's `rendered` session (tests/readme_walkthrough.py), and its section on
+updating from the template by nox's `update` session (tests/update/scenarios.py).
 """
 
 import ast
@@ -43,8 +44,8 @@ README_COMMANDS = {
     'uv run <project> alembic revision --autogenerate -m "add users.phone"': (
         "readme_walkthrough.py"
     ),
-    "uv run <project> alembic upgrade head": "readme_walkthrough.py",
-    "uv run <project> alembic check": "readme_walkthrough.py",
+    "uv run <project> alembic upgrade head": "readme_walkthrough.py; noxfile.py update (a)",
+    "uv run <project> alembic check": "readme_walkthrough.py; noxfile.py update (a)",
     "uv run <project> alembic downgrade -1": "readme_walkthrough.py",
     "docker compose up --build": "structure: test_compose_runs_the_app_after_its_migrations",
     "docker compose up -d db": "structure: test_compose_runs_the_app_after_its_migrations",
@@ -55,6 +56,17 @@ README_COMMANDS = {
     "uvx nox -s lint typecheck": "readme_walkthrough.py, after writing a migration",
     "uvx pre-commit install": "test_pre_commit_hooks_pass (installed pre-commit)",
     "uvx pre-commit run --all-files": "test_pre_commit_hooks_pass (hooks from PyPI, offline)",
+    "uvx cruft check": "noxfile.py update: tests/update/scenarios.py",
+    "uvx cruft diff": "noxfile.py update: tests/update/scenarios.py (a)",
+    "uvx cruft update -y": "noxfile.py update: tests/update/scenarios.py (a), (b), (c)",
+    "git status": "noxfile.py update: tests/update/scenarios.py (a), (b)",
+    "uv sync": "noxfile.py update: tests/update/scenarios.py (a)",
+    "uv run <project> alembic heads": "noxfile.py update: tests/update/scenarios.py (a)",
+    'uv run <project> alembic merge heads -m "merge the template\'s migrations"': (
+        "noxfile.py update (a)"
+    ),
+    "git add --all": "noxfile.py update: tests/update/scenarios.py (a), (b)",
+    'git commit -m "Update from the template"': "noxfile.py update (a), (b)",
 }
 # The hooks of pre-commit's remote repositories, as the commands their PyPI packages install:
 # pre-commit cannot clone the repositories offline, so the test runs these instead.
@@ -86,8 +98,9 @@ def baked(request: pytest.FixtureRequest, cookies_session: Cookies) -> Iterator[
 
 
 def _answers(project: Path) -> dict[str, Any]:
-    answers: dict[str, Any] = json.loads((project / ".cookiecutter.json").read_text())
-    return answers
+    """The prompts' answers, from the render's record (without cookiecutter's `_` keys)."""
+    context: dict[str, Any] = json.loads((project / ".cruft.json").read_text())["context"]
+    return {key: value for key, value in context["cookiecutter"].items() if key[0] != "_"}
 
 
 def _yaml(path: Path) -> dict[str, Any]:
@@ -370,9 +383,8 @@ def test_no_lock_is_shipped_and_dependencies_have_lower_bounds_only(baked: Path)
 
 @pytest.mark.parametrize("license_id", list(LICENSE_TEXTS))
 def test_license_is_the_chosen_one(cookies: Cookies, license_id: str) -> None:
-    result = cookies.bake(
-        extra_context={"license": license_id, "author_name": "Ada Lovelace", "init_git": False}
-    )
+    answers = {"license": license_id, "author_name": "Ada Lovelace", "init_git": False}
+    result = cookies.bake(extra_context={**answers, "copyright_year": "1999"})
     assert result.exit_code == 0, result.exception
     project = result.project_path
     assert sorted(path.name for path in project.glob("LICENSE*")) == ["LICENSE"]
@@ -380,11 +392,15 @@ def test_license_is_the_chosen_one(cookies: Cookies, license_id: str) -> None:
     heading, spdx = LICENSE_TEXTS[license_id]
     assert heading in text
     if license_id != "Apache-2.0":  # the Apache text is kept as published
-        assert f"{dt.datetime.now(dt.UTC).year}" in text
+        assert "1999" in text, "the recorded year, so that every render of the project agrees"
         assert "Ada Lovelace" in text
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())
     assert pyproject["project"]["license"] == spdx
     assert pyproject["project"]["license-files"] == ["LICENSE"]
+
+
+def test_the_year_defaults_to_this_one(baked: Path) -> None:
+    assert _answers(baked)["copyright_year"] == str(dt.datetime.now(dt.UTC).year)
 
 
 def test_git_repository_holds_everything_but_the_secret(cookies: Cookies) -> None:
@@ -432,6 +448,10 @@ def test_git_is_skipped_when_declined_nested_or_missing(tmp_path: Path) -> None:
     assert not (tmp_path / "no-git" / "user-service" / ".git").exists()
     assert "git was not found" in missing.stdout
     assert "git init" in missing.stdout, "says how to do it by hand"
+    # Nor can the template's commit be found: no record, and how to make one later.
+    assert not (tmp_path / "no-git" / "user-service" / ".cruft.json").exists()
+    assert "No .cruft.json: git was not found" in missing.stdout
+    assert "uvx cruft link" in missing.stdout
 
 
 def _tree(project: Path) -> dict[str, str]:

@@ -1,0 +1,67 @@
+"""What a project's owner changes after rendering, before the template changes again.
+
+A README note, a route of their own (with its test, and its line in the template's own test of
+database routes), a column for which they write a migration, and a file they delete on purpose.
+"""
+
+import json
+from pathlib import Path
+
+from tests.update.workspace import replace
+
+PHONE = "    phone: Mapped[str | None] = mapped_column(sa.String(32))\n"
+NOTE = "\nOwner's note: this service also counts its users at `GET /stats`.\n"
+DELETED = ".pre-commit-config.yaml"  # this owner does not use pre-commit
+ROUTE = '''"""Figures about the service."""
+
+from fastapi import APIRouter
+from sqlalchemy import func, select
+
+from {package}.dependencies import DbSession
+from {package}.errors import error_responses
+from {package}.models import User
+
+router = APIRouter(tags=["stats"])
+
+
+@router.get("/stats", responses=error_responses(503))
+async def stats(session: DbSession) -> dict[str, int]:
+    """How many users there are."""
+    return {{"users": await session.scalar(select(func.count()).select_from(User)) or 0}}
+'''
+TEST = """from httpx import AsyncClient
+
+
+async def test_stats_count_the_users(async_client: AsyncClient) -> None:
+    response = await async_client.get("/stats")
+    assert response.status_code == 200
+    assert response.json() == {"users": 0}
+"""
+
+
+def package_name(project: Path) -> str:
+    record = json.loads((project / ".cruft.json").read_text(encoding="utf-8"))
+    name: str = record["context"]["cookiecutter"]["package_name"]
+    return name
+
+
+def make_owner_changes(project: Path) -> None:
+    """Every change but the migration, which `alembic revision --autogenerate` writes."""
+    package = project / "src" / package_name(project)
+    readme = project / "README.md"
+    title, rest = readme.read_text(encoding="utf-8").split("\n", 1)
+    readme.write_text(f"{title}\n{NOTE}{rest}", encoding="utf-8")
+    (package / "routes" / "stats.py").write_text(
+        ROUTE.format(package=package.name), encoding="utf-8"
+    )
+    main = package / "main.py"
+    replace(main, "routes import auth, health, users", "routes import auth, health, stats, users")
+    replace(main, "(health, auth, users)", "(health, auth, users, stats)")
+    (project / "tests" / "test_stats.py").write_text(TEST, encoding="utf-8")
+    routes = project / "tests" / "test_database_down.py"
+    replace(
+        routes, '    ("GET", "/health"),\n', '    ("GET", "/health"),\n    ("GET", "/stats"),\n'
+    )
+    models = package / "models.py"
+    models.write_text(models.read_text(encoding="utf-8") + PHONE, encoding="utf-8")
+    (project / DELETED).unlink()

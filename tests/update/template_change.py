@@ -1,0 +1,79 @@
+"""A later template commit, as maintainers make them: one of each kind of change a project takes.
+
+A changed source file and a schema change (a column and its Alembic revision), a new test that
+needs a new filter of the hooks' code, a dependency bump, a README edit, a change to a file the
+scenario's owner deletes (`.pre-commit-config.yaml`), and a docstring that scenario (b)'s owner
+also rewrites.
+"""
+
+from pathlib import Path
+
+from tests.update.workspace import commit_all, replace
+
+PROJECT = "{{cookiecutter.project_slug}}"
+PACKAGE = f"{PROJECT}/src/{{{{cookiecutter.package_name}}}}"
+COLUMN = "signed_in_at"
+MIGRATION = f"{PROJECT}/migrations/versions/0002_users_{COLUMN}.py"
+NEW_TEST = f"{PROJECT}/tests/test_{COLUMN}.py"
+# The docstring both the template (here) and scenario (b)'s owner rewrite.
+HEALTH_DOCSTRING = '"""200 when the database answers; 503 (see errors.py) when it does not."""'
+TEMPLATE_DOCSTRING = '"""200 when a query on the database succeeds, else 503 (see errors.py)."""'
+README_LINE = "It needs `uv.lock` (made by `uv sync`)."
+README_NEW_LINE = "It needs `uv.lock` (made by `uv sync`, and committed)."
+DEPENDENCY, BUMPED = '"httpx>=0.28",', '"httpx>=0.28.1",'
+PRE_COMMIT_NOTE = "# Template change: the hooks' versions follow their latest releases.\n"
+
+REVISION = f'''"""Add users.{COLUMN}.
+
+Revision ID: 0002
+Revises: 0001
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0002"
+down_revision: str | Sequence[str] | None = "0001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.add_column("users", sa.Column("{COLUMN}", sa.DateTime(timezone=True), nullable=True))
+
+
+def downgrade() -> None:
+    op.drop_column("users", "{COLUMN}")
+'''
+# The new test's first line, through a filter this same commit adds to the hooks' code.
+TEST_TITLE = '"""USER SERVICE: a column the template added."""'
+TEST = f'''"""{{{{ cookiecutter.project_name | shout }}}}: a column the template added."""
+
+from {{{{ cookiecutter.package_name }}}}.models import User
+
+
+def test_users_have_an_optional_{COLUMN}() -> None:
+    assert User.__table__.c["{COLUMN}"].nullable
+'''
+COLUMN_DECLARATION = (
+    f"    {COLUMN}: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))\n"
+)
+
+
+def make_template_change(clone: Path) -> str:
+    """Commit the change in the template's clone; the new commit's id."""
+    table = '    __tablename__ = "users"\n'
+    replace(clone / PACKAGE / "models.py", table, f"{table}\n{COLUMN_DECLARATION}")
+    (clone / MIGRATION).write_text(REVISION, encoding="utf-8")
+    (clone / NEW_TEST).write_text(TEST, encoding="utf-8")
+    replace(clone / PROJECT / "pyproject.toml", DEPENDENCY, BUMPED)
+    replace(clone / PROJECT / "README.md", README_LINE, README_NEW_LINE)
+    replace(clone / PACKAGE / "routes" / "health.py", HEALTH_DOCSTRING, TEMPLATE_DOCSTRING)
+    globals_line = '        environment.globals["template_root"] = TEMPLATE_ROOT\n'
+    shout = '        environment.filters["shout"] = str.upper\n'
+    replace(clone / "hooks" / "jinja_extension.py", globals_line, globals_line + shout)
+    pre_commit = clone / PROJECT / ".pre-commit-config.yaml"
+    pre_commit.write_text(PRE_COMMIT_NOTE + pre_commit.read_text(encoding="utf-8"))
+    return commit_all(clone, "Template change: a column and its migration, a test, a bump")
