@@ -18,8 +18,8 @@ NEW_TEST = f"{PROJECT}/tests/test_{COLUMN}.py"
 # The docstring both the template (here) and scenario (b)'s owner rewrite.
 HEALTH_DOCSTRING = '"""200 when the database answers; 503 (see errors.py) when it does not."""'
 TEMPLATE_DOCSTRING = '"""200 when a query on the database succeeds, else 503 (see errors.py)."""'
-README_LINE = "It needs `uv.lock` (made by `uv sync`)."
-README_NEW_LINE = "It needs `uv.lock` (made by `uv sync`, and committed)."
+README_LINE = "service container, and checks that the migrations match the models."
+README_NEW_LINE = "service container, and checks that the migrations match the models (`alembic check`)."
 DEPENDENCY, BUMPED = '"httpx>=0.28",', '"httpx>=0.28.1",'
 PRE_COMMIT_NOTE = "# Template change: the hooks' versions follow their latest releases.\n"
 
