@@ -19,7 +19,9 @@ NEW_TEST = f"{PROJECT}/tests/test_{COLUMN}.py"
 HEALTH_DOCSTRING = '"""200 when the database answers; 503 (see errors.py) when it does not."""'
 TEMPLATE_DOCSTRING = '"""200 when a query on the database succeeds, else 503 (see errors.py)."""'
 README_LINE = "service container, and checks that the migrations match the models."
-README_NEW_LINE = "service container, and checks that the migrations match the models (`alembic check`)."
+README_NEW_LINE = (
+    "service container, and checks that the migrations match the models (`alembic check`)."
+)
 DEPENDENCY, BUMPED = '"httpx>=0.28",', '"httpx>=0.28.1",'
 PRE_COMMIT_NOTE = "# Template change: the hooks' versions follow their latest releases.\n"
 
