@@ -149,6 +149,11 @@ BAD_ANSWERS = [
     bad({"user_fields": "a:int:unique:unique"}, "repeats the flag 'unique'", "f-flag-twice"),
     bad({"user_fields": "a:int:"}, "'a:int:' has an empty flag", "f-flag-empty"),
     bad({"user_fields": "ok:bool:unique"}, "makes a bool unique", "f-bool-unique"),
+    bad(
+        {"user_fields": "code:decimal(1,0)?:unique"},
+        "user_fields: 'code:decimal(1,0)?:unique' makes a decimal(1,0) unique, which holds only 19",
+        "f-small-unique",
+    ),
     bad({"user_fields": "a:int,"}, "'a:int,' has an empty item", "f-trailing-comma"),
     bad({"user_fields": "a:int,,b:int"}, "'a:int,,b:int' has an empty item", "f-double-comma"),
     # roles, default_role, admin_role
