@@ -148,6 +148,18 @@ def parse_roles(answer: str) -> list[str]:
     return [role.strip() for role in answer.split(",") if role.strip()]
 
 
+def suggested_default_role(roles: str) -> str:
+    """The default offered for `default_role`: AUTHENTICATED if among `roles`, else the first."""
+    names = parse_roles(roles)
+    return "AUTHENTICATED" if "AUTHENTICATED" in names else next(iter(names), "")
+
+
+def suggested_admin_role(roles: str) -> str:
+    """The default offered for `admin_role`: ADMIN if among `roles`, else the last."""
+    names = parse_roles(roles)
+    return "ADMIN" if "ADMIN" in names else next(reversed(names), "")
+
+
 def problems(answers: Mapping[str, object]) -> list[str]:
     """Every problem with `answers`, one line each, in the order of the prompts."""
     text = {key: str(answers.get(key, "")) for key in PROMPTS}
