@@ -51,7 +51,10 @@ def _rendering_a_prompt_value() -> bool:
     frame = inspect.currentframe()
     while frame is not None:
         code = frame.f_code
-        if code.co_name == "render_variable" and frame.f_globals["__name__"] == "cookiecutter.prompt":
+        if (
+            code.co_name == "render_variable"
+            and frame.f_globals["__name__"] == "cookiecutter.prompt"
+        ):
             return True
         frame = frame.f_back
     return False
@@ -113,9 +116,9 @@ class AnswersExtension(Extension):
         `default_context`) as Jinja before any check can see it: `Team {#1}` would stop it with a
         traceback, `Users {{ 7*7 }}` become `Users 49`. Typed answers it already takes as they are.
         """
-        if name is None and "{" in source and source not in OWN_TEMPLATES:
-            if _rendering_a_prompt_value():
-                return literal(source)
+        own = name is not None or "{" not in source or source in OWN_TEMPLATES
+        if not own and _rendering_a_prompt_value():
+            return literal(source)
         return source
 
     def __init__(self, environment: Environment) -> None:
