@@ -36,7 +36,7 @@ PACKAGE_MODULES = [
 ]
 
 
-def _files(project: Path) -> list[Path]:
+def files(project: Path) -> list[Path]:
     """The rendered files; not the git repository the post-generation hook makes."""
     return [
         path
@@ -47,10 +47,16 @@ def _files(project: Path) -> list[Path]:
 
 def without_answers(text: str, answers: dict[str, object]) -> str:
     """`text` less the answers' own words: an answer may hold braces, as data (`Team {#1}`)."""
+    spellings = set()
     for answer in answers.values():
         if isinstance(answer, str) and answer.strip():
-            for spelling in (answer, json.dumps(answer)[1:-1], json.dumps(answer.strip())[1:-1]):
-                text = text.replace(spelling, "")
+            # As typed, and quoted (the strings of pyproject.toml and .cookiecutter.json).
+            for typed in (answer, answer.strip()):
+                quoted = (json.dumps(typed, ensure_ascii=ascii)[1:-1] for ascii in (True, False))
+                spellings |= {typed, *quoted}
+    # Longest first: one answer may hold another (a name inside the description).
+    for spelling in sorted(spellings, key=len, reverse=True):
+        text = text.replace(spelling, "")
     return text
 
 
@@ -63,7 +69,7 @@ def test_variant_renders_cleanly(cookies: Cookies, variant: dict[str, str]) -> N
         assert (project / name).is_file(), name
     for name in PACKAGE_MODULES:
         assert (package / name).is_file(), name
-    for path in _files(project):
+    for path in files(project):
         relative = path.relative_to(project)
         assert not LEFTOVER.search(str(relative)), relative
         text = path.read_text(encoding="utf-8")
