@@ -1,4 +1,5 @@
-"""Filters that let the templates loop over parsed answers instead of parsing them in Jinja."""
+"""The template's Jinja extension: answers kept as data, and filters that let the templates loop
+over parsed answers instead of parsing them in Jinja."""
 
 from __future__ import annotations
 
@@ -45,8 +46,9 @@ OWN_TEMPLATES = _own_templates()
 def _rendering_a_prompt_value() -> bool:
     """Whether cookiecutter is rendering a prompt's value: a default, or an answer given to it.
 
-    That is `cookiecutter.prompt.render_variable`, in every cookiecutter since 1.0. Everything
-    else it renders (file names, files, hook scripts) is the template's own.
+    That is `cookiecutter.prompt.render_variable` (cookiecutter 2; the meta-tests on answers
+    that look like Jinja fail if that changes). Everything else it renders (file names, files,
+    hook scripts) is the template's own.
     """
     frame = inspect.currentframe()
     while frame is not None:
@@ -109,18 +111,6 @@ def non_ascii(text: str) -> list[str]:
 
 
 class AnswersExtension(Extension):
-    def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
-        """Answers are data: their text is rendered as it is, never as a template.
-
-        cookiecutter renders every value given on its command line (or in a user config's
-        `default_context`) as Jinja before any check can see it: `Team {#1}` would stop it with a
-        traceback, `Users {{ 7*7 }}` become `Users 49`. Typed answers it already takes as they are.
-        """
-        own = name is not None or "{" not in source or source in OWN_TEMPLATES
-        if not own and _rendering_a_prompt_value():
-            return literal(source)
-        return source
-
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
         environment.filters["user_fields"] = parse_user_fields
@@ -132,3 +122,15 @@ class AnswersExtension(Extension):
         environment.filters["refuse_bad_answers"] = refuse_bad_answers
         environment.filters["non_ascii"] = non_ascii
         environment.globals["template_root"] = TEMPLATE_ROOT
+
+    def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
+        """Answers are data: their text is rendered as it is, never as a template.
+
+        cookiecutter renders every value given on its command line (or in a user config's
+        `default_context`) as Jinja before any check can see it: `Team {#1}` would stop it with a
+        traceback, `Users {{ 7*7 }}` become `Users 49`. Typed answers it already takes as they are.
+        """
+        own = name is not None or "{" not in source or source in OWN_TEMPLATES
+        if not own and _rendering_a_prompt_value():
+            return literal(source)
+        return source

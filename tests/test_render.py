@@ -52,7 +52,7 @@ def without_answers(text: str, answers: dict[str, object]) -> str:
         if isinstance(answer, str) and answer.strip():
             # As typed, and quoted (the strings of pyproject.toml and .cookiecutter.json).
             for typed in (answer, answer.strip()):
-                quoted = (json.dumps(typed, ensure_ascii=ascii)[1:-1] for ascii in (True, False))
+                quoted = (json.dumps(typed, ensure_ascii=only)[1:-1] for only in (True, False))
                 spellings |= {typed, *quoted}
     # Longest first: one answer may hold another (a name inside the description).
     for spelling in sorted(spellings, key=len, reverse=True):
