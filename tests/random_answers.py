@@ -53,7 +53,7 @@ AWKWARD_FIELD_NAMES = (
     *("value", "model", "items", "session", "type", "match", "case", "password_hint"),
     *("hashed_password_hint", "total", "offset", "limit", "name", "data", "seq", "fake", "user"),
     *("users", "role_name", "email_address", "is_admin", "text", "uuid", "date", "decimal"),
-    *("detail", "loc", "msg", "access_token", "token_type", "op", "base", "a", "x1"),
+    *("detail", "loc", "msg", "body", "path", "access_token", "token_type", "op", "a", "x1"),
 )
 # Role names that are keywords somewhere (Python, SQL) or look like other things.
 AWKWARD_ROLES = (
