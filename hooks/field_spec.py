@@ -325,7 +325,7 @@ def _parse_item(item: str) -> UserField:
     except SpecError as error:
         problems += error.problems
     problems += _flag_problems(item, kind, flag_parts)
-    if "unique" in flag_parts and not problems:
+    if "unique" in flag_parts:
         problems += _capacity_problems(item, kind, sizes)
     if problems:
         raise SpecError(problems)

@@ -132,6 +132,7 @@ def test_empty_specification_means_no_fields(spec: str) -> None:
         ("flag:bool:unique", "'flag:bool:unique' makes a bool unique, which holds only 2 distinct"),
         ("a:decimal(1,0)?:unique", "makes a decimal(1,0) unique, which holds only 19 distinct"),
         ("a:decimal(1,1):unique:index", "holds only 19 distinct values (a unique field must"),
+        ("Bad:bool:unique", "'Bad:bool:unique' makes a bool unique"),
         # items
         ("a:int,,b:int", "'a:int,,b:int' has an empty item"),
         ("a:int,", "'a:int,' has an empty item"),
