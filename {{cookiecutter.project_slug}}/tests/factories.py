@@ -46,7 +46,9 @@ def restart_sequence() -> None:
 
 
 def _too_few(what: str, capacity: int, number: int) -> NoReturn:
-    pytest.skip(f"a unique {what} holds only {capacity} distinct values; this test needs {number}")
+    pytest.skip(
+        f"a unique {what} holds only {capacity} distinct values; this test needs more ({number})"
+    )
 
 
 def _tag(number: int) -> str:
