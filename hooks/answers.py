@@ -168,7 +168,7 @@ def problems(answers: Mapping[str, object]) -> list[str]:
     found += _slug_problems(text["project_slug"])
     found += _package_problems(text["package_name"])
     found += _one_line_problems("description", text["description"], "An async user service")
-    found += _one_line_problems("author_name", text["author_name"], "Ada Lovelace")
+    found += _author_problems(text["author_name"])
     found += _email_problems(text["author_email"])
     found += _database_problems(text["database_name"])
     try:
@@ -263,6 +263,17 @@ def _one_line_problems(prompt: str, text: str, example: str) -> list[str]:
         f"{prompt}: {text!r} has non-printable characters (tabs, newlines, ...); "
         f"write it on one line, e.g. {example}"
     ]
+
+
+def _author_problems(name: str) -> list[str]:
+    found = _one_line_problems("author_name", name, "Ada Lovelace")
+    # pyproject.toml refuses an author with neither name nor email, git a name of punctuation.
+    if not any(char.isalnum() for char in name):
+        found.append(
+            f"author_name: {name!r} has no letter or digit; give the author's name (it goes into "
+            "pyproject.toml, the licence and the first commit), e.g. Ada Lovelace"
+        )
+    return found
 
 
 def _email_problems(email: str) -> list[str]:

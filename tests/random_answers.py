@@ -75,7 +75,7 @@ def random_answers(rng: Random) -> dict[str, str]:
         "project_slug": _slug(rng, package),
         "package_name": package,
         "description": _text(rng, maximum_words=12),
-        "author_name": _text(rng, maximum_words=3),
+        "author_name": _author_name(rng),
         "author_email": _email(rng),
         "database_name": _database_name(rng),
         "user_fields": _user_fields(rng),
@@ -116,6 +116,13 @@ def _project_name(rng: Random) -> str:
 
 def _text(rng: Random, maximum_words: int) -> str:
     return " ".join(rng.choices(TEXT_WORDS, k=rng.randint(0, maximum_words)))
+
+
+def _author_name(rng: Random) -> str:
+    """Free text around a word with letters: pyproject.toml and git need a name."""
+    words = _text(rng, maximum_words=2).split()
+    words.insert(rng.randint(0, len(words)), rng.choice(("Ada", "Ñandú", "Сервис", "用户", "x1")))
+    return " ".join(words)
 
 
 def _snake(rng: Random, maximum: int) -> str:

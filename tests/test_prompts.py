@@ -107,6 +107,8 @@ BAD_ANSWERS = [
     # description, author_name, author_email
     bad({"description": "one\ttab"}, "description: 'one\\ttab' has non-print", "tab"),
     bad({"author_name": "Ada\nLovelace"}, "author_name: 'Ada\\nLovelace' has non-print", "author"),
+    bad({"author_name": ""}, "author_name: '' has no letter or digit", "author-empty"),
+    bad({"author_name": " . "}, "author_name: ' . ' has no letter or digit", "author-dot"),
     bad({"author_email": "not-an-email"}, "author_email: 'not-an-email' is not an", "email-no-at"),
     bad({"author_email": "me@localhost"}, "author_email: 'me@localhost' is not", "email-no-tld"),
     bad({"author_email": "me@x..com"}, "author_email: 'me@x..com' is not", "email-dots"),
