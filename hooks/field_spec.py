@@ -363,7 +363,9 @@ def distinct_values(kind: str, precision: int | None = None) -> int | None:
     if kind == "bool":
         return 2
     if kind == "decimal" and precision is not None:
-        return 2 * 10**precision - 1  # from -(10**P - 1) to 10**P - 1 units of the last place
+        # From -(10**P - 1) to 10**P - 1 units of the last place (spelt so: int ** int is untyped).
+        largest = int("9" * precision)
+        return 2 * largest + 1
     return None
 
 
