@@ -20,8 +20,15 @@ from hooks.answers import (
     suggested_admin_role,
     suggested_default_role,
 )
-from hooks.field_spec import FLAGS, TYPES, UserField, parse_user_fields
-from tests.random_answers import AWKWARD_FIELD_NAMES, random_answers
+from hooks.field_spec import (
+    FLAGS,
+    MAX_DECIMAL_PRECISION,
+    MAX_STR_LENGTH,
+    TYPES,
+    UserField,
+    parse_user_fields,
+)
+from tests.random_answers import AWKWARD_FIELD_NAMES, SMALLEST_UNIQUE_PRECISION, random_answers
 from tests.test_render import LEFTOVER, files, without_answers
 
 SEEDS = range(500)
@@ -55,9 +62,13 @@ def _field_traits(field: UserField) -> set[str]:
     traits = {field.kind, *(flag for flag in FLAGS if getattr(field, flag))}
     traits.add("optional" if field.optional else "required")
     if field.kind == "str":
-        traits.add("str(1)" if field.length == 1 else "str(N)")
+        traits.add({1: "str(1)", MAX_STR_LENGTH: "longest str"}.get(field.length or 0, "str(N)"))
     if field.kind == "decimal":
         traits.add(f"decimal(P,{'P' if field.scale == field.precision else 'S'})")
+        if field.precision == MAX_DECIMAL_PRECISION:
+            traits.add("widest decimal")
+        if field.unique and field.precision == SMALLEST_UNIQUE_PRECISION:
+            traits.add("smallest unique decimal")
     return traits
 
 
@@ -74,7 +85,11 @@ def test_random_sets_cover_every_type_flag_and_choice() -> None:
         seen |= {
             f"{prompt} drawn" for prompt in ("default_role", "admin_role") if prompt in answers
         }
-        seen |= {f"{prompt} left out" for prompt in ("default_role", "admin_role")}
+        seen |= {
+            f"{prompt} left out"
+            for prompt in ("default_role", "admin_role")
+            if prompt not in answers
+        }
         if any(not answer.isascii() for answer in answers.values()):
             seen.add("non-ASCII")
         if any(mark in answers["project_name"] for mark in ("{{", "{%", "{#")):
@@ -82,12 +97,14 @@ def test_random_sets_cover_every_type_flag_and_choice() -> None:
     wanted = {
         *TYPES,
         *FLAGS,
-        *("optional", "required", "str(1)", "str(N)", "decimal(P,S)", "decimal(P,P)"),
+        *("optional", "required", "str(1)", "str(N)", "longest str"),
+        *("decimal(P,S)", "decimal(P,P)", "widest decimal", "smallest unique decimal"),
         *(f"name {name}" for name in AWKWARD_FIELD_NAMES),
         *ISOLATION_MODES,
         *LICENSES,
         *("git yes", "git no", "no fields", "one field", "several fields", "one role"),
-        *("default_role drawn", "admin_role drawn", "non-ASCII", "Jinja look-alike"),
+        *("default_role drawn", "admin_role drawn", "default_role left out", "admin_role left out"),
+        *("non-ASCII", "Jinja look-alike"),
     }
     assert wanted - seen == set()
 
