@@ -8,24 +8,32 @@ uvx nox -s rendered                            # only the rendered projects
 uvx nox -s "rendered(variant='every_type')"    # one of them
 uvx nox -s update                              # cruft update on real renders
 uvx nox -s fuzz                                # schemathesis against served renders
+uvx nox -s random                              # option sets drawn at random; SEED=<n> replays
 """
 
 import json
 import os
+import secrets
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from random import Random
 
 import nox
 
+ROOT = Path(__file__).parent
+sys.path.insert(0, str(ROOT))  # the template's own modules: hooks/, tests/
+
+from tests.random_answers import random_answers  # noqa: E402
+
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_venv = "yes"
-nox.options.sessions = ["template", "update", "rendered", "fuzz"]
+nox.options.sessions = ["template", "update", "rendered", "random", "fuzz"]
 
-ROOT = Path(__file__).parent
 VARIANTS: dict[str, dict[str, str]] = json.loads((ROOT / "tests" / "variants.json").read_text())
 # Always on their own embedded PostgreSQL, one serial run and one with -n 2: the README's path.
 EMBEDDED_VARIANTS = ("default", "few_fields")
@@ -118,6 +126,19 @@ def install(
     return answers, env
 
 
+def run_own_checks(
+    session: nox.Session, project: Path, pytest_args: list[str], *, embedded: bool = False
+) -> dict[str, str | None]:
+    """Install a render, then its own nox sessions: ruff, format, mypy, its suite (migrations too).
+
+    Returns the environment its commands ran with (see `install`).
+    """
+    _, env = install(session, project, embedded=embedded)
+    session.chdir(project)
+    session.run("uvx", "nox", "--", *pytest_args, env=env, external=True)
+    return env
+
+
 @nox.session
 def template(session: nox.Session) -> None:
     """Meta-tests: renders, prompt validation and the field grammar (pytest-cookies)."""
@@ -144,12 +165,9 @@ SERIAL_VARIANTS = ("default",)
 def rendered(session: nox.Session, variant: str) -> None:
     """Render one option set, install it, run its nox sessions, follow its README."""
     project = render(session, variant, VARIANTS[variant])
-    _, env = install(session, project, embedded=variant in EMBEDDED_VARIANTS)
-    session.chdir(project)
-    # Its own sessions: lint (ruff), typecheck (mypy), tests (pytest), each through `uv run`.
     parallel = [] if variant in SERIAL_VARIANTS else ["-n", "2"]
     pytest_args = ["-q", *parallel, *session.posargs]
-    session.run("uvx", "nox", "--", *pytest_args, env=env, external=True)
+    env = run_own_checks(session, project, pytest_args, embedded=variant in EMBEDDED_VARIANTS)
     # Then every other command of its README: server, migrations, parallel tests.
     # The commands are the same for every option set: two of them keep the matrix quick.
     if variant in README_WALKTHROUGH_VARIANTS:
@@ -191,6 +209,28 @@ def update(session: nox.Session) -> None:
         *session.posargs,
         env=env,
     )
+
+
+# Option sets drawn per run: each is a full check (about a minute), so a couple keep CI quick.
+RANDOM_SETS = 2
+
+
+@nox.session(name="random", venv_backend="none")
+def random_sets(session: nox.Session) -> None:
+    """Option sets drawn at random (a fresh seed each run, SEED=<n> replays), each checked in full."""
+    seed = int(os.environ.get("SEED") or secrets.randbelow(2**32))
+    session.log(f"SEED={seed} (`SEED={seed} uvx nox -s random` draws the same option sets)")
+    rng = Random(seed)
+    for number in range(1, RANDOM_SETS + 1):
+        # One database name per slot, not the drawn one: runs do not pile up test databases.
+        answers = {**random_answers(rng), "database_name": f"random_set_{number}"}
+        session.log(f"SEED={seed}, set {number}: {json.dumps(answers, ensure_ascii=False)}")
+        try:
+            project = render(session, f"random-{number}", answers)
+            run_own_checks(session, project, ["-q", "-n", "2", *session.posargs])
+        except Exception:
+            session.log(f"failed: set {number} of SEED={seed}; replay with SEED={seed}")
+            raise
 
 
 @nox.session(venv_backend="none")

@@ -152,6 +152,18 @@ def parse_roles(answer: str) -> list[str]:
     return [role.strip() for role in answer.split(",") if role.strip()]
 
 
+def suggested_default_role(roles: str) -> str:
+    """The default offered for `default_role`: AUTHENTICATED if among `roles`, else the first."""
+    names = parse_roles(roles)
+    return "AUTHENTICATED" if "AUTHENTICATED" in names else next(iter(names), "")
+
+
+def suggested_admin_role(roles: str) -> str:
+    """The default offered for `admin_role`: ADMIN if among `roles`, else the last."""
+    names = parse_roles(roles)
+    return "ADMIN" if "ADMIN" in names else next(reversed(names), "")
+
+
 def problems(answers: Mapping[str, object]) -> list[str]:
     """Every problem with `answers`, one line each, in the order of the prompts."""
     text = {key: str(answers.get(key, "")) for key in PROMPTS}
@@ -160,7 +172,7 @@ def problems(answers: Mapping[str, object]) -> list[str]:
     found += _slug_problems(text["project_slug"])
     found += _package_problems(text["package_name"])
     found += _one_line_problems("description", text["description"], "An async user service")
-    found += _one_line_problems("author_name", text["author_name"], "Ada Lovelace")
+    found += _author_problems(text["author_name"])
     found += _email_problems(text["author_email"])
     found += _database_problems(text["database_name"])
     try:
@@ -260,6 +272,17 @@ def _one_line_problems(prompt: str, text: str, example: str) -> list[str]:
         f"{prompt}: {text!r} has non-printable characters (tabs, newlines, ...); "
         f"write it on one line, e.g. {example}"
     ]
+
+
+def _author_problems(name: str) -> list[str]:
+    found = _one_line_problems("author_name", name, "Ada Lovelace")
+    # pyproject.toml refuses an author with neither name nor email, git a name of punctuation.
+    if not any(char.isalnum() for char in name):
+        found.append(
+            f"author_name: {name!r} has no letter or digit; give the author's name (it goes into "
+            "pyproject.toml, the licence and the first commit), e.g. Ada Lovelace"
+        )
+    return found
 
 
 def _email_problems(email: str) -> list[str]:

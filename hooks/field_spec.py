@@ -68,6 +68,9 @@ MAX_STR_LENGTH = 10_485_760  # PostgreSQL's limit for varchar(N)
 DEFAULT_DECIMAL = (12, 2)
 MAX_DECIMAL_PRECISION = 1000  # PostgreSQL's limit for numeric(P, S)
 MAX_NAME_LENGTH = 40  # keeps every generated line within the rendered project's 100 columns
+# A unique column that cannot hold this many users is almost surely a mistake; the rendered suite
+# also signs up 100 users at once.
+MIN_UNIQUE_VALUES = 100
 
 ALLOWED_TYPES = "str(N), str, text, int, float, decimal(P,S), decimal, bool, date, datetime, uuid"
 EXAMPLE = "age:int?, nickname:str(50)?:unique, price:decimal(10,2):index"
@@ -322,6 +325,8 @@ def _parse_item(item: str) -> UserField:
     except SpecError as error:
         problems += error.problems
     problems += _flag_problems(item, kind, flag_parts)
+    if "unique" in flag_parts:
+        problems += _capacity_problems(item, kind, sizes)
     if problems:
         raise SpecError(problems)
     return UserField(
@@ -350,12 +355,33 @@ def _flag_problems(item: str, kind: str, flags: list[str]) -> list[str]:
                 f"user_fields: {item!r} repeats the flag {flag!r}; give each flag once, "
                 f"e.g. nickname:str(50):{flag}"
             )
-    if kind == "bool" and "unique" in flags:
-        problems.append(
-            f"user_fields: {item!r} makes a bool unique, which allows at most two users; "
-            "drop ':unique' or use another type, e.g. verified:bool:index"
-        )
     return problems
+
+
+def distinct_values(kind: str, precision: int | None = None) -> int | None:
+    """How many distinct values a column of this type holds; None if far more than any test needs."""
+    if kind == "bool":
+        return 2
+    if kind == "decimal" and precision is not None:
+        # From -(10**P - 1) to 10**P - 1 units of the last place (spelt so: int ** int is untyped).
+        largest = int("9" * precision)
+        return 2 * largest + 1
+    return None
+
+
+def _capacity_problems(item: str, kind: str, sizes: dict[str, int]) -> list[str]:
+    capacity = distinct_values(kind, sizes.get("precision"))
+    if capacity is None or capacity >= MIN_UNIQUE_VALUES:
+        return []
+    if kind == "bool":
+        what, fix = "a bool", "drop ':unique' or use another type, e.g. verified:bool:index"
+    else:
+        what = f"a decimal({sizes['precision']},{sizes['scale']})"
+        fix = "drop ':unique' or allow more digits, e.g. code:decimal(3,0):unique"
+    return [
+        f"user_fields: {item!r} makes {what} unique, which holds only {capacity} distinct values "
+        f"(a unique field must hold at least {MIN_UNIQUE_VALUES} users); {fix}"
+    ]
 
 
 def _name_problems(item: str, name: str) -> list[str]:

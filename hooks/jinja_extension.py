@@ -1,7 +1,9 @@
-"""Filters that let the templates loop over parsed answers instead of parsing them in Jinja."""
+"""The template's Jinja extension: answers kept as data, and filters that let the templates loop
+over parsed answers instead of parsing them in Jinja."""
 
 from __future__ import annotations
 
+import inspect
 import json
 import shutil
 import sys
@@ -12,7 +14,14 @@ from cookiecutter.exceptions import FailedHookException
 from jinja2 import Environment
 from jinja2.ext import Extension
 
-from hooks.answers import PROMPTS, parse_roles, problems, report
+from hooks.answers import (
+    PROMPTS,
+    parse_roles,
+    problems,
+    report,
+    suggested_admin_role,
+    suggested_default_role,
+)
 from hooks.field_spec import parse_user_fields
 from hooks.origin import cruft_call
 
@@ -20,6 +29,44 @@ from hooks.origin import cruft_call
 # Absolute, resolved when cookiecutter imports this module: `cookiecutter .` gives a relative
 # `_repo_dir`, which means nothing to a hook script that runs in the new project's folder.
 TEMPLATE_ROOT = str(Path(__file__).resolve().parent.parent)
+
+
+def _own_templates() -> frozenset[str]:
+    """The strings of cookiecutter.json: the template's own Jinja (derived defaults) among them."""
+    spec = json.loads((Path(TEMPLATE_ROOT) / "cookiecutter.json").read_text(encoding="utf-8"))
+    strings = set()
+    for value in spec.values():
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str):
+                strings.add(item)
+    return frozenset(strings)
+
+
+OWN_TEMPLATES = _own_templates()
+
+
+def _rendering_a_prompt_value() -> bool:
+    """Whether cookiecutter is rendering a prompt's value: a default, or an answer given to it.
+
+    That is `cookiecutter.prompt.render_variable` (cookiecutter 2; the meta-tests on answers
+    that look like Jinja fail if that changes). Everything else it renders (file names, files,
+    hook scripts) is the template's own.
+    """
+    frame = inspect.currentframe()
+    while frame is not None:
+        code = frame.f_code
+        if (
+            code.co_name == "render_variable"
+            and frame.f_globals["__name__"] == "cookiecutter.prompt"
+        ):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def literal(text: str) -> str:
+    """Jinja source that renders to exactly `text`: one string literal, every character escaped."""
+    return '{{ "' + "".join(f"\\U{ord(char):08x}" for char in text) + '" }}'
 
 
 class AnswersRefused(FailedHookException):
@@ -74,6 +121,8 @@ class AnswersExtension(Extension):
         super().__init__(environment)
         environment.filters["user_fields"] = parse_user_fields
         environment.filters["roles"] = parse_roles
+        environment.filters["suggested_default_role"] = suggested_default_role
+        environment.filters["suggested_admin_role"] = suggested_admin_role
         environment.filters["quoted"] = quoted
         environment.filters["refuse_bad_answers"] = refuse_bad_answers
         environment.filters["non_ascii"] = non_ascii
@@ -83,6 +132,18 @@ class AnswersExtension(Extension):
         environment.filters["as_json"] = as_json
         if call:
             forget_hooks_modules()
+
+    def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
+        """Answers are data: their text is rendered as it is, never as a template.
+
+        cookiecutter renders every value given on its command line (or in a user config's
+        `default_context`) as Jinja before any check can see it: `Team {#1}` would stop it with a
+        traceback, `Users {{ 7*7 }}` become `Users 49`. Typed answers it already takes as they are.
+        """
+        own = name is not None or "{" not in source or source in OWN_TEMPLATES
+        if not own and _rendering_a_prompt_value():
+            return literal(source)
+        return source
 
 
 def forget_hooks_modules() -> None:

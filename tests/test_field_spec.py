@@ -4,9 +4,11 @@ import pytest
 
 from hooks.field_spec import (
     BUILT_IN_COLUMNS,
+    MIN_UNIQUE_VALUES,
     RESERVED_NAMES,
     SpecError,
     UserField,
+    distinct_values,
     parse_user_fields,
 )
 
@@ -45,6 +47,9 @@ def test_whitespace_is_forgiven_and_bare_types_get_defaults() -> None:
         ("a:int:index:unique", UserField("a", "int", unique=True, index=True)),
         ("n" * 40 + ":uuid?", UserField("n" * 40, "uuid", optional=True)),
         ("x1_2y:date", UserField("x1_2y", "date")),
+        # the smallest unique fields: 21,054 one-letter tags in the factories, 199 decimals
+        ("a:str(1):unique", UserField("a", "str", unique=True, length=1)),
+        ("a:decimal(2,2):unique", UserField("a", "decimal", unique=True, precision=2, scale=2)),
     ],
 )
 def test_limits_are_inclusive(spec: str, field: UserField) -> None:
@@ -123,7 +128,11 @@ def test_empty_specification_means_no_fields(spec: str) -> None:
         ("a:int:UNIQUE", "has unknown flag 'UNIQUE'"),
         ("a:int:", "'a:int:' has an empty flag"),
         ("a:int::index", "'a:int::index' has an empty flag"),
-        ("flag:bool:unique", "makes a bool unique, which allows at most two users"),
+        # unique fields must hold at least MIN_UNIQUE_VALUES users
+        ("flag:bool:unique", "'flag:bool:unique' makes a bool unique, which holds only 2 distinct"),
+        ("a:decimal(1,0)?:unique", "makes a decimal(1,0) unique, which holds only 19 distinct"),
+        ("a:decimal(1,1):unique:index", "holds only 19 distinct values (a unique field must"),
+        ("Bad:bool:unique", "'Bad:bool:unique' makes a bool unique"),
         # items
         ("a:int,,b:int", "'a:int,,b:int' has an empty item"),
         ("a:int,", "'a:int,' has an empty item"),
@@ -165,3 +174,23 @@ def test_a_problem_never_spans_lines(spec: str) -> None:
 def test_soft_keywords_are_valid_field_names() -> None:
     names = [field.name for field in parse_user_fields("type:str(20), match:int?, case:text?")]
     assert names == ["type", "match", "case"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "precision", "values"),
+    [("bool", None, 2), ("decimal", 1, 19), ("decimal", 2, 199), ("decimal", 3, 1999)],
+)
+def test_distinct_values_of_small_types(kind: str, precision: int | None, values: int) -> None:
+    assert distinct_values(kind, precision) == values
+
+
+def test_the_unique_rule_follows_the_count_of_distinct_values() -> None:
+    for precision in range(1, 4):
+        spec = f"a:decimal({precision},0):unique"
+        capacity = distinct_values("decimal", precision)
+        assert capacity is not None
+        if capacity >= MIN_UNIQUE_VALUES:
+            assert parse_user_fields(spec)[0].unique
+        else:
+            with pytest.raises(SpecError, match=f"holds only {capacity} distinct values"):
+                parse_user_fields(spec)

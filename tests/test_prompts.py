@@ -8,13 +8,14 @@ many bad answers (click's CliRunner: fast), in a real process for the rest.
 import json
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 from cookiecutter.cli import main
 
-from hooks.answers import MAX_DATABASE_NAME, MAX_IDENTIFIER_BYTES, TEST_DATABASE_SUFFIX
+from hooks.answers import MAX_DATABASE_NAME, MAX_IDENTIFIER_BYTES, PROMPTS, TEST_DATABASE_SUFFIX
 from tests.conftest import ROOT
 
 # The test harness's longest database name, `<name>` + TEST_DATABASE_SUFFIX, then takes 63 bytes.
@@ -70,6 +71,13 @@ BAD_ANSWERS = [
     bad({"project_name": "Back\\slash"}, "has a double quote or a backslash", "name-backslash"),
     bad({"project_name": "Two\nLines"}, "'Two\\nLines' has non-printable", "name-newline"),
     bad({"project_name": "N" * 65}, "is 65 columns wide; use at most 64", "name-long"),
+    # Jinja in an answer is text: refused for what it is, never evaluated first
+    bad(
+        {"project_name": 'Say "{{ 7*7 }}"'},
+        "project_name: 'Say \"{{ 7*7 }}\"' has a double quote",
+        "name-jinja-quote",
+    ),
+    bad({"project_name": "Team {#1}\t"}, "'Team {#1}\\t' starts or ends with", "name-jinja-tab"),
     bad({"project_name": "漢字" * 17, "project_slug": "wide"}, "is 68 columns wide", "name-wide"),
     # project_slug
     bad({"project_slug": "My-Service"}, "project_slug: 'My-Service' is not a folder", "slug-upper"),
@@ -79,6 +87,11 @@ BAD_ANSWERS = [
     bad({"project_slug": "my service"}, "project_slug: 'my service' is not", "slug-space"),
     bad({"project_slug": "sérvice"}, "project_slug: 'sérvice' is not", "slug-unicode"),
     bad({"project_slug": "s" * 101}, "at most 100 characters, e.g. user-service", "slug-long"),
+    bad(
+        {"project_slug": "{{ cookiecutter.project_name }}"},
+        "project_slug: '{{ cookiecutter.project_name }}' is not a folder",
+        "slug-jinja",
+    ),
     # package_name
     bad({"package_name": "fastapi"}, "package_name: 'fastapi' would shadow", "pkg-fastapi"),
     bad({"package_name": "sqlalchemy"}, "package_name: 'sqlalchemy' would shadow", "pkg-sqla"),
@@ -95,6 +108,8 @@ BAD_ANSWERS = [
     # description, author_name, author_email
     bad({"description": "one\ttab"}, "description: 'one\\ttab' has non-print", "tab"),
     bad({"author_name": "Ada\nLovelace"}, "author_name: 'Ada\\nLovelace' has non-print", "author"),
+    bad({"author_name": ""}, "author_name: '' has no letter or digit", "author-empty"),
+    bad({"author_name": " . "}, "author_name: ' . ' has no letter or digit", "author-dot"),
     bad({"author_email": "not-an-email"}, "author_email: 'not-an-email' is not an", "email-no-at"),
     bad({"author_email": "me@localhost"}, "author_email: 'me@localhost' is not", "email-no-tld"),
     bad({"author_email": "me@x..com"}, "author_email: 'me@x..com' is not", "email-dots"),
@@ -150,8 +165,15 @@ BAD_ANSWERS = [
     bad({"user_fields": "a:int:unique:unique"}, "repeats the flag 'unique'", "f-flag-twice"),
     bad({"user_fields": "a:int:"}, "'a:int:' has an empty flag", "f-flag-empty"),
     bad({"user_fields": "ok:bool:unique"}, "makes a bool unique", "f-bool-unique"),
+    bad(
+        {"user_fields": "code:decimal(1,0)?:unique"},
+        "user_fields: 'code:decimal(1,0)?:unique' makes a decimal(1,0) unique, which holds only 19",
+        "f-small-unique",
+    ),
     bad({"user_fields": "a:int,"}, "'a:int,' has an empty item", "f-trailing-comma"),
     bad({"user_fields": "a:int,,b:int"}, "'a:int,,b:int' has an empty item", "f-double-comma"),
+    bad({"user_fields": "{{ 7*7 }}:int"}, "invalid field name '{{ 7*7 }}'", "f-jinja"),
+    bad({"user_fields": "a:int:{%"}, "'a:int:{%' has unknown flag '{%'", "f-jinja-flag"),
     # roles, default_role, admin_role
     bad({"roles": " "}, "roles: ' ' names no role", "roles-none"),
     bad({"roles": "MEMBER, admin"}, "roles: 'admin' is not an UPPER_SNAKE name", "roles-lower"),
@@ -163,6 +185,7 @@ BAD_ANSWERS = [
     bad({"roles": "ADMIN, AUTHENTICATED, ADMIN"}, "roles: 'ADMIN' repeats 'ADMIN'", "roles-dup"),
     bad({"roles": "AUTHENTICATED, ADMIN,"}, "has an empty item", "roles-trailing-comma"),
     bad({"default_role": "NOBODY"}, "default_role: 'NOBODY' is not one of the roles", "default"),
+    bad({"admin_role": "{# ADMIN #}"}, "admin_role: '{# ADMIN #}' is not one of", "admin-jinja"),
     bad({"admin_role": "admin"}, "admin_role: 'admin' is not one of the roles", "admin-case"),
     # copyright_year
     bad({"copyright_year": "26"}, "copyright_year: '26' is not a year; give its four", "year-2"),
@@ -293,3 +316,81 @@ def test_replayed_bad_answers_are_refused_by_the_hook(tmp_path: Path) -> None:
     # cookiecutter logs its own FailedHookException; no traceback comes from our hooks.
     assert str(ROOT / "hooks") not in result.stderr
     assert list(out.glob("**/*")) == []
+
+
+# Answers that look like Jinja: cookiecutter would render them as templates, crashing on the first
+# and making 49 of the second. They are data, and reach the project as typed.
+JINJA_LOOKALIKES = {
+    "project_name": "Team {#1} {{ 7*7 }}",
+    "description": "Users {{ 7*7 }}, {% raw %}, {% endraw %} and {# not a comment",
+    "author_name": "{{ cookiecutter.author_name }}",
+    "author_email": "team{1}@example.com",
+    "database_name": "meta_jinja_lookalikes",
+}
+
+
+def test_answers_that_look_like_jinja_are_taken_as_they_are(tmp_path: Path) -> None:
+    result = cookiecutter(tmp_path, **JINJA_LOOKALIKES)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    project = tmp_path / "out" / "team-1-7-7"
+    recorded = json.loads((project / ".cruft.json").read_text())["context"]["cookiecutter"]
+    assert recorded == recorded | JINJA_LOOKALIKES
+    readme = (project / "README.md").read_text()
+    assert readme.startswith(f"# {JINJA_LOOKALIKES['project_name']}\n\n")
+    assert JINJA_LOOKALIKES["description"] in readme
+    metadata = tomllib.loads((project / "pyproject.toml").read_text())["project"]
+    assert metadata["description"] == JINJA_LOOKALIKES["description"]
+    author = {"name": JINJA_LOOKALIKES["author_name"], "email": JINJA_LOOKALIKES["author_email"]}
+    assert metadata["authors"] == [author]
+    package = project / "src" / "team_1_7_7"
+    assert (package / "__init__.py").read_text() == '"""Team {#1} {{ 7*7 }}."""\n'
+
+
+def test_a_lone_jinja_delimiter_is_no_traceback(tmp_path: Path) -> None:
+    result = cookiecutter(tmp_path, project_name="Team {#1}", project_slug="{%")
+    assert result.returncode == 1
+    assert "project_slug: '{%' is not a folder and distribution name;" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert written(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("roles", "default_role", "admin_role"),
+    [
+        ("VET, OWNER, ADMIN", "VET", "ADMIN"),
+        ("GUEST, AUTHENTICATED, BOSS", "AUTHENTICATED", "BOSS"),
+        (" SOLO ", "SOLO", "SOLO"),
+    ],
+)
+def test_role_defaults_are_drawn_from_the_roles(
+    tmp_path: Path, roles: str, default_role: str, admin_role: str
+) -> None:
+    """AUTHENTICATED and ADMIN where they are among the roles, else the first and the last."""
+    result = cookiecutter_here(tmp_path, roles=roles, database_name="meta_role_defaults")
+    assert result.exit_code == 0, result.output
+    (recorded,) = (tmp_path / "out").glob("*/.cruft.json")
+    answers = json.loads(recorded.read_text())["context"]["cookiecutter"]
+    assert (answers["default_role"], answers["admin_role"]) == (default_role, admin_role)
+
+
+def test_prompts_offer_role_defaults_from_the_roles_just_given(tmp_path: Path) -> None:
+    """Typed answers, as a person gives them: Enter everywhere but at `roles`."""
+    typed = {"roles": "VET, OWNER, ADMIN"}
+    lines = [typed.get(prompt, "") for prompt in PROMPTS] + [""]  # init_git last
+    command = [sys.executable, "-m", "cookiecutter", *arguments(tmp_path)]
+    command.remove("--no-input")
+    result = subprocess.run(
+        command,
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Role a new sign-up gets (VET)" in result.stdout
+    assert "Role allowed to manage other users (ADMIN)" in result.stdout
+    roles = (tmp_path / "out" / "user-service" / "src" / "user_service" / "roles.py").read_text()
+    assert "DEFAULT_ROLE = Role.VET\n" in roles
+    assert "ADMIN_ROLE = Role.ADMIN\n" in roles

@@ -126,6 +126,9 @@ async def isolation(initialize_database: AsyncDatabase) -> AsyncIterator[Isolati
 @pytest.fixture(autouse=True)
 async def setup_database(isolation: Isolation) -> AsyncIterator[CleanDatabase]:
     """Every test starts from an empty database (and leaves nothing behind)."""
+    from tests.factories import restart_sequence
+
+    restart_sequence()  # unique values count from 1 again, as the database is empty again
     async with isolation.clean_database() as database:
         yield database
 

@@ -1,45 +1,80 @@
-"""Faker-made users whose values fit each field's type and length, and stay unique where needed."""
+"""Faker-made users whose values fit each field's type and length, and stay unique where needed.
+
+Unique values are numbered by a sequence that restarts with every test, as the database does
+(conftest's `setup_database`): a test needs as many distinct values as it makes users, whatever
+ran before it. A test that needs more than a unique field can hold is skipped, saying so.
+"""
 
 import datetime as dt
 import itertools
 import string
 from decimal import Decimal
-from typing import Any
+from typing import Any, NoReturn
 from uuid import UUID, uuid4
 
+import pytest
 from faker import Faker
 from pydantic_core import to_jsonable_python
 
 from {{ cookiecutter.package_name }}.roles import Role
 
 fake = Faker()
-# Unique values come from one counter, so they never collide within a test run.
-_sequence = itertools.count(1)
-_DIGITS = string.digits + string.ascii_letters
+# Letters of the tags that make text unique: ASCII first, then the CJK ideographs, so that even a
+# one-character field holds over 20,000 distinct values.
+_TAG_LETTERS = string.digits + string.ascii_letters + "".join(map(chr, range(0x4E00, 0xA000)))
 
 
-def _base62(number: int) -> str:
-    text = ""
-    while True:
-        number, digit = divmod(number, len(_DIGITS))
-        text = _DIGITS[digit] + text
-        if not number:
-            return text
+class _Sequence:
+    """1, 2, 3, ... within a test; `restart` when the database is emptied."""
+
+    def __init__(self) -> None:
+        self._numbers = itertools.count(1)
+
+    def restart(self) -> None:
+        self._numbers = itertools.count(1)
+
+    def __next__(self) -> int:
+        return next(self._numbers)
+
+
+_sequence = _Sequence()
+
+
+def restart_sequence() -> None:
+    """Number unique values from 1 again: every test starts from an empty database."""
+    _sequence.restart()
+
+
+def _too_few(what: str, capacity: int, number: int) -> NoReturn:
+    pytest.skip(
+        f"a unique {what} holds only {capacity} distinct values; this test needs more ({number})"
+    )
+
+
+def _tag(number: int) -> str:
+    """`number` (from 1) spelt in _TAG_LETTERS, shortest strings first: no two numbers alike."""
+    letters = []
+    while number:
+        number, letter = divmod(number - 1, len(_TAG_LETTERS))
+        letters.append(_TAG_LETTERS[letter])
+    return "".join(reversed(letters))
 
 
 def fake_string(max_length: int, unique: int | None) -> str:
     filler = fake.pystr(min_chars=1, max_chars=min(max_length, 24))
     if unique is None:
         return filler
-    tag = _base62(unique)
+    tag = _tag(unique)
     if len(tag) > max_length:
-        raise ValueError(f"str({max_length}) cannot hold {unique} unique values")
+        capacity = sum(len(_TAG_LETTERS) ** length for length in range(1, max_length + 1))
+        _too_few(f"str({max_length})", capacity, unique)
+    # Tags hold no "-": whatever the length cuts off, two tags never make the same text.
     return f"{tag}-{filler}"[:max_length]
 
 
 def fake_text(unique: int | None) -> str:
     paragraph = fake.paragraph()
-    return paragraph if unique is None else f"{_base62(unique)} {paragraph}"
+    return paragraph if unique is None else f"{_tag(unique)} {paragraph}"
 
 
 def fake_int(unique: int | None) -> int:
@@ -54,9 +89,13 @@ def fake_float(unique: int | None) -> float:
 
 def fake_decimal(precision: int, scale: int, unique: int | None) -> Decimal:
     largest = 10**precision - 1  # in units of the last decimal place
-    if unique is not None and unique > largest:
-        raise ValueError(f"decimal({precision},{scale}) cannot hold {unique} unique values")
-    units = unique if unique is not None else fake.pyint(min_value=-largest, max_value=largest)
+    if unique is None:
+        units = fake.pyint(min_value=-largest, max_value=largest)
+    else:
+        # 0, 1, -1, 2, -2, ...: negative values too, so decimal(2,S) holds 199 of them.
+        if unique > 2 * largest + 1:
+            _too_few(f"decimal({precision},{scale})", 2 * largest + 1, unique)
+        units = unique // 2 if unique % 2 == 0 else -(unique // 2)
     return Decimal(units).scaleb(-scale)
 
 

@@ -23,6 +23,7 @@ from {{ cookiecutter.package_name }}.settings import get_settings
 from tests.conftest import PASSWORD, bearer
 from tests.database import delete_all_rows
 from tests.factories import new_sign_up
+from tests.leaks import assert_no_secrets
 from tests.tcp_proxy import TcpProxy, free_port, tcp_url
 
 # A password that must never be shown, wherever the connection fails.
@@ -97,7 +98,7 @@ async def test_database_down_from_the_start_is_503(
     async with app_started_with(url) as client:
         response = await _send(client, method, path)
     _assert_unavailable(response)
-    assert DB_PASSWORD not in response.text
+    assert_no_secrets(response, DB_PASSWORD)
     assert caplog.records, "the failure should be logged"
     assert DB_PASSWORD not in caplog.text
     assert url.render_as_string(hide_password=True) not in caplog.text
