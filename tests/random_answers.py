@@ -81,6 +81,7 @@ def random_answers(rng: Random) -> dict[str, str]:
         "user_fields": _user_fields(rng),
         "db_isolation": rng.choice(ISOLATION_MODES),
         "license": rng.choice(LICENSES),
+        "copyright_year": str(rng.randint(1000, 9999)),
         "init_git": rng.choice(("yes", "no")),
     }
     roles = rng.sample(AWKWARD_ROLES, rng.randint(0, 3)) + [
