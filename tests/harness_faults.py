@@ -6,7 +6,8 @@ With DATABASE_URL unset, each case runs the project's own `uv run pytest`:
 - interrupted by Ctrl-C in the middle of a test (`-n 2`);
 - with an xdist worker that crashes (the run goes on with a new one);
 - two runs at once in the one project (each has a server of its own: both pass);
-and, with DATABASE_URL naming a closed port, the run stops at once with one line that names it.
+and, with DATABASE_URL naming a closed port, the run stops at once with one line that names it;
+where the embedded server cannot start, one line says what to do instead.
 After each, no postgres process serves the run's data directory, and the directory is gone.
 """
 
@@ -130,12 +131,31 @@ def unreachable_server(project: Path) -> None:
     )
 
 
+def embedded_server_cannot_start(project: Path) -> None:
+    """Its template cluster cannot be made (the cache folder is under a file): one line, advice."""
+    env = {name: value for name, value in os.environ.items() if name != "DATABASE_URL"}
+    # The project's Python itself: uv would not run with this cache folder either.
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    done = subprocess.run(
+        command, cwd=project, env={**env, "XDG_CACHE_HOME": "/dev/null/cache"},
+        capture_output=True, text=True,
+    )  # fmt: skip
+    said = done.stdout + done.stderr
+    lines = [line for line in said.splitlines() if "could not start an embedded PostgreSQL" in line]
+    if done.returncode == 0 or len(lines) != 1 or "Traceback" in said:
+        sys.exit(f"embedded server that cannot start: exit {done.returncode}:\n{said[-3000:]}")
+    if not lines[0].endswith("instead"):
+        sys.exit(f"embedded server that cannot start: no advice in {lines[0]!r}")
+    print(f"ok: embedded server that cannot start: {lines[0]}", flush=True)
+
+
 def main(project: Path) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         interrupted_by_ctrl_c(project, Path(scratch))
         worker_crash(project, Path(scratch))
         two_runs_at_once(project, Path(scratch))
     unreachable_server(project)
+    embedded_server_cannot_start(project)
 
 
 if __name__ == "__main__":

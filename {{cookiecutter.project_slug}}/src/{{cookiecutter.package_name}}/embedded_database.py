@@ -108,14 +108,16 @@ def _guard(data_dir: str, database: str) -> int:
             _copy_cluster(template, pgdata)
         server = get_server(pgdata, cleanup_mode="delete" if throwaway else "stop")
     except Exception as error:  # any failure becomes the one line the starter shows
-        print(f"error {_one_line(error, pgdata)}", flush=True)
+        print(f"error {_one_line(error, pgdata, throwaway)}", flush=True)
+        if throwaway:
+            shutil.rmtree(pgdata, ignore_errors=True)
         return 1
     try:
         _prepare(server, throwaway, database)
         print(f"ready {server.get_postmaster_info().socket_dir}", flush=True)
         sys.stdin.read()  # returns when the starter closes it, or ends
     except Exception as error:
-        print(f"error {_one_line(error, pgdata)}", flush=True)
+        print(f"error {_one_line(error, pgdata, throwaway)}", flush=True)
         return 1
     finally:
         server.cleanup()
@@ -167,15 +169,16 @@ def _prepare(server: "PostgresServer", throwaway: bool, database: str) -> None:
         server.psql(script)
 
 
-def _one_line(error: Exception, pgdata: Path) -> str:
-    """The reason, in a line: the exception's, or the server log's last line when it has one."""
+def _one_line(error: Exception, pgdata: Path, throwaway: bool) -> str:
+    """The reason, in a line: the exception's, and the server log's last line when it has one."""
     reason = " ".join(str(error).split()) or type(error).__name__
-    log = pgdata / "log"
     try:
-        lines = log.read_text(errors="replace").strip().splitlines()
+        lines = (pgdata / "log").read_text(errors="replace").strip().splitlines()
     except OSError:
         lines = []
-    return f"{reason}; server log: {lines[-1]}" if lines else f"{reason} (data in {pgdata})"
+    if lines:
+        return f"{reason}; server log: {lines[-1]}"
+    return reason if throwaway else f"{reason}; its data: {pgdata}"
 
 
 if __name__ == "__main__":
