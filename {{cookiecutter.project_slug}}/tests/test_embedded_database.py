@@ -84,15 +84,16 @@ def test_the_server_stops_even_when_its_owner_is_killed() -> None:
 
 async def test_dev_data_survives_a_restart(tmp_path: Path) -> None:
     data_dir = tmp_path / "pgdata"
-    first = start_embedded_postgres(data_dir, database="kept")
+    first = start_embedded_postgres(data_dir)
     try:
-        await query(first.url("kept"), "CREATE TABLE notes AS SELECT 'kept' AS note")
+        assert await query(first.url("postgres"), "SHOW fsync") == "on"
+        await query(first.url("postgres"), "CREATE TABLE notes AS SELECT 'kept' AS note")
     finally:
         first.stop()
     assert not servers_on(str(data_dir))
-    again = start_embedded_postgres(data_dir, database="kept")
+    again = start_embedded_postgres(data_dir)
     try:
-        assert await query(again.url("kept"), "SELECT note FROM notes") == "kept"
+        assert await query(again.url("postgres"), "SELECT note FROM notes") == "kept"
     finally:
         again.stop()
 

@@ -34,8 +34,9 @@ ADVICE = (
     "install PostgreSQL and set DATABASE_URL "
     "(e.g. DATABASE_URL=postgresql://postgres@127.0.0.1:5432/" + DATABASE_NAME + ") instead"
 )
-# A throwaway server's data is lost anyway: it need not survive a crash, only be quick.
-THROWAWAY_SETTINGS = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
+# A throwaway server's data is lost anyway: it need not survive a crash, only be quick. Set
+# before its first start: even the start's own fsyncs can stall for seconds on a busy disk.
+THROWAWAY_SETTINGS = "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
 # How long `pg_ctl start` may take: the wheel's own 10 s is too short on a loaded machine.
 START_TIMEOUT_SECONDS = 60
 STOP_TIMEOUT_SECONDS = 30
@@ -110,6 +111,9 @@ def _guard(data_dir: str, database: str) -> int:
         if not pgdata.exists() or not any(pgdata.iterdir()):
             template = _template_cluster(user_cache_path("{{ cookiecutter.package_name }}"))
             _copy_cluster(template, pgdata)
+            if throwaway:
+                with (pgdata / "postgresql.auto.conf").open("a", encoding="utf-8") as conf:
+                    conf.write(THROWAWAY_SETTINGS)
         server = get_server(pgdata, cleanup_mode="delete" if throwaway else "stop")
     except Exception as error:  # any failure becomes the one line the starter shows
         print(f"error {_one_line(error, pgdata, throwaway)}", flush=True)
@@ -117,7 +121,8 @@ def _guard(data_dir: str, database: str) -> int:
             shutil.rmtree(pgdata, ignore_errors=True)
         return 1
     try:
-        _prepare(server, throwaway, database)
+        if database:
+            _create_database(server, database)
         print(f"ready {server.get_postmaster_info().socket_dir}", flush=True)
         sys.stdin.read()  # returns when the starter closes it, or ends
     except Exception as error:
@@ -169,19 +174,11 @@ def _copy_cluster(template: Path, pgdata: Path) -> None:
                 os.chown(Path(folder, name), owner.st_uid, owner.st_gid)
 
 
-def _prepare(server: "PostgresServer", throwaway: bool, database: str) -> None:
-    """Quick settings for a throwaway server; the database, if missing."""
-    script = ""
-    if throwaway:
-        script += "".join(f"ALTER SYSTEM SET {k} = {v};\n" for k, v in THROWAWAY_SETTINGS.items())
-        script += "SELECT pg_reload_conf();\n"
-    if database:
-        script += (
-            f"SELECT 'CREATE DATABASE \"{database}\"' "
-            f"WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '{database}')\\gexec\n"
-        )
-    if script:
-        server.psql(script)
+def _create_database(server: "PostgresServer", database: str) -> None:
+    server.psql(
+        f"SELECT 'CREATE DATABASE \"{database}\"' "
+        f"WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '{database}')\\gexec\n"
+    )
 
 
 def _one_line(error: Exception, pgdata: Path, throwaway: bool) -> str:
