@@ -3,19 +3,31 @@
 `uv run alembic ...` migrates the database of DATABASE_URL (else `.env`), and autogenerate
 compares it with `Base.metadata`. A caller that already holds a connection (the tests) hands
 it over as `config.attributes["connection"]`; Alembic then runs on it and leaves logging alone.
+
+Replicas that start together may all run `alembic upgrade head`: each takes one advisory lock
+first, for its transaction (so it holds through PgBouncer's transaction mode too, and is freed
+however the process ends). One migrates; the others wait, then find nothing left to do.
 """
 
 import asyncio
+import hashlib
 from logging.config import fileConfig
 
 from alembic import context
-from sqlalchemy import Connection, pool
+from sqlalchemy import Connection, pool, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from {{ cookiecutter.package_name }}.models import Base
+from {{ cookiecutter.package_name }}.pooler import engine_options
 from {{ cookiecutter.package_name }}.settings import get_settings
 
 config = context.config
+# The lock's key: one 64-bit number, the same in every process of this project.
+MIGRATION_LOCK_KEY = int.from_bytes(
+    hashlib.blake2b("{{ cookiecutter.package_name }} migrations".encode(), digest_size=8).digest(),
+    "big",
+    signed=True,
+)
 
 
 def run_migrations(connection: Connection) -> None:
@@ -25,12 +37,15 @@ def run_migrations(connection: Connection) -> None:
         compare_type=True,
     )
     with context.begin_transaction():
+        # Before Alembic reads the current revision: a waiter reads it once the holder committed.
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         context.run_migrations()
 
 
 async def run_migrations_online() -> None:
-    url = get_settings().require_database_url()
-    engine = create_async_engine(url, poolclass=pool.NullPool)
+    settings = get_settings()
+    options = {"poolclass": pool.NullPool, **engine_options(settings.database_pooler)}
+    engine = create_async_engine(settings.require_database_url(), **options)
     try:
         async with engine.connect() as connection:
             await connection.run_sync(run_migrations)

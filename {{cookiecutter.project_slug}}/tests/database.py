@@ -1,6 +1,7 @@
 """The test database: its name, its creation, and resetting its schema and rows."""
 
 import os
+from typing import Any
 
 from sqlalchemy import URL, make_url, text
 from sqlalchemy.exc import ProgrammingError
@@ -8,6 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from {{ cookiecutter.package_name }}.models import Base
+from {{ cookiecutter.package_name }}.pooler import engine_options
+from {{ cookiecutter.package_name }}.settings import get_settings
 
 
 def database_url_for_tests(app_database_url: str) -> URL:
@@ -18,10 +21,15 @@ def database_url_for_tests(app_database_url: str) -> URL:
     return url.set(database=name)
 
 
-async def create_database_if_missing(url: URL) -> None:
-    server = create_async_engine(
-        url.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=NullPool
+def unpooled_engine(url: URL, **options: Any) -> AsyncEngine:
+    """An engine without a pool of its own, safe behind DATABASE_POOLER's pooler as the app's."""
+    return create_async_engine(
+        url, **{"poolclass": NullPool, **options, **engine_options(get_settings().database_pooler)}
     )
+
+
+async def create_database_if_missing(url: URL) -> None:
+    server = unpooled_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         async with server.connect() as connection:
             exists = await connection.scalar(

@@ -1,10 +1,14 @@
-"""The migrations build exactly the models' schema, and take all of it away again.
+"""The migrations build exactly the models' schema, take all of it away again, and run once.
 
-The rest of the suite builds its schema from the models; this test keeps the migrations honest.
-It runs them on a scratch database of its own (the test database's name + `_migrations`, so one
-per xdist worker), made for it and dropped after it.
+The rest of the suite builds its schema from the models; these tests keep the migrations honest.
+They run them on a scratch database of their own (the test database's name + `_migrations`, so
+one per xdist worker), made for each test and dropped after it. With DATABASE_URL on PgBouncer
+(and DATABASE_POOLER=pgbouncer), they run through it.
 """
 
+import asyncio
+import os
+import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -14,24 +18,24 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import URL, Connection, text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from sqlalchemy.pool import NullPool
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from {{ cookiecutter.package_name }}.models import Base
 from {{ cookiecutter.package_name }}.settings import get_settings
 
-from tests.database import create_database_if_missing, database_url_for_tests
+from tests.database import create_database_if_missing, database_url_for_tests, unpooled_engine
 
 ALEMBIC_INI = Path(__file__).resolve().parent.parent / "alembic.ini"
 # What a migrated database holds besides the models: Alembic's record of the applied revision.
 ALEMBIC_TABLE = "alembic_version"
+# Replicas that start together, each running `alembic upgrade head`.
+REPLICAS = 3
 
 
 async def _drop_database(url: URL) -> None:
-    server = create_async_engine(
-        url.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=NullPool
-    )
+    server = unpooled_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         async with server.connect() as connection:
             await connection.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
@@ -40,18 +44,25 @@ async def _drop_database(url: URL) -> None:
 
 
 @pytest.fixture
-async def scratch_engine() -> AsyncIterator[AsyncEngine]:
+async def scratch_url() -> AsyncIterator[URL]:
     """An empty database for the migrations; any copy left by an interrupted run goes first."""
     test_url = database_url_for_tests(get_settings().require_database_url())
     url = test_url.set(database=f"{test_url.database}_migrations")
     await _drop_database(url)
     await create_database_if_missing(url)
-    engine = create_async_engine(url, poolclass=NullPool)
+    try:
+        yield url
+    finally:
+        await _drop_database(url)
+
+
+@pytest.fixture
+async def scratch_engine(scratch_url: URL) -> AsyncIterator[AsyncEngine]:
+    engine = unpooled_engine(scratch_url)
     try:
         yield engine
     finally:
         await engine.dispose()
-        await _drop_database(url)
 
 
 def _alembic(connection: Connection) -> Config:
@@ -109,4 +120,30 @@ async def test_migrations_match_the_models_and_downgrade_to_nothing(
 
     # Nothing was left behind that would stop the first migration from running again.
     await _run(scratch_engine, _upgrade_to_head)
+    assert await _run(scratch_engine, _differences_from_models) == []
+
+
+async def _alembic_upgrade_head(url: URL) -> tuple[int, str]:
+    """`alembic upgrade head` in a process of its own, as a starting replica runs it."""
+    process = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "alembic", "--config", str(ALEMBIC_INI), "upgrade", "head"),
+        env={**os.environ, "DATABASE_URL": url.render_as_string(hide_password=False)},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await process.communicate()
+    return await process.wait(), output.decode(errors="replace")
+
+
+async def test_replicas_starting_together_migrate_exactly_once(
+    scratch_url: URL, scratch_engine: AsyncEngine
+) -> None:
+    runs = await asyncio.gather(*(_alembic_upgrade_head(scratch_url) for _ in range(REPLICAS)))
+
+    for status, output in runs:
+        assert status == 0, output
+    # Each revision ran in exactly one process: the others waited, then had nothing to do.
+    revisions = list(ScriptDirectory.from_config(Config(ALEMBIC_INI)).walk_revisions())
+    applied = [line for _, output in runs for line in output.splitlines() if "Running upgrade" in line]
+    assert len(applied) == len(revisions), "\n".join(applied)
     assert await _run(scratch_engine, _differences_from_models) == []

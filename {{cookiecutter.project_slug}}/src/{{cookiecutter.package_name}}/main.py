@@ -7,13 +7,17 @@ from fastapi import FastAPI
 
 from {{ cookiecutter.package_name }}.database import initialize_async_db
 from {{ cookiecutter.package_name }}.errors import register_error_handlers
+from {{ cookiecutter.package_name }}.pooler import engine_options
 from {{ cookiecutter.package_name }}.routes import auth, health, users
 from {{ cookiecutter.package_name }}.settings import get_settings
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    database = initialize_async_db(get_settings().require_database_url())
+    settings = get_settings()
+    database = initialize_async_db(
+        settings.require_database_url(), **engine_options(settings.database_pooler)
+    )
     app.state.database = database
     yield
     await database.dispose()

@@ -5,6 +5,8 @@ from functools import lru_cache
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from {{ cookiecutter.package_name }}.pooler import Pooler
+
 ASYNC_SCHEME = "postgresql+asyncpg"
 PLAIN_SCHEMES = ("postgresql", "postgres")
 
@@ -22,6 +24,8 @@ class Settings(BaseSettings):
     # Argon2id cost; the defaults are OWASP's recommended minimum.
     argon2_memory_kib: int = Field(default=19_456, ge=8_192)
     argon2_time_cost: int = Field(default=2, ge=1)
+    # What stands between the app and PostgreSQL; an unknown value stops the start naming both.
+    database_pooler: Pooler = "none"
 
     @field_validator("database_url")
     @classmethod
