@@ -4,30 +4,23 @@
 compares it with `Base.metadata`. A caller that already holds a connection (the tests) hands
 it over as `config.attributes["connection"]`; Alembic then runs on it and leaves logging alone.
 
-Replicas that start together may all run `alembic upgrade head`: each takes one advisory lock
-first, for its transaction (so it holds through PgBouncer's transaction mode too, and is freed
-however the process ends). One migrates; the others wait, then find nothing left to do.
+Replicas that start together may all run `alembic upgrade head`: each first takes the migration
+lock (see migration_lock.py), so one migrates and the others wait, then find nothing to do.
 """
 
 import asyncio
-import hashlib
 from logging.config import fileConfig
 
 from alembic import context
-from sqlalchemy import Connection, pool, text
+from sqlalchemy import Connection, pool
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from {{ cookiecutter.package_name }}.migration_lock import take_migration_lock
 from {{ cookiecutter.package_name }}.models import Base
 from {{ cookiecutter.package_name }}.pooler import engine_options
 from {{ cookiecutter.package_name }}.settings import get_settings
 
 config = context.config
-# The lock's key: one 64-bit number, the same in every process of this project.
-MIGRATION_LOCK_KEY = int.from_bytes(
-    hashlib.blake2b("{{ cookiecutter.package_name }} migrations".encode(), digest_size=8).digest(),
-    "big",
-    signed=True,
-)
 
 
 def run_migrations(connection: Connection) -> None:
@@ -38,7 +31,7 @@ def run_migrations(connection: Connection) -> None:
     )
     with context.begin_transaction():
         # Before Alembic reads the current revision: a waiter reads it once the holder committed.
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+        take_migration_lock(connection)
         context.run_migrations()
 
 

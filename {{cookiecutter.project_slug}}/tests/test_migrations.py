@@ -22,6 +22,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import URL, Connection, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from {{ cookiecutter.package_name }}.migration_lock import take_migration_lock
 from {{ cookiecutter.package_name }}.models import Base
 from {{ cookiecutter.package_name }}.settings import get_settings
 
@@ -32,6 +33,8 @@ ALEMBIC_INI = Path(__file__).resolve().parent.parent / "alembic.ini"
 ALEMBIC_TABLE = "alembic_version"
 # Replicas that start together, each running `alembic upgrade head`.
 REPLICAS = 3
+# How long the test waits for their processes to start and queue for the lock (0.1 s each).
+LOCK_WAIT_POLLS = 600
 
 
 async def _drop_database(url: URL) -> None:
@@ -135,15 +138,38 @@ async def _alembic_upgrade_head(url: URL) -> tuple[int, str]:
     return await process.wait(), output.decode(errors="replace")
 
 
+async def _wait_for_lock_waiters(engine: AsyncEngine, count: int) -> None:
+    """Until `count` sessions wait for an advisory lock in the scratch database."""
+    query = text(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+        "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    )
+    for _ in range(LOCK_WAIT_POLLS):
+        async with engine.connect() as connection:
+            if await connection.scalar(query) == count:
+                return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{count} upgrades never waited for the migration lock together")
+
+
 async def test_replicas_starting_together_migrate_exactly_once(
     scratch_url: URL, scratch_engine: AsyncEngine
 ) -> None:
-    runs = await asyncio.gather(*(_alembic_upgrade_head(scratch_url) for _ in range(REPLICAS)))
+    # The test holds the lock while the replicas start, so all of them reach it, then race.
+    async with scratch_engine.connect() as holder:
+        await holder.run_sync(take_migration_lock)
+        upgrades = [
+            asyncio.ensure_future(_alembic_upgrade_head(scratch_url)) for _ in range(REPLICAS)
+        ]
+        await _wait_for_lock_waiters(scratch_engine, REPLICAS)
+        await holder.rollback()
+    runs = await asyncio.gather(*upgrades)
 
     for status, output in runs:
         assert status == 0, output
     # Each revision ran in exactly one process: the others waited, then had nothing to do.
     revisions = list(ScriptDirectory.from_config(Config(ALEMBIC_INI)).walk_revisions())
-    applied = [line for _, output in runs for line in output.splitlines() if "Running upgrade" in line]
+    lines = [line for _, output in runs for line in output.splitlines()]
+    applied = [line for line in lines if "Running upgrade" in line]
     assert len(applied) == len(revisions), "\n".join(applied)
     assert await _run(scratch_engine, _differences_from_models) == []
