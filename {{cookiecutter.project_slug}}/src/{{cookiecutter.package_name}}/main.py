@@ -7,6 +7,7 @@ from fastapi import FastAPI
 
 from {{ cookiecutter.package_name }}.database import initialize_async_db
 from {{ cookiecutter.package_name }}.errors import register_error_handlers
+from {{ cookiecutter.package_name }}.lifecycle import Lifecycle, watch_for_sigterm
 from {{ cookiecutter.package_name }}.pooler import engine_options
 from {{ cookiecutter.package_name }}.routes import auth, health, users
 from {{ cookiecutter.package_name }}.settings import get_settings
@@ -19,8 +20,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.require_database_url(), **engine_options(settings.database_pooler)
     )
     app.state.database = database
-    yield
-    await database.dispose()
+    stop_watching = watch_for_sigterm(app.state.lifecycle, settings.shutdown_timeout_seconds)
+    try:
+        yield
+    finally:
+        stop_watching()
+        await database.dispose()
 
 
 def create_app() -> FastAPI:
@@ -29,6 +34,7 @@ def create_app() -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
     )
+    app.state.lifecycle = Lifecycle()
     register_error_handlers(app)
     for module in (health, auth, users):
         app.include_router(module.router)

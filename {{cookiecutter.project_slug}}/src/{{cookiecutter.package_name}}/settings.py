@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     argon2_time_cost: int = Field(default=2, ge=1)
     # What stands between the app and PostgreSQL; an unknown value stops the start naming both.
     database_pooler: Pooler = "none"
+    # On SIGTERM, how long requests in flight may take to finish before they are cancelled.
+    shutdown_timeout_seconds: float = Field(default=20, gt=0)
 
     @field_validator("database_url")
     @classmethod
