@@ -5,6 +5,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from {{ cookiecutter.package_name }}.connection_budget import pool_options, warn_if_over_budget
 from {{ cookiecutter.package_name }}.database import initialize_async_db
 from {{ cookiecutter.package_name }}.errors import register_error_handlers
 from {{ cookiecutter.package_name }}.lifecycle import Lifecycle, watch_for_sigterm
@@ -16,9 +17,9 @@ from {{ cookiecutter.package_name }}.settings import get_settings
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings = get_settings()
-    database = initialize_async_db(
-        settings.require_database_url(), **engine_options(settings.database_pooler)
-    )
+    warn_if_over_budget(settings)
+    options = engine_options(settings.database_pooler) or pool_options(settings)
+    database = initialize_async_db(settings.require_database_url(), **options)
     app.state.database = database
     stop_watching = watch_for_sigterm(app.state.lifecycle, settings.shutdown_timeout_seconds)
     try:

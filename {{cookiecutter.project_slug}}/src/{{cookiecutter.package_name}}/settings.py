@@ -26,6 +26,12 @@ class Settings(BaseSettings):
     argon2_time_cost: int = Field(default=2, ge=1)
     # What stands between the app and PostgreSQL; an unknown value stops the start naming both.
     database_pooler: Pooler = "none"
+    # The connection budget (connection_budget.py): each process's pool, how many processes.
+    database_pool_size: int = Field(default=5, ge=1)
+    database_max_overflow: int = Field(default=10, ge=0)
+    replicas: int = Field(default=1, ge=1)
+    web_concurrency: int = Field(default=1, ge=1)  # uvicorn's --workers reads it too
+    database_connection_budget: int = Field(default=90, ge=1)
     # On SIGTERM, how long requests in flight may take to finish before they are cancelled.
     shutdown_timeout_seconds: float = Field(default=20, gt=0)
 
