@@ -27,7 +27,8 @@ async def live() -> dict[str, str]:
 @router.get("/health/ready", responses=error_responses(503))
 @router.get("/health", responses=error_responses(503))
 async def ready(request: Request, session: DbSession) -> dict[str, str]:
-    """200 when the database answers within a second; 503 otherwise, and once shutdown began."""
+    """200 when the database answers; 503 (see errors.py) when it does not."""
+    # Also 503 once shutdown began, and when the database takes longer than a second.
     lifecycle: Lifecycle = request.app.state.lifecycle
     if lifecycle.shutting_down:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=SHUTTING_DOWN)
