@@ -7,7 +7,8 @@ Run by the project's own Python (it has httpx and asyncpg), from the template's 
 On a fresh database: three `alembic upgrade head` at once through PgBouncer (each revision runs
 once); three replicas, two uvicorn workers each, on loopback ports; a bounded load spread over
 them (sign-ups, logins, /users/me with a token minted on another replica, paginated lists); the
-20-same-email race across replicas; then SIGTERM to one replica mid-load. It fails on any 5xx,
+20-same-email race across replicas; then SIGTERM to one replica mid-load; last, the render's own
+test suite through the same PgBouncer (DATABASE_POOLER=pgbouncer). It fails on any 5xx,
 a race with other than one 201 and nineteen 409s, a sign-up not stored exactly once, a
 prepared-statement error in any log, more server connections than PgBouncer's pool, or a
 request that the terminated replica had accepted and did not answer. It prints req/s, p50 and
@@ -48,6 +49,9 @@ REQUESTS_DURING_SIGTERM = 600
 # The terminated replica gets SIGTERM once this many of those requests are done.
 SIGTERM_AFTER = 150
 RACE = 20
+# After SIGTERM a replica keeps serving this long (readiness 503), so requests a load balancer
+# had already sent it are not cut off when it stops accepting connections.
+SHUTDOWN_DELAY_SECONDS = 1
 SEED_USERS = 10
 PASSWORD = "scale password 123"
 PHASE_TIMEOUT_SECONDS = 300
@@ -261,7 +265,12 @@ def replicas(project: Path, package: str, url: str, logs: Path) -> Iterator[list
                 process = subprocess.Popen(
                     command,
                     cwd=project,
-                    env=project_env(url, SECRET_KEY=key, WEB_CONCURRENCY=str(WORKERS)),
+                    env=project_env(
+                        url,
+                        SECRET_KEY=key,
+                        WEB_CONCURRENCY=str(WORKERS),
+                        SHUTDOWN_DELAY_SECONDS=str(SHUTDOWN_DELAY_SECONDS),
+                    ),
                     stdout=out,
                     stderr=subprocess.STDOUT,
                 )
@@ -420,7 +429,28 @@ async def prove(args: argparse.Namespace, logs: Path) -> list[str]:
         run.failures.extend(_log_errors([pgbouncer_log, *(r.log for r in all_replicas)]))
         server_errors = [o for o in one + three if o.status is not None and o.status >= 500]
         print(f"5xx answers: {len(server_errors)}")
+        await asyncio.to_thread(suite_through_pgbouncer, args.project, url, run.failures)
         return run.failures
+
+
+def suite_through_pgbouncer(project: Path, url: str, failures: list[str]) -> None:
+    """The render's tests, with their harness on PgBouncer: it works there too."""
+    command = [sys.executable, "-m", "pytest", "-q", "-n", "2", "-p", "no:cacheprovider", "-x"]
+    done = subprocess.run(
+        command,
+        cwd=project,
+        env=project_env(url),
+        capture_output=True,
+        text=True,
+        timeout=PHASE_TIMEOUT_SECONDS,
+        check=False,
+    )
+    summary = (done.stdout.strip().splitlines() or ["(no output)"])[-1]
+    print(f"the render's suite through PgBouncer: {summary}")
+    if done.returncode != 0:
+        failures.append(f"the suite failed through PgBouncer:\n{done.stdout[-20000:]}")
+    elif any(marker in done.stdout for marker in PREPARED_STATEMENT_ERRORS):
+        failures.append("the suite's output names prepared statements")
 
 
 def _log_errors(logs: list[Path]) -> list[str]:

@@ -8,12 +8,20 @@ import pytest
 from sqlalchemy.pool import QueuePool
 
 from {{ cookiecutter.package_name }}.database import AsyncDatabase
+from {{ cookiecutter.package_name }}.settings import get_settings
 
 from tests.test_database_down import app_started_with
 
 BUDGET_LOGGER = "{{ cookiecutter.package_name }}.connection_budget"
 # More requests at once than the small pool below has connections: they queue for them.
 CONCURRENT_REQUESTS = 20
+
+
+@pytest.fixture(autouse=True)
+def _own_pools() -> None:
+    """Behind PgBouncer the app keeps no pool: PgBouncer's own pool size is the budget."""
+    if get_settings().database_pooler != "none":
+        pytest.skip("DATABASE_POOLER is set: the app keeps no pool of its own")
 
 
 def _budget_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:

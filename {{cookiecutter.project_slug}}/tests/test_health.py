@@ -189,3 +189,24 @@ async def test_sigterm_cancels_requests_still_running_after_the_timeout(
     assert status in ENDED_BY_SIGTERM, log
     assert 1 <= waited < EXIT_TIMEOUT_SECONDS / 2
     assert "timeout graceful shutdown exceeded" in log
+
+
+async def test_during_the_delay_it_still_answers_but_is_no_longer_ready(
+    initialize_database: AsyncDatabase,
+) -> None:
+    async with (
+        served(initialize_database, SHUTDOWN_DELAY_SECONDS="3") as server,
+        AsyncClient(base_url=server.base_url, timeout=EXIT_TIMEOUT_SECONDS) as client,
+    ):
+        server.process.send_signal(signal.SIGTERM)
+        await asyncio.sleep(0.5)
+        # New connections still reach it: what load balancers sent meanwhile is served.
+        ready = await client.get("/health/ready", headers={"Connection": "close"})
+        assert ready.status_code == 503
+        assert ready.json() == {"detail": "The service is shutting down"}
+        live = await client.get("/health/live", headers={"Connection": "close"})
+        assert live.status_code == 200
+        assert server.process.returncode is None
+        status, log = await server.exit_status_and_log()
+    assert status in ENDED_BY_SIGTERM, log
+    assert "Application shutdown complete" in log

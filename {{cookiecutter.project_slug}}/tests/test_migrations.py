@@ -26,7 +26,12 @@ from {{ cookiecutter.package_name }}.migration_lock import take_migration_lock
 from {{ cookiecutter.package_name }}.models import Base
 from {{ cookiecutter.package_name }}.settings import get_settings
 
-from tests.database import create_database_if_missing, database_url_for_tests, unpooled_engine
+from tests.database import (
+    create_database_if_missing,
+    database_url_for_tests,
+    on_server,
+    unpooled_engine,
+)
 
 ALEMBIC_INI = Path(__file__).resolve().parent.parent / "alembic.ini"
 # What a migrated database holds besides the models: Alembic's record of the applied revision.
@@ -38,12 +43,7 @@ LOCK_WAIT_POLLS = 600
 
 
 async def _drop_database(url: URL) -> None:
-    server = unpooled_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        async with server.connect() as connection:
-            await connection.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
-    finally:
-        await server.dispose()
+    await on_server(url, f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
 
 
 @pytest.fixture

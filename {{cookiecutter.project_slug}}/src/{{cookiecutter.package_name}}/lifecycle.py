@@ -2,7 +2,9 @@
 
 Uvicorn handles SIGTERM itself: it stops accepting connections, waits for the requests in
 flight, then runs the lifespan's shutdown, which disposes of the pool. This module wraps its
-handler so that `/health/ready` answers 503 from the first moment, and bounds uvicorn's wait by
+handler so that `/health/ready` answers 503 from the first moment; hands the signal on after
+SHUTDOWN_DELAY_SECONDS (meanwhile the service still answers, while load balancers see the 503
+and stop sending: requests already on their way are not cut off); and bounds uvicorn's wait by
 SHUTDOWN_TIMEOUT_SECONDS (unless uvicorn's own `--timeout-graceful-shutdown` was given).
 """
 
@@ -31,20 +33,31 @@ def _bound_graceful_shutdown(handler: object, timeout: float) -> None:
         config.timeout_graceful_shutdown = timeout
 
 
-def watch_for_sigterm(lifecycle: Lifecycle, timeout: float) -> Callable[[], None]:
-    """Mark `lifecycle` on SIGTERM, then hand the signal on; returns what undoes this."""
+def watch_for_sigterm(lifecycle: Lifecycle, timeout: float, delay: float = 0) -> Callable[[], None]:
+    """Mark `lifecycle` on SIGTERM, then hand the signal on after `delay` seconds; returns
+    what undoes this."""
     if threading.current_thread() is not threading.main_thread():
         return lambda: None  # only the main thread may set signal handlers
     previous = signal.getsignal(signal.SIGTERM)
     _bound_graceful_shutdown(previous, timeout)
 
-    def on_sigterm(signum: int, frame: FrameType | None) -> None:
-        lifecycle.shutting_down = True
+    def hand_on(signum: int, frame: FrameType | None) -> None:
         if callable(previous):
-            previous(signum, frame)
+            previous(signum, frame)  # uvicorn's: it only sets a flag its loop reads
         elif previous != signal.SIG_IGN:  # the default: end the process, as it would have
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.raise_signal(signal.SIGTERM)
+
+    def on_sigterm(signum: int, frame: FrameType | None) -> None:
+        if lifecycle.shutting_down:
+            return  # a second SIGTERM during the delay changes nothing
+        lifecycle.shutting_down = True
+        if delay <= 0:
+            hand_on(signum, frame)
+            return
+        timer = threading.Timer(delay, hand_on, args=(signum, None))
+        timer.daemon = True
+        timer.start()
 
     def stop_watching() -> None:
         signal.signal(signal.SIGTERM, previous)

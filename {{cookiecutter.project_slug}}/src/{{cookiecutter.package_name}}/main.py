@@ -21,7 +21,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     options = engine_options(settings.database_pooler) or pool_options(settings)
     database = initialize_async_db(settings.require_database_url(), **options)
     app.state.database = database
-    stop_watching = watch_for_sigterm(app.state.lifecycle, settings.shutdown_timeout_seconds)
+    stop_watching = watch_for_sigterm(
+        app.state.lifecycle, settings.shutdown_timeout_seconds, settings.shutdown_delay_seconds
+    )
     try:
         yield
     finally:

@@ -32,7 +32,9 @@ class Settings(BaseSettings):
     replicas: int = Field(default=1, ge=1)
     web_concurrency: int = Field(default=1, ge=1)  # uvicorn's --workers reads it too
     database_connection_budget: int = Field(default=90, ge=1)
-    # On SIGTERM, how long requests in flight may take to finish before they are cancelled.
+    # On SIGTERM: how long to keep serving (readiness 503) before closing the listening socket,
+    # then how long requests in flight may take to finish before they are cancelled.
+    shutdown_delay_seconds: float = Field(default=0, ge=0)
     shutdown_timeout_seconds: float = Field(default=20, gt=0)
 
     @field_validator("database_url")
