@@ -360,10 +360,11 @@ async def sigterm_mid_load(run: Run) -> None:
     await running
     status = await asyncio.to_thread(victim.process.wait, EXIT_TIMEOUT_SECONDS)
     on_victim = [outcome for outcome in outcomes if outcome.replica == victim.index]
+    answered = [o for o in on_victim if o.status == EXPECTED[o.kind]]
     print(
         f"SIGTERM: replica {victim.index} signalled after {in_flight} of "
-        f"{REQUESTS_DURING_SIGTERM} requests; it answered all {len(on_victim)} it had, "
-        f"then ended ({status})"
+        f"{REQUESTS_DURING_SIGTERM} requests; it answered {len(answered)} of the "
+        f"{len(on_victim)} it was sent, then ended ({status})"
     )
     check(run, outcomes, "during SIGTERM")
     if status not in (0, -signal.SIGTERM):
@@ -435,7 +436,11 @@ async def prove(args: argparse.Namespace, logs: Path) -> list[str]:
 
 def suite_through_pgbouncer(project: Path, url: str, failures: list[str]) -> None:
     """The render's tests, with their harness on PgBouncer: it works there too."""
-    command = [sys.executable, "-m", "pytest", "-q", "-n", "2", "-p", "no:cacheprovider", "-x"]
+    # Not the embedded server's own tests: PgBouncer has no part in them.
+    command = [
+        *(sys.executable, "-m", "pytest", "-q", "-n", "2", "-p", "no:cacheprovider"),
+        "--ignore=tests/test_embedded_database.py",
+    ]
     done = subprocess.run(
         command,
         cwd=project,
