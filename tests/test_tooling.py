@@ -49,6 +49,12 @@ README_COMMANDS = {
     "uv run <project> alembic downgrade -1": "readme_walkthrough.py",
     "docker compose up --build": "structure: test_compose_runs_the_app_after_its_migrations",
     "docker compose up -d db": "structure: test_compose_runs_the_app_after_its_migrations",
+    # No cluster here: the manifests are validated offline, and cross-checked.
+    "kubectl apply -f deploy/kubernetes/overlays/example/namespace.yaml": "test_kubernetes.py",
+    "kubectl create secret generic app-secrets --namespace <namespace> --from-env-file=secrets.env": (
+        "test_kubernetes.py: the Secret's name and keys are the ones the manifests read"
+    ),
+    "kubectl apply -k deploy/kubernetes/overlays/example": "test_kubernetes.py",
     "uv run ruff check .": "rendered noxfile.py `lint`",
     "uv run ruff format --check .": "rendered noxfile.py `lint`",
     "uv run mypy": "rendered noxfile.py `typecheck`",
@@ -211,7 +217,7 @@ def test_compose_runs_the_app_after_its_migrations(baked: Path) -> None:
     answers = _answers(baked)
     compose = _yaml(baked / "compose.yaml")
     services = compose["services"]
-    assert set(services) == {"db", "migrate", "app"}
+    assert set(services) == {"db", "migrate", "pgbouncer", "app"}
 
     db = services["db"]
     major = int(db["image"].removeprefix("postgres:").split("-")[0])
@@ -225,7 +231,15 @@ def test_compose_runs_the_app_after_its_migrations(baked: Path) -> None:
     assert db["environment"]["POSTGRES_DB"] == answers["database_name"]
 
     settings = _settings(baked)
-    for service in ("migrate", "app"):
+    pgbouncer = services["pgbouncer"]
+    assert pgbouncer["environment"]["POOL_MODE"] == "transaction"
+    assert pgbouncer["depends_on"]["db"] == {"condition": "service_healthy"}
+    # The migrations go to PostgreSQL itself; the app's replicas through PgBouncer.
+    reaches = {
+        "migrate": ("db", 5432),
+        "app": ("pgbouncer", int(pgbouncer["environment"]["LISTEN_PORT"])),
+    }
+    for service, server in reaches.items():
         assert services[service]["build"] == "."
         assert services[service]["depends_on"]["db"] == {"condition": "service_healthy"}
         environment = services[service]["environment"]
@@ -233,17 +247,26 @@ def test_compose_runs_the_app_after_its_migrations(baked: Path) -> None:
         assert {name for name, required in settings.items() if required} <= set(environment)
         url = urlsplit(environment["DATABASE_URL"])
         assert url.scheme in {"postgresql", "postgresql+asyncpg"}
-        assert (url.hostname, url.port) == ("db", 5432)
+        assert (url.hostname, url.port) == server
         assert url.username == db["environment"]["POSTGRES_USER"]
         assert url.password == db["environment"]["POSTGRES_PASSWORD"]
         assert url.path == f"/{answers['database_name']}"
         # The key comes from .env (or the shell), never from the file itself.
         assert environment["SECRET_KEY"].startswith("${SECRET_KEY")
+    upstream = urlsplit(pgbouncer["environment"]["DATABASE_URL"])
+    assert (upstream.hostname, upstream.port, upstream.path) == ("db", 5432, url.path)
+    app = services["app"]
+    assert app["environment"]["DATABASE_POOLER"] == "pgbouncer"
+    assert app["depends_on"]["pgbouncer"] == {"condition": "service_started"}
+    replicas = app["deploy"]["replicas"]
+    assert replicas > 1
     assert services["migrate"]["command"] == ["alembic", "upgrade", "head"]
     assert services["app"]["depends_on"]["migrate"] == {
         "condition": "service_completed_successfully"
     }
-    assert services["app"]["ports"] == [f"{APP_PORT}:{APP_PORT}"]
+    # One host port for each replica: 8000, 8001, ...
+    last = int(APP_PORT) + replicas - 1
+    assert services["app"]["ports"] == [f"{APP_PORT}-{last}:{APP_PORT}"]
 
 
 def test_ci_workflow_passes_actionlint_and_runs_every_check(baked: Path) -> None:

@@ -3,6 +3,9 @@
 `uv run alembic ...` migrates the database of DATABASE_URL (else `.env`), and autogenerate
 compares it with `Base.metadata`. A caller that already holds a connection (the tests) hands
 it over as `config.attributes["connection"]`; Alembic then runs on it and leaves logging alone.
+
+Replicas that start together may all run `alembic upgrade head`: each first takes the migration
+lock (see migration_lock.py), so one migrates and the others wait, then find nothing to do.
 """
 
 import asyncio
@@ -12,7 +15,9 @@ from alembic import context
 from sqlalchemy import Connection, pool
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from {{ cookiecutter.package_name }}.migration_lock import take_migration_lock
 from {{ cookiecutter.package_name }}.models import Base
+from {{ cookiecutter.package_name }}.pooler import engine_options
 from {{ cookiecutter.package_name }}.settings import get_settings
 
 config = context.config
@@ -25,12 +30,15 @@ def run_migrations(connection: Connection) -> None:
         compare_type=True,
     )
     with context.begin_transaction():
+        # Before Alembic reads the current revision: a waiter reads it once the holder committed.
+        take_migration_lock(connection)
         context.run_migrations()
 
 
 async def run_migrations_online() -> None:
-    url = get_settings().require_database_url()
-    engine = create_async_engine(url, poolclass=pool.NullPool)
+    settings = get_settings()
+    options = {"poolclass": pool.NullPool, **engine_options(settings.database_pooler)}
+    engine = create_async_engine(settings.require_database_url(), **options)
     try:
         async with engine.connect() as connection:
             await connection.run_sync(run_migrations)

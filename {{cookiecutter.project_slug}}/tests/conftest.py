@@ -91,7 +91,10 @@ def bearer(token: str) -> dict[str, str]:
 @pytest.fixture(scope="session", autouse=True)
 async def initialize_database() -> AsyncIterator[AsyncDatabase]:
     """The test database (DATABASE_URL's database + `_test`), created if missing."""
+    from sqlalchemy.pool import QueuePool
+
     from {{ cookiecutter.package_name }}.database import initialize_async_db
+    from {{ cookiecutter.package_name }}.pooler import engine_options
     from {{ cookiecutter.package_name }}.settings import get_settings
 
     from tests.database import create_database_if_missing, database_url_for_tests
@@ -103,11 +106,15 @@ async def initialize_database() -> AsyncIterator[AsyncDatabase]:
         where = url.query.get("host") or f"{url.host or 'localhost'}:{url.port or 5432}"
         pytest.exit(f"DATABASE_URL's server at {where} is unreachable ({error})", returncode=1)
     # No pre-ping: the test server is local, and a ping per checkout would cost every test.
-    database = initialize_async_db(
-        url.render_as_string(hide_password=False), pool_size=10, pool_pre_ping=False
-    )
+    # Behind a pooler (DATABASE_POOLER), the app's own options for it instead.
+    options = engine_options(get_settings().database_pooler) or {
+        "pool_size": 10,
+        "pool_pre_ping": False,
+    }
+    database = initialize_async_db(url.render_as_string(hide_password=False), **options)
     yield database
-    leaked = database.engine.pool.checkedout()  # type: ignore[attr-defined]
+    pool = database.engine.pool
+    leaked = pool.checkedout() if isinstance(pool, QueuePool) else 0  # NullPool keeps none
     await database.dispose()
     assert leaked == 0, f"{leaked} database connection(s) were not returned to the pool"
 

@@ -1,13 +1,18 @@
 """The test database: its name, its creation, and resetting its schema and rows."""
 
 import os
+from typing import Any
 
 from sqlalchemy import URL, make_url, text
-from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from {{ cookiecutter.package_name }}.models import Base
+from {{ cookiecutter.package_name }}.pooler import engine_options
+from {{ cookiecutter.package_name }}.settings import get_settings
+
+# SQLSTATE duplicate_database.
+DUPLICATE_DATABASE = "42P04"
 
 
 def database_url_for_tests(app_database_url: str) -> URL:
@@ -18,23 +23,43 @@ def database_url_for_tests(app_database_url: str) -> URL:
     return url.set(database=name)
 
 
-async def create_database_if_missing(url: URL) -> None:
-    server = create_async_engine(
-        url.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=NullPool
+def unpooled_engine(url: URL, **options: Any) -> AsyncEngine:
+    """An engine without a pool of its own, safe behind DATABASE_POOLER's pooler as the app's."""
+    return create_async_engine(
+        url, **{"poolclass": NullPool, **options, **engine_options(get_settings().database_pooler)}
     )
+
+
+async def on_server(url: URL, statement: str) -> None:
+    """A statement that cannot run in a transaction (CREATE or DROP DATABASE), on `url`'s server.
+
+    Sent as one simple query: a prepared statement's two steps, outside a transaction, may reach
+    two server connections behind PgBouncer's transaction mode, and the second not find it.
+    """
+    server = unpooled_engine(url.set(database="postgres"))
+    try:
+        async with server.connect() as connection:
+            raw = await connection.get_raw_connection()
+            await raw.driver_connection.execute(statement)  # type: ignore[union-attr]
+    finally:
+        await server.dispose()
+
+
+async def create_database_if_missing(url: URL) -> None:
+    server = unpooled_engine(url.set(database="postgres"))
     try:
         async with server.connect() as connection:
             exists = await connection.scalar(
                 text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": url.database}
             )
-            if not exists:
-                try:
-                    await connection.execute(text(f'CREATE DATABASE "{url.database}"'))
-                except ProgrammingError as error:  # created meanwhile by another run
-                    if "already exists" not in str(error):
-                        raise
     finally:
         await server.dispose()
+    if not exists:
+        try:
+            await on_server(url, f'CREATE DATABASE "{url.database}"')
+        except Exception as error:  # the driver's own: the statement went around SQLAlchemy
+            if getattr(error, "sqlstate", None) != DUPLICATE_DATABASE:
+                raise  # else created meanwhile by another run
 
 
 async def recreate_schema(engine: AsyncEngine) -> None:

@@ -1,10 +1,14 @@
-"""The migrations build exactly the models' schema, and take all of it away again.
+"""The migrations build exactly the models' schema, take all of it away again, and run once.
 
-The rest of the suite builds its schema from the models; this test keeps the migrations honest.
-It runs them on a scratch database of its own (the test database's name + `_migrations`, so one
-per xdist worker), made for it and dropped after it.
+The rest of the suite builds its schema from the models; these tests keep the migrations honest.
+They run them on a scratch database of their own (the test database's name + `_migrations`, so
+one per xdist worker), made for each test and dropped after it. With DATABASE_URL on PgBouncer
+(and DATABASE_POOLER=pgbouncer), they run through it.
 """
 
+import asyncio
+import os
+import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -14,44 +18,54 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import URL, Connection, text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from sqlalchemy.pool import NullPool
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from {{ cookiecutter.package_name }}.migration_lock import take_migration_lock
 from {{ cookiecutter.package_name }}.models import Base
 from {{ cookiecutter.package_name }}.settings import get_settings
 
-from tests.database import create_database_if_missing, database_url_for_tests
+from tests.database import (
+    create_database_if_missing,
+    database_url_for_tests,
+    on_server,
+    unpooled_engine,
+)
 
 ALEMBIC_INI = Path(__file__).resolve().parent.parent / "alembic.ini"
 # What a migrated database holds besides the models: Alembic's record of the applied revision.
 ALEMBIC_TABLE = "alembic_version"
+# Replicas that start together, each running `alembic upgrade head`.
+REPLICAS = 3
+# How long the test waits for their processes to start and queue for the lock (0.1 s each).
+LOCK_WAIT_POLLS = 600
 
 
 async def _drop_database(url: URL) -> None:
-    server = create_async_engine(
-        url.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=NullPool
-    )
-    try:
-        async with server.connect() as connection:
-            await connection.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
-    finally:
-        await server.dispose()
+    await on_server(url, f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
 
 
 @pytest.fixture
-async def scratch_engine() -> AsyncIterator[AsyncEngine]:
+async def scratch_url() -> AsyncIterator[URL]:
     """An empty database for the migrations; any copy left by an interrupted run goes first."""
     test_url = database_url_for_tests(get_settings().require_database_url())
     url = test_url.set(database=f"{test_url.database}_migrations")
     await _drop_database(url)
     await create_database_if_missing(url)
-    engine = create_async_engine(url, poolclass=NullPool)
+    try:
+        yield url
+    finally:
+        await _drop_database(url)
+
+
+@pytest.fixture
+async def scratch_engine(scratch_url: URL) -> AsyncIterator[AsyncEngine]:
+    engine = unpooled_engine(scratch_url)
     try:
         yield engine
     finally:
         await engine.dispose()
-        await _drop_database(url)
 
 
 def _alembic(connection: Connection) -> Config:
@@ -109,4 +123,53 @@ async def test_migrations_match_the_models_and_downgrade_to_nothing(
 
     # Nothing was left behind that would stop the first migration from running again.
     await _run(scratch_engine, _upgrade_to_head)
+    assert await _run(scratch_engine, _differences_from_models) == []
+
+
+async def _alembic_upgrade_head(url: URL) -> tuple[int, str]:
+    """`alembic upgrade head` in a process of its own, as a starting replica runs it."""
+    process = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "alembic", "--config", str(ALEMBIC_INI), "upgrade", "head"),
+        env={**os.environ, "DATABASE_URL": url.render_as_string(hide_password=False)},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await process.communicate()
+    return await process.wait(), output.decode(errors="replace")
+
+
+async def _wait_for_lock_waiters(engine: AsyncEngine, count: int) -> None:
+    """Until `count` sessions wait for an advisory lock in the scratch database."""
+    query = text(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+        "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    )
+    for _ in range(LOCK_WAIT_POLLS):
+        async with engine.connect() as connection:
+            if await connection.scalar(query) == count:
+                return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{count} upgrades never waited for the migration lock together")
+
+
+async def test_replicas_starting_together_migrate_exactly_once(
+    scratch_url: URL, scratch_engine: AsyncEngine
+) -> None:
+    # The test holds the lock while the replicas start, so all of them reach it, then race.
+    async with scratch_engine.connect() as holder:
+        await holder.run_sync(take_migration_lock)
+        upgrades = [
+            asyncio.ensure_future(_alembic_upgrade_head(scratch_url)) for _ in range(REPLICAS)
+        ]
+        await _wait_for_lock_waiters(scratch_engine, REPLICAS)
+        await holder.rollback()
+    runs = await asyncio.gather(*upgrades)
+
+    for status, output in runs:
+        assert status == 0, output
+    # Each revision ran in exactly one process: the others waited, then had nothing to do.
+    revisions = list(ScriptDirectory.from_config(Config(ALEMBIC_INI)).walk_revisions())
+    lines = [line for _, output in runs for line in output.splitlines()]
+    applied = [line for line in lines if "Running upgrade" in line]
+    assert len(applied) == len(revisions), "\n".join(applied)
     assert await _run(scratch_engine, _differences_from_models) == []

@@ -5,6 +5,8 @@ from functools import lru_cache
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from {{ cookiecutter.package_name }}.pooler import Pooler
+
 ASYNC_SCHEME = "postgresql+asyncpg"
 PLAIN_SCHEMES = ("postgresql", "postgres")
 
@@ -22,6 +24,18 @@ class Settings(BaseSettings):
     # Argon2id cost; the defaults are OWASP's recommended minimum.
     argon2_memory_kib: int = Field(default=19_456, ge=8_192)
     argon2_time_cost: int = Field(default=2, ge=1)
+    # What stands between the app and PostgreSQL; an unknown value stops the start naming both.
+    database_pooler: Pooler = "none"
+    # The connection budget (connection_budget.py): each process's pool, how many processes.
+    database_pool_size: int = Field(default=5, ge=1)
+    database_max_overflow: int = Field(default=10, ge=0)
+    replicas: int = Field(default=1, ge=1)
+    web_concurrency: int = Field(default=1, ge=1)  # uvicorn's --workers reads it too
+    database_connection_budget: int = Field(default=90, ge=1)
+    # On SIGTERM: how long to keep serving (readiness 503) before closing the listening socket,
+    # then how long requests in flight may take to finish before they are cancelled.
+    shutdown_delay_seconds: float = Field(default=0, ge=0)
+    shutdown_timeout_seconds: float = Field(default=20, gt=0)
 
     @field_validator("database_url")
     @classmethod

@@ -1,14 +1,40 @@
-from fastapi import APIRouter
+"""Health for orchestrators: `/health/live` (the process answers) and `/health/ready` (it can
+serve: the database answers within a second, and it is not shutting down). `/health` is the
+readiness check under its older name."""
+
+import asyncio
+
+from fastapi import APIRouter, HTTPException, Request, status
 from sqlalchemy import text
 
 from {{ cookiecutter.package_name }}.dependencies import DbSession
-from {{ cookiecutter.package_name }}.errors import error_responses
+from {{ cookiecutter.package_name }}.errors import UNAVAILABLE, error_responses
+from {{ cookiecutter.package_name }}.lifecycle import Lifecycle
 
 router = APIRouter(tags=["health"])
 
+# Longer, and the replica is better taken out of the load balancer's rotation.
+READY_DATABASE_TIMEOUT_SECONDS = 1.0
+SHUTTING_DOWN = "The service is shutting down"
 
+
+@router.get("/health/live")
+async def live() -> dict[str, str]:
+    """200 while the process answers; no database call, so a database outage restarts nothing."""
+    return {"status": "ok"}
+
+
+@router.get("/health/ready", responses=error_responses(503))
 @router.get("/health", responses=error_responses(503))
-async def health(session: DbSession) -> dict[str, str]:
+async def ready(request: Request, session: DbSession) -> dict[str, str]:
     """200 when the database answers; 503 (see errors.py) when it does not."""
-    await session.execute(text("SELECT 1"))
+    # Also 503 once shutdown began, and when the database takes longer than a second.
+    lifecycle: Lifecycle = request.app.state.lifecycle
+    if lifecycle.shutting_down:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=SHUTTING_DOWN)
+    try:
+        async with asyncio.timeout(READY_DATABASE_TIMEOUT_SECONDS):
+            await session.execute(text("SELECT 1"))
+    except TimeoutError:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=UNAVAILABLE) from None
     return {"status": "ok", "database": "ok"}

@@ -1,0 +1,212 @@
+"""Health for orchestrators, and shutting down on SIGTERM without failing accepted requests.
+
+The SIGTERM tests serve the app with uvicorn in a process of its own, on the test database, and
+hold a lock on the users table so that a sign-up is still in flight when the signal arrives.
+"""
+
+import asyncio
+import os
+import signal
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
+from types import FrameType
+
+import httpx
+import pytest
+from httpx import AsyncClient
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from {{ cookiecutter.package_name }}.database import AsyncDatabase
+from {{ cookiecutter.package_name }}.models import User
+
+from tests.conftest import PASSWORD
+from tests.database import delete_all_rows
+from tests.factories import new_sign_up
+from tests.tcp_proxy import free_port, tcp_url
+from tests.test_database_down import app_started_with
+
+# Bounds on the served process: starting, and ending once its requests are done.
+START_TIMEOUT_SECONDS = 60
+EXIT_TIMEOUT_SECONDS = 30
+
+
+async def test_live_answers_without_the_database(initialize_database: AsyncDatabase) -> None:
+    closed = tcp_url(initialize_database.engine.url, free_port())
+    async with app_started_with(closed) as client:
+        assert (await client.get("/health/live")).json() == {"status": "ok"}
+        assert (await client.get("/health/ready")).status_code == 503
+
+
+@pytest.mark.parametrize("path", ["/health/ready", "/health"])
+async def test_ready_when_the_database_answers(async_client: AsyncClient, path: str) -> None:
+    response = await async_client.get(path)
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+@contextmanager
+def sigterm_handled_by_the_server() -> Iterator[list[int]]:
+    """A SIGTERM handler standing in for uvicorn's; the signals it received."""
+    received: list[int] = []
+
+    def server_handler(signum: int, frame: FrameType | None) -> None:
+        received.append(signum)
+
+    previous = signal.signal(signal.SIGTERM, server_handler)
+    try:
+        yield received
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+async def test_ready_is_503_from_sigterm_on_and_the_server_still_gets_it(
+    initialize_database: AsyncDatabase,
+) -> None:
+    with sigterm_handled_by_the_server() as received:
+        async with app_started_with(initialize_database.engine.url) as client:
+            assert (await client.get("/health/ready")).status_code == 200
+            signal.raise_signal(signal.SIGTERM)
+            assert received == [signal.SIGTERM], "uvicorn's own handler runs too"
+            for path in ("/health/ready", "/health"):
+                response = await client.get(path)
+                assert response.status_code == 503
+                assert response.json() == {"detail": "The service is shutting down"}
+            assert (await client.get("/health/live")).status_code == 200
+
+
+@dataclass
+class Served:
+    """uvicorn serving the app in a process of its own."""
+
+    process: asyncio.subprocess.Process
+    base_url: str
+
+    async def exit_status_and_log(self) -> tuple[int, str]:
+        status = await asyncio.wait_for(self.process.wait(), EXIT_TIMEOUT_SECONDS)
+        assert self.process.stdout is not None
+        return status, (await self.process.stdout.read()).decode(errors="replace")
+
+
+@asynccontextmanager
+async def served(database: AsyncDatabase, **env: str) -> AsyncIterator[Served]:
+    """uvicorn serving the app on the test database; its rows removed after."""
+    port = free_port()
+    url = database.engine.url.render_as_string(hide_password=False)
+    process = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "uvicorn", "{{ cookiecutter.package_name }}.main:app"),
+        *("--host", "127.0.0.1", "--port", str(port)),
+        env={**os.environ, "DATABASE_URL": url, **env},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    server = Served(process, f"http://127.0.0.1:{port}")
+    try:
+        await _wait_until_live(server)
+        yield server
+    finally:
+        if process.returncode is None:
+            process.kill()
+        await process.wait()
+        await delete_all_rows(database.engine)
+
+
+async def _wait_until_live(server: Served) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    async with AsyncClient(base_url=server.base_url) as client:
+        while time.monotonic() < deadline:
+            assert server.process.returncode is None, "uvicorn ended at start"
+            try:
+                if (await client.get("/health/live")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                await asyncio.sleep(0.1)
+    raise AssertionError(f"uvicorn did not answer within {START_TIMEOUT_SECONDS} s")
+
+
+@asynccontextmanager
+async def users_table_locked(database: AsyncDatabase) -> AsyncIterator[AsyncConnection]:
+    """Sign-ups wait until the block ends (the lock is held by a transaction of the test's)."""
+    async with database.engine.connect() as connection:
+        await connection.execute(text(f"LOCK TABLE {User.__tablename__} IN EXCLUSIVE MODE"))
+        yield connection
+        await connection.rollback()
+
+
+async def _wait_for_blocked_sign_up(connection: AsyncConnection) -> None:
+    query = text("SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype = 'relation'")
+    for _ in range(START_TIMEOUT_SECONDS * 10):
+        if await connection.scalar(query):
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("the sign-up never reached the database")
+
+
+# uvicorn ends by the signal it was sent, once it has shut down (or 0, as older ones did).
+ENDED_BY_SIGTERM = {0, -signal.SIGTERM}
+
+
+async def test_sigterm_lets_the_request_in_flight_finish(
+    initialize_database: AsyncDatabase,
+) -> None:
+    async with (
+        served(initialize_database) as server,
+        AsyncClient(base_url=server.base_url, timeout=EXIT_TIMEOUT_SECONDS) as client,
+    ):
+        async with users_table_locked(initialize_database) as lock:
+            sign_up = asyncio.ensure_future(client.post("/users", json=new_sign_up(PASSWORD)))
+            await _wait_for_blocked_sign_up(lock)
+            server.process.send_signal(signal.SIGTERM)
+            await asyncio.sleep(1)
+            assert server.process.returncode is None, "it waits for the request in flight"
+        assert (await sign_up).status_code == 201
+        status, log = await server.exit_status_and_log()
+    assert status in ENDED_BY_SIGTERM, log
+    assert "Waiting for connections to close" in log
+    assert "Application shutdown complete" in log, "the lifespan disposed of the pool"
+
+
+async def test_sigterm_cancels_requests_still_running_after_the_timeout(
+    initialize_database: AsyncDatabase,
+) -> None:
+    async with (
+        served(initialize_database, SHUTDOWN_TIMEOUT_SECONDS="1") as server,
+        AsyncClient(base_url=server.base_url, timeout=EXIT_TIMEOUT_SECONDS) as client,
+    ):
+        async with users_table_locked(initialize_database) as lock:
+            sign_up = asyncio.ensure_future(client.post("/users", json=new_sign_up(PASSWORD)))
+            await _wait_for_blocked_sign_up(lock)
+            signalled = time.monotonic()
+            server.process.send_signal(signal.SIGTERM)
+            # The lock is still held: only the timeout can end the wait.
+            status, log = await server.exit_status_and_log()
+            waited = time.monotonic() - signalled
+        with pytest.raises(httpx.TransportError):
+            await sign_up
+    assert status in ENDED_BY_SIGTERM, log
+    assert 1 <= waited < EXIT_TIMEOUT_SECONDS / 2
+    assert "timeout graceful shutdown exceeded" in log
+
+
+async def test_during_the_delay_it_still_answers_but_is_no_longer_ready(
+    initialize_database: AsyncDatabase,
+) -> None:
+    async with (
+        served(initialize_database, SHUTDOWN_DELAY_SECONDS="3") as server,
+        AsyncClient(base_url=server.base_url, timeout=EXIT_TIMEOUT_SECONDS) as client,
+    ):
+        server.process.send_signal(signal.SIGTERM)
+        await asyncio.sleep(0.5)
+        # New connections still reach it: what load balancers sent meanwhile is served.
+        ready = await client.get("/health/ready", headers={"Connection": "close"})
+        assert ready.status_code == 503
+        assert ready.json() == {"detail": "The service is shutting down"}
+        live = await client.get("/health/live", headers={"Connection": "close"})
+        assert live.status_code == 200
+        assert server.process.returncode is None
+        status, log = await server.exit_status_and_log()
+    assert status in ENDED_BY_SIGTERM, log
+    assert "Application shutdown complete" in log
