@@ -9,19 +9,21 @@ import subprocess
 import sys
 from pathlib import Path
 
-sys.path.insert(0, {{ template_root | tojson }})
+sys.path.insert(0, {{template_root | tojson}})
 
 from hooks.origin import renders_to_compare, write_cruft_record  # noqa: E402
 
 PROJECT = Path.cwd()
 # In cookiecutter's own key order, which is the order cruft writes to `.cruft.json`.
-CONTEXT = json.loads({{ cookiecutter | as_json | tojson }})
-CRUFT_CALL = json.loads({{ cruft_call | as_json | tojson }})
-LICENSE = {{ cookiecutter.license | tojson }}
-INIT_GIT = {{ "True" if cookiecutter.init_git else "False" }}
-AUTHOR_NAME = {{ cookiecutter.author_name | tojson }}
+CONTEXT = json.loads({{cookiecutter | as_json | tojson}})
+CRUFT_CALL = json.loads({{cruft_call | as_json | tojson}})
+# Answers from CONTEXT, not `tojson` of each: that writes a character beyond the BMP (an
+# emoji in the author's name) as two escapes that Python reads as two lone surrogates.
+LICENSE: str = CONTEXT["license"]
+INIT_GIT = {{"True" if cookiecutter.init_git else "False"}}
+AUTHOR_NAME: str = CONTEXT["author_name"]
 # git refuses to commit without an email; the project's own answer, else a placeholder.
-AUTHOR_EMAIL = {{ cookiecutter.author_email.strip() | tojson }} or "author@example.invalid"
+AUTHOR_EMAIL = CONTEXT["author_email"].strip() or "author@example.invalid"
 
 
 def write_env_file() -> None:
@@ -96,5 +98,5 @@ else:
     write_env_file()
     choose_license()
     # Before the first commit, so that it holds the record.
-    print(write_cruft_record(PROJECT, CONTEXT, CRUFT_CALL, {{ template_root | tojson }}))
+    print(write_cruft_record(PROJECT, CONTEXT, CRUFT_CALL, {{template_root | tojson}}))
     print_next_steps(make_git_repository())

@@ -4,6 +4,7 @@ The rendered suites of these cases run in nox: `bare_single_role` (no fields, on
 `edge_whitespace_widest` (whitespace everywhere, the longest database name, the widest name).
 """
 
+import subprocess
 from pathlib import Path
 
 from pytest_cookies.plugin import Cookies
@@ -76,3 +77,13 @@ def test_widest_project_name_with_look_alike_letters(cookies: Cookies) -> None:
         'allowed-confusables = ["С", "е", "р", "в", "и", "с", "–", "用", "户", "服", "务"]'
         in pyproject
     )
+
+
+def test_a_character_beyond_the_bmp_in_the_authors_name(cookies: Cookies) -> None:
+    """An emoji reaches the first commit as typed (random option sets found it breaking git)."""
+    name = "🐍 Ada $HOME"
+    project = bake(cookies, author_name=name, database_name="meta_emoji_author")
+    author = subprocess.run(
+        ["git", "log", "-1", "--format=%an"], cwd=project, capture_output=True, text=True
+    )
+    assert author.stdout.strip() == name
