@@ -109,7 +109,8 @@ TYPES: dict[str, FieldType] = {
         ("max_length={length}",),
         "fake_string({length}, {unique})",
     ),
-    "text": FieldType("str", "sa.Text()", "PgText", (), "fake_text({unique})"),
+    # LongText: at most TEXT_MAX_LENGTH characters, a setting of the rendered project.
+    "text": FieldType("str", "sa.Text()", "LongText", (), "fake_text({unique})"),
     "int": FieldType("int", "sa.Integer()", "Int32", (), "fake_int({unique})"),
     "float": FieldType("float", "sa.Double()", "FiniteFloat", (), "fake_float({unique})"),
     "decimal": FieldType(

@@ -179,6 +179,13 @@ def test_dockerfile_builds_with_uv_in_stages_and_runs_unprivileged(baked: Path) 
         "0.0.0.0",
         "--port",
         APP_PORT,
+        # Bounded idle connections, concurrency and shutdown (issue 12).
+        "--timeout-keep-alive",
+        "5",
+        "--limit-concurrency",
+        "100",
+        "--timeout-graceful-shutdown",
+        "25",
     ]
     assert ("EXPOSE", APP_PORT) in runtime
     ignored = (baked / ".dockerignore").read_text().split()

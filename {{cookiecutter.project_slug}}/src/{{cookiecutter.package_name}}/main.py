@@ -5,15 +5,22 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from {{ cookiecutter.package_name }}.body_limit import BodyLimitMiddleware
 from {{ cookiecutter.package_name }}.database import initialize_async_db
 from {{ cookiecutter.package_name }}.errors import register_error_handlers
-from {{ cookiecutter.package_name }}.routes import auth, health, users
+from {{ cookiecutter.package_name }}.routes import auth, docs, health, users
+from {{ cookiecutter.package_name }}.security_headers import SecurityHeadersMiddleware
 from {{ cookiecutter.package_name }}.settings import get_settings
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    database = initialize_async_db(get_settings().require_database_url())
+    settings = get_settings()
+    database = initialize_async_db(
+        settings.require_database_url(),
+        statement_timeout_seconds=settings.database_statement_timeout_seconds,
+        pool_timeout=settings.database_pool_timeout_seconds,
+    )
     app.state.database = database
     yield
     await database.dispose()
@@ -24,9 +31,19 @@ def create_app() -> FastAPI:
         title={{ cookiecutter.project_name | quoted }},
         version="0.1.0",
         lifespan=lifespan,
+        # routes/docs.py serves them, when DOCS_ENABLED allows.
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+        # The framework's trailing-slash redirect builds its Location from the Host header,
+        # which the client chooses: a wrong path is a plain 404 instead.
+        redirect_slashes=False,
     )
     register_error_handlers(app)
-    for module in (health, auth, users):
+    # The last added runs first: the headers go on every answer, the 413 included.
+    app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
+    for module in (health, auth, users, docs):
         app.include_router(module.router)
     return app
 

@@ -19,6 +19,7 @@ from sqlalchemy import inspect
 
 from {{ cookiecutter.package_name }}.models import User
 from {{ cookiecutter.package_name }}.roles import Role
+from {{ cookiecutter.package_name }}.settings import get_settings
 
 # PostgreSQL refuses a B-tree index entry over 2704 bytes; text in an indexed column stays below.
 MAX_INDEXED_BYTES = 2600
@@ -47,6 +48,14 @@ def _fits_an_index(text: str) -> str:
     return text
 
 
+def _within_text_limit(text: str) -> str:
+    # A setting, read when a request is validated: unbounded text is unbounded memory and storage.
+    limit = get_settings().text_max_length
+    if len(text) > limit:
+        raise ValueError(f"must be at most {limit} characters (TEXT_MAX_LENGTH)")
+    return text
+
+
 def _within_utc_range(moment: dt.datetime) -> dt.datetime:
     # The driver stores moments in UTC: 0001-01-01T00:00+01:00 has no UTC year to go to.
     try:
@@ -58,6 +67,7 @@ def _within_utc_range(moment: dt.datetime) -> dt.datetime:
 
 # Types that PostgreSQL columns can hold, so a bad value is a 422 here, not an error there.
 PgText = Annotated[str, AfterValidator(_storable)]
+LongText = Annotated[str, AfterValidator(_storable), AfterValidator(_within_text_limit)]
 IndexedText = Annotated[str, AfterValidator(_storable), AfterValidator(_fits_an_index)]
 Int32 = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]

@@ -12,6 +12,9 @@ from {{ cookiecutter.package_name }}.settings import Settings, get_settings
 
 # Pinned, so a token cannot choose how it is checked (e.g. "none").
 JWT_ALGORITHM = "HS256"
+# Replicas' clocks differ a little: a token issued "in the future" by a few seconds is still
+# good, and so is one that expired that recently.
+CLOCK_SKEW_LEEWAY = dt.timedelta(seconds=30)
 
 
 @lru_cache
@@ -59,6 +62,7 @@ def read_access_token(token: str, settings: Settings) -> str | None:
             settings.secret_key.get_secret_value(),
             algorithms=[JWT_ALGORITHM],
             options={"require": ["sub", "exp", "iat"]},
+            leeway=CLOCK_SKEW_LEEWAY,
         )
     except jwt.InvalidTokenError:
         return None
