@@ -13,18 +13,20 @@ from pydantic import (
     ConfigDict,
     EmailStr,
     Field,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 from sqlalchemy import inspect
 
 from {{ cookiecutter.package_name }}.models import User
+from {{ cookiecutter.package_name }}.passwords import MAX_PASSWORD_LENGTH, password_problem_for
 from {{ cookiecutter.package_name }}.roles import Role
 from {{ cookiecutter.package_name }}.settings import get_settings
 
 # PostgreSQL refuses a B-tree index entry over 2704 bytes; text in an indexed column stays below.
 MAX_INDEXED_BYTES = 2600
 MAX_EMAIL_LENGTH = 320
-MAX_PASSWORD_LENGTH = 128
 
 
 def _encodable(text: str) -> str:
@@ -56,6 +58,17 @@ def _within_text_limit(text: str) -> str:
     return text
 
 
+def _check_password(password: str | None, info: ValidationInfo) -> str | None:
+    """The rules of passwords.py, against the body's email too when it has a valid one."""
+    if password is None:
+        return None
+    email = info.data.get("email")
+    problem = password_problem_for(password, email if isinstance(email, str) else "")
+    if problem is not None:
+        raise ValueError(f"The password {problem}")
+    return password
+
+
 def _within_utc_range(moment: dt.datetime) -> dt.datetime:
     # The driver stores moments in UTC: 0001-01-01T00:00+01:00 has no UTC year to go to.
     try:
@@ -74,9 +87,8 @@ FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
 FiniteDecimal = Annotated[Decimal, Field(allow_inf_nan=False)]
 PgDatetime = Annotated[AwareDatetime, AfterValidator(_within_utc_range)]
 Email = Annotated[EmailStr, Field(max_length=MAX_EMAIL_LENGTH), AfterValidator(str.lower)]
-Password = Annotated[
-    str, Field(min_length=8, max_length=MAX_PASSWORD_LENGTH), AfterValidator(_encodable)
-]
+# Its minimum is a setting, checked with the other rules of passwords.py.
+Password = Annotated[str, Field(max_length=MAX_PASSWORD_LENGTH), AfterValidator(_encodable)]
 
 NULLABLE_COLUMNS = frozenset(column.key for column in inspect(User).columns if column.nullable)
 
@@ -91,6 +103,11 @@ class UserCreate(BaseModel):
 {{ field.create_declaration }}
 {%- endfor %}
 
+    @field_validator("password")
+    @classmethod
+    def _password_follows_the_rules(cls, password: str | None, info: ValidationInfo) -> str | None:
+        return _check_password(password, info)
+
 
 class UserUpdate(BaseModel):
     """Only the fields sent are changed; `null` is allowed only where the column is nullable."""
@@ -104,6 +121,11 @@ class UserUpdate(BaseModel):
 {%- for field in fields %}
 {{ field.update_declaration }}
 {%- endfor %}
+
+    @field_validator("password")
+    @classmethod
+    def _password_follows_the_rules(cls, password: str | None, info: ValidationInfo) -> str | None:
+        return _check_password(password, info)
 
     @model_validator(mode="after")
     def _reject_null_for_required(self) -> Self:
