@@ -41,6 +41,9 @@ README_COMMANDS = {
         "default option set in a network namespace where no server can be reached)"
     ),
     "uv run pytest -n 2": "readme_walkthrough.py",
+    "uv run <project> create-admin you@example.com": (
+        "readme_walkthrough.py (an existing user); the rendered tests/test_admins.py (a new one)"
+    ),
     'uv run <project> alembic revision --autogenerate -m "add users.phone"': (
         "readme_walkthrough.py"
     ),

@@ -40,7 +40,7 @@ ERROR_DESCRIPTIONS = {
     401: "Missing, invalid or expired credentials",
     403: "The caller's role does not allow this",
     404: "No such user",
-    409: "Conflicts with an existing user",
+    409: "Conflicts with an existing user, or would leave no active admin",
     503: "The database is unavailable",
 }
 

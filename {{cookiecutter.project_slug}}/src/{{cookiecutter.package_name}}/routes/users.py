@@ -4,6 +4,7 @@ from uuid import UUID
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from sqlalchemy import func, select
 
+from {{ cookiecutter.package_name }}.admins import keep_an_active_admin, removes_an_admin
 from {{ cookiecutter.package_name }}.dependencies import (
     AdminUser,
     CurrentUser,
@@ -112,6 +113,8 @@ async def update_user(
         if problem is not None:
             raise _password_refused(problem)
         user.hashed_password = await hash_password(changes.pop("password"))
+    if removes_an_admin(user, changes):
+        await keep_an_active_admin(session, user.id, "demote or deactivate")
     for name, value in changes.items():
         setattr(user, name, value)
     await commit_or_conflict(session)
@@ -121,9 +124,12 @@ async def update_user(
 @router.delete(
     "/{user_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=error_responses(403, 404),
+    responses=error_responses(403, 404, 409),
 )
 async def delete_user(user_id: UUID, session: DbSession, _admin: AdminUser) -> Response:
-    await session.delete(await _get_user_or_404(session, user_id))
+    user = await _get_user_or_404(session, user_id)
+    if removes_an_admin(user, {"is_active": False}):
+        await keep_an_active_admin(session, user.id, "delete")
+    await session.delete(user)
     await commit_or_conflict(session)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
