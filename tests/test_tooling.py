@@ -189,6 +189,8 @@ def test_dockerfile_builds_with_uv_in_stages_and_runs_unprivileged(baked: Path) 
         "100",
         "--timeout-graceful-shutdown",
         "25",
+        # X-Forwarded-For is the app's to judge (TRUSTED_PROXIES).
+        "--no-proxy-headers",
     ]
     assert ("EXPOSE", APP_PORT) in runtime
     ignored = (baked / ".dockerignore").read_text().split()

@@ -72,6 +72,8 @@ def dev(host: str, port: int) -> None:
         host=host,
         port=port,
         reload=True,
+        # X-Forwarded-For is the app's to judge (TRUSTED_PROXIES), not uvicorn's.
+        proxy_headers=False,
     )
 
 

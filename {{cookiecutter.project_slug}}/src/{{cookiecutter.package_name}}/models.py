@@ -47,3 +47,30 @@ class User(Base):
 {%- for field in fields %}
 {{ field.model_declaration }}
 {%- endfor %}
+
+
+class LoginFailure(Base):
+    """A failed login, counted per account and per client address (see throttling.py)."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger(), primary_key=True)
+    # The email as typed (lower case), whether or not such an account exists.
+    account: Mapped[str] = mapped_column(sa.String(320), index=True)
+    address: Mapped[str] = mapped_column(sa.String(64), index=True)
+    # The database's clock, which every process and replica shares.
+    failed_at: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now(), index=True
+    )
+
+
+class SignUpRecord(Base):
+    """A sign-up, counted per client address (see throttling.py)."""
+
+    __tablename__ = "sign_ups"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger(), primary_key=True)
+    address: Mapped[str] = mapped_column(sa.String(64), index=True)
+    signed_up_at: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now(), index=True
+    )

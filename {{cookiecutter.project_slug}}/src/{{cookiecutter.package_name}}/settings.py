@@ -5,7 +5,7 @@ from collections import Counter
 from functools import lru_cache
 from itertools import pairwise
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, IPvAnyNetwork, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ASYNC_SCHEME = "postgresql+asyncpg"
@@ -56,6 +56,13 @@ class Settings(BaseSettings):
     text_max_length: int = Field(default=10_000, ge=1)
     # 12: above ASVS 5.0 6.2.1's floor of 8, towards its recommended 15, still typable.
     password_min_length: int = Field(default=12, ge=8, le=128)
+    # Throttling (throttling.py), shared by every process through the database; 0 turns one off.
+    login_max_failures_per_account: int = Field(default=5, ge=0)
+    login_max_failures_per_address: int = Field(default=50, ge=0)
+    login_failure_window_seconds: int = Field(default=900, ge=1, le=86_400)
+    signup_max_per_address_per_hour: int = Field(default=100, ge=0)
+    # Proxies whose X-Forwarded-For is believed, e.g. ["10.0.0.0/8"]; others' is ignored.
+    trusted_proxies: list[IPvAnyNetwork] = Field(default=[])
     # Argon2id cost; the defaults are OWASP's recommended minimum.
     argon2_memory_kib: int = Field(default=19_456, ge=8_192)
     argon2_time_cost: int = Field(default=2, ge=1)

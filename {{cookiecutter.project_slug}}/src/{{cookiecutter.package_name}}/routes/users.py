@@ -1,12 +1,14 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from sqlalchemy import func, select
 
 from {{ cookiecutter.package_name }}.admins import keep_an_active_admin, removes_an_admin
+from {{ cookiecutter.package_name }}.client_address import client_address
 from {{ cookiecutter.package_name }}.dependencies import (
     AdminUser,
+    AppSettings,
     CurrentUser,
     DbSession,
     OptionalUser,
@@ -17,6 +19,11 @@ from {{ cookiecutter.package_name }}.passwords import password_problem_for
 from {{ cookiecutter.package_name }}.roles import ADMIN_ROLE, DEFAULT_ROLE, Role
 from {{ cookiecutter.package_name }}.schemas import UserCreate, UserPage, UserRead, UserUpdate
 from {{ cookiecutter.package_name }}.security import hash_password
+from {{ cookiecutter.package_name }}.throttling import (
+    record_sign_up,
+    sign_up_retry_after,
+    too_many,
+)
 
 # Any route answers 401 for a bad token and 503 without a database.
 router = APIRouter(prefix="/users", tags=["users"], responses=error_responses(401, 503))
@@ -47,12 +54,27 @@ def _check_self_or_admin(caller: User, user_id: UUID) -> None:
         raise _forbidden(f"Only {ADMIN_ROLE} users may access other users")
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(403, 409))
-async def sign_up(body: UserCreate, session: DbSession, caller: OptionalUser) -> UserRead:
-    """Anyone may sign up with the default role; only an admin may choose another role."""
+@router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(403, 409, 429))
+async def sign_up(
+    body: UserCreate,
+    session: DbSession,
+    caller: OptionalUser,
+    settings: AppSettings,
+    request: Request,
+) -> UserRead:
+    """Anyone may sign up with the default role; only an admin may choose another role.
+
+    Anonymous sign-ups are limited per client address (SIGNUP_MAX_PER_ADDRESS_PER_HOUR): 429.
+    """
     role = body.role or DEFAULT_ROLE
     if role != DEFAULT_ROLE and (caller is None or caller.role != ADMIN_ROLE):
         raise _forbidden(f"Only {ADMIN_ROLE} users may create users with role {role}")
+    if caller is None:
+        address = client_address(request, settings.trusted_proxies)
+        retry_after = await sign_up_retry_after(session, address, settings)
+        if retry_after is not None:
+            raise too_many("sign-ups from this address", retry_after)
+        await record_sign_up(session, address)
     user = User(
         **body.model_dump(exclude={"password", "role"}),
         role=role,
