@@ -15,8 +15,7 @@ from sqlalchemy import delete, func, select
 from {{ cookiecutter.package_name }}.database import AsyncDatabase
 from {{ cookiecutter.package_name }}.models import User
 from {{ cookiecutter.package_name }}.roles import ADMIN_ROLE, DEFAULT_ROLE
-from {{ cookiecutter.package_name }}.security import create_access_token, hash_password
-from {{ cookiecutter.package_name }}.settings import get_settings
+from {{ cookiecutter.package_name }}.security import hash_password
 
 from tests.conftest import PASSWORD, SHARED_ROLE, bearer
 from tests.factories import new_sign_up, new_user_values
@@ -111,6 +110,13 @@ async def _committed_admins(database: AsyncDatabase, count: int) -> list[User]:
     return admins
 
 
+async def _log_in(client: AsyncClient, user: User) -> str:
+    response = await client.post("/token", data={"username": user.email, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    token: str = response.json()["access_token"]
+    return token
+
+
 async def _active_admins(database: AsyncDatabase) -> int:
     async with database.sessionmaker() as session:
         count = await session.scalar(
@@ -130,16 +136,13 @@ async def test_two_admins_removing_each_other_at_once_leave_one(
         "delete": ("DELETE", None),
         "demote": ("PATCH", {"role": SHARED_ROLE}),
     }[how]
-    settings = get_settings()
     for _ in range(3):  # a few rounds: each one a fresh pair racing
         first, second = await _committed_admins(initialize_database, 2)
+        tokens = {admin.id: await _log_in(concurrent_client, admin) for admin in (first, second)}
         responses = await asyncio.gather(
             *(
                 concurrent_client.request(
-                    method,
-                    f"/users/{target.id}",
-                    json=body,
-                    headers=bearer(create_access_token(str(caller.id), settings)),
+                    method, f"/users/{target.id}", json=body, headers=bearer(tokens[caller.id])
                 )
                 for caller, target in ((first, second), (second, first))
             )

@@ -81,13 +81,17 @@ async def test_changing_the_password_follows_the_rules_too(
     weak = [local_part, user.email, "qwerty123456", "Tr0ub4dor"]
     for password in weak:
         response = await async_client.patch(
-            f"/users/{user.id}", json={"password": password}, headers=bearer(token)
+            f"/users/{user.id}",
+            json={"password": password, "current_password": PASSWORD},
+            headers=bearer(token),
         )
         assert response.status_code == 422, (password, response.text)
         _refused(response.json())
         assert_no_secrets(response, password)
     fine = await async_client.patch(
-        f"/users/{user.id}", json={"password": PASSWORD + " again"}, headers=bearer(token)
+        f"/users/{user.id}",
+        json={"password": PASSWORD + " again", "current_password": PASSWORD},
+        headers=bearer(token),
     )
     assert fine.status_code == 200, fine.text
 

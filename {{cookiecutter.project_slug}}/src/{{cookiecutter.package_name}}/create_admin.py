@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import select
 
+from {{ cookiecutter.package_name }}.audit import audit
 from {{ cookiecutter.package_name }}.database import initialize_async_db
 from {{ cookiecutter.package_name }}.models import User
 from {{ cookiecutter.package_name }}.roles import ADMIN_ROLE
@@ -78,6 +79,7 @@ async def create_admin(
                 # An existing account keeps its password and fields: it is only promoted.
                 user.role, user.is_active = ADMIN_ROLE, True
                 await session.commit()
+                audit("admin creation", outcome="promoted", user_id=user.id, address="cli")
                 return f"{email} (id {user.id}) is now an active {ADMIN_ROLE} user"
             account = new_account(email, read_password(email, stdin), fields)
             user = User(
@@ -87,6 +89,7 @@ async def create_admin(
             )
             session.add(user)
             await session.commit()
+            audit("admin creation", outcome="created", user_id=user.id, address="cli")
             return f"Created {account.email} (id {user.id}), an active {ADMIN_ROLE} user"
     except sa_exc.IntegrityError:
         raise CreateAdminError("another user already has one of these unique values") from None

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from {{ cookiecutter.package_name }}.body_limit import BodyLimitMiddleware
 from {{ cookiecutter.package_name }}.database import initialize_async_db
 from {{ cookiecutter.package_name }}.errors import register_error_handlers
-from {{ cookiecutter.package_name }}.routes import auth, docs, health, users
+from {{ cookiecutter.package_name }}.routes import auth, docs, health, sessions, users
 from {{ cookiecutter.package_name }}.security_headers import SecurityHeadersMiddleware
 from {{ cookiecutter.package_name }}.settings import get_settings
 
@@ -43,7 +43,7 @@ def create_app() -> FastAPI:
     # The last added runs first: the headers go on every answer, the 413 included.
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
-    for module in (health, auth, users, docs):
+    for module in (health, auth, sessions, users, docs):
         app.include_router(module.router)
     return app
 

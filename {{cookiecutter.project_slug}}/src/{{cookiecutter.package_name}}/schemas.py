@@ -3,7 +3,7 @@
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 from uuid import UUID
 
 from pydantic import (
@@ -116,6 +116,10 @@ class UserUpdate(BaseModel):
 
     email: Email | None = None
     password: Password | None = None
+    # Needed to change one's own email or password.
+    current_password: Annotated[str, Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)] | None = (
+        None
+    )
     role: Role | None = None
     is_active: bool | None = None
 {%- for field in fields %}
@@ -156,16 +160,49 @@ class UserPage(BaseModel):
     limit: int
 
 
-class LoginForm(BaseModel):
-    """The OAuth2 password flow's form: the username is the email. Other fields are ignored."""
+# A password as typed at login: no minimum of its own, as a short password is simply a wrong one.
+TypedPassword = Annotated[str, Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)]
+# Refresh tokens are 43 characters; a longer one is no refresh token.
+MAX_TOKEN_LENGTH = 2_048
 
-    username: Annotated[
-        str, Field(min_length=1, max_length=MAX_EMAIL_LENGTH), AfterValidator(_storable)
-    ]
-    # No minimum length of its own: a short password is simply a wrong one.
-    password: Annotated[str, Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)]
+
+class TokenForm(BaseModel):
+    """The token endpoint's form (RFC 6749): `grant_type=password` (the default) with the
+    email as `username` and the `password`, or `grant_type=refresh_token` with the
+    `refresh_token`. Other fields are ignored."""
+
+    grant_type: Literal["password", "refresh_token"] = "password"
+    username: (
+        Annotated[str, Field(min_length=1, max_length=MAX_EMAIL_LENGTH), AfterValidator(_storable)]
+        | None
+    ) = None
+    password: TypedPassword | None = None
+    refresh_token: Annotated[str, Field(min_length=1, max_length=MAX_TOKEN_LENGTH)] | None = None
+
+
+class RevocationForm(BaseModel):
+    """RFC 7009: the token to revoke, an access or a refresh token; the hint is optional."""
+
+    token: Annotated[str, Field(min_length=1, max_length=MAX_TOKEN_LENGTH)]
+    token_type_hint: Literal["access_token", "refresh_token"] | None = None
 
 
 class Token(BaseModel):
     access_token: str
     token_type: str = "bearer"
+    expires_in: int
+    refresh_token: str
+
+
+class OAuthError(BaseModel):
+    """An error of the token endpoints, as RFC 6749 5.2 spells it."""
+
+    error: str
+    error_description: str
+
+
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: TypedPassword
+    new_password: Password

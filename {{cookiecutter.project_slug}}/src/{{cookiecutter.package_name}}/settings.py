@@ -44,7 +44,10 @@ class Settings(BaseSettings):
     # Unset: the tests and `dev` start an embedded PostgreSQL; the app itself refuses to start.
     database_url: str | None = None
     secret_key: SecretStr = Field(min_length=32)
-    access_token_expire_minutes: int = Field(default=30, ge=1)
+    # Short: a refresh token (its session's) gets the next one.
+    access_token_expire_minutes: int = Field(default=15, ge=1)
+    # A session's lifetime from its login, however often it is refreshed.
+    refresh_token_expire_days: int = Field(default=30, ge=1, le=366)
     # A stuck database (a lock, a slow query) gives 503 in seconds, not a hung request.
     database_statement_timeout_seconds: float = Field(default=5, gt=0, le=3600)
     database_pool_timeout_seconds: float = Field(default=5, gt=0, le=3600)

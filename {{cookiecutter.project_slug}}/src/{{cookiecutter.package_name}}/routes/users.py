@@ -5,10 +5,12 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from sqlalchemy import func, select
 
 from {{ cookiecutter.package_name }}.admins import keep_an_active_admin, removes_an_admin
+from {{ cookiecutter.package_name }}.audit import audit
 from {{ cookiecutter.package_name }}.client_address import client_address
 from {{ cookiecutter.package_name }}.dependencies import (
     AdminUser,
     AppSettings,
+    CurrentSessionId,
     CurrentUser,
     DbSession,
     OptionalUser,
@@ -18,7 +20,8 @@ from {{ cookiecutter.package_name }}.models import User
 from {{ cookiecutter.package_name }}.passwords import password_problem_for
 from {{ cookiecutter.package_name }}.roles import ADMIN_ROLE, DEFAULT_ROLE, Role
 from {{ cookiecutter.package_name }}.schemas import UserCreate, UserPage, UserRead, UserUpdate
-from {{ cookiecutter.package_name }}.security import hash_password
+from {{ cookiecutter.package_name }}.security import hash_password, verify_password
+from {{ cookiecutter.package_name }}.sessions import revoke_user_sessions
 from {{ cookiecutter.package_name }}.throttling import (
     record_sign_up,
     sign_up_retry_after,
@@ -119,16 +122,38 @@ async def read_user(user_id: UUID, session: DbSession, caller: CurrentUser) -> U
 
 @router.patch("/{user_id}", responses=error_responses(403, 404, 409))
 async def update_user(
-    user_id: UUID, body: UserUpdate, session: DbSession, caller: CurrentUser
+    user_id: UUID,
+    body: UserUpdate,
+    session: DbSession,
+    caller: CurrentUser,
+    current_session: CurrentSessionId,
+    settings: AppSettings,
+    request: Request,
 ) -> UserRead:
+    """Only the fields sent change. One's own email or password changes only with the
+    `current_password`; a new password, or deactivation, ends the user's other sessions."""
     _check_self_or_admin(caller, user_id)
     user = await _get_user_or_404(session, user_id)
     changes = body.model_dump(exclude_unset=True)
+    current_password = changes.pop("current_password", None)
     if caller.role != ADMIN_ROLE and (
         changes.get("role", user.role) != user.role
         or changes.get("is_active", user.is_active) != user.is_active
     ):
         raise _forbidden(f"Only {ADMIN_ROLE} users may change a role or deactivate a user")
+    own = caller.id == user.id
+    # OWASP ASVS 5.0 6.2.3: a stolen token alone cannot take the account over.
+    if own and {"email", "password"} & changes.keys():
+        current_ok = current_password is not None and await verify_password(
+            current_password, user.hashed_password
+        )
+        if not current_ok:
+            raise _forbidden(
+                "Changing your own email or password needs your current password "
+                "(current_password), which was missing or wrong"
+            )
+    ends_sessions = "password" in changes or changes.get("is_active") is False
+    audits = _audited_changes(user, changes)
     if "password" in changes:
         # The body's own email was checked already; else the stored one (ASVS 5.0 6.2.11).
         problem = password_problem_for(changes["password"], changes.get("email") or user.email)
@@ -139,8 +164,30 @@ async def update_user(
         await keep_an_active_admin(session, user.id, "demote or deactivate")
     for name, value in changes.items():
         setattr(user, name, value)
+    if ends_sessions:
+        await revoke_user_sessions(session, user.id, keep=current_session if own else None)
     await commit_or_conflict(session)
+    address = client_address(request, settings.trusted_proxies)
+    for event, details in audits:
+        by = str(caller.id)
+        audit(event, outcome="success", user_id=user.id, address=address, by=by, **details)
+    if ends_sessions:
+        audit("sessions revoked", outcome="success", user_id=user.id, address=address)
     return UserRead.model_validate(user)
+
+
+def _audited_changes(
+    user: User, changes: dict[str, object]
+) -> list[tuple[str, dict[str, str | bool]]]:
+    """The changes the audit log records: role, active, password (never its value)."""
+    found: list[tuple[str, dict[str, str | bool]]] = []
+    if "role" in changes and changes["role"] != user.role:
+        found.append(("role change", {"role": str(changes["role"])}))
+    if "is_active" in changes and changes["is_active"] != user.is_active:
+        found.append(("active change", {"active": bool(changes["is_active"])}))
+    if "password" in changes:
+        found.append(("password change", {}))
+    return found
 
 
 @router.delete(
@@ -148,10 +195,14 @@ async def update_user(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=error_responses(403, 404, 409),
 )
-async def delete_user(user_id: UUID, session: DbSession, _admin: AdminUser) -> Response:
+async def delete_user(
+    user_id: UUID, session: DbSession, admin: AdminUser, settings: AppSettings, request: Request
+) -> Response:
     user = await _get_user_or_404(session, user_id)
     if removes_an_admin(user, {"is_active": False}):
         await keep_an_active_admin(session, user.id, "delete")
     await session.delete(user)
     await commit_or_conflict(session)
+    address = client_address(request, settings.trusted_proxies)
+    audit("user deleted", outcome="success", user_id=user_id, address=address, by=str(admin.id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
