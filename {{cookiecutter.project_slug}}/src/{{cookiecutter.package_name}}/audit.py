@@ -11,6 +11,18 @@ from uuid import UUID
 
 logger = logging.getLogger("{{ cookiecutter.package_name }}.audit")
 
+
+def _log_to_stderr() -> None:
+    """Unless logging was configured for it: INFO lines to standard error, where uvicorn and
+    container platforms collect them (Python alone would drop INFO)."""
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        logger.addHandler(handler)
+    if logger.level == logging.NOTSET:
+        logger.setLevel(logging.INFO)
+
+
 FORBIDDEN_KEYS = frozenset({"password", "hashed_password", "token", "refresh_token", "secret"})
 
 
@@ -32,4 +44,5 @@ def audit(
         "address": address,
         **details,
     }
-    logger.info(json.dumps(record, ensure_ascii=False, sort_keys=False))
+    _log_to_stderr()
+    logger.info(json.dumps(record, ensure_ascii=False))
