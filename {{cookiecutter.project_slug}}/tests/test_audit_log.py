@@ -109,10 +109,9 @@ def test_the_audit_log_takes_no_secrets() -> None:
 
 
 def test_the_lines_reach_standard_error_without_any_logging_setup() -> None:
-    code = (
-        "from {{ cookiecutter.package_name }}.audit import audit; "
-        "audit('login', outcome='success', address='192.0.2.1')"
-    )
+    package = AUDIT_LOGGER.rpartition(".")[0]
+    call = "audit('login', outcome='success', address='192.0.2.1')"
+    code = f"from {package}.audit import audit; {call}"
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
