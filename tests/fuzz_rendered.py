@@ -43,6 +43,15 @@ RUNS = {
         ["--phases", FUZZ_PHASES, "--include-method", "PATCH", "--max-time", "8"],
     ),
     "sequences of calls": ("user", ["--phases", "stateful", "--max-time", "12"]),
+    # The token endpoint's grants, revocation and password changes, on their own: refresh and
+    # revocation forms are hostile too, and the password change needs a caller to refuse.
+    "sessions and passwords": (
+        "user",
+        [
+            *("--phases", FUZZ_PHASES, "--max-time", "8"),
+            *("--include-path-regex", "^/(token|users/me/password)"),
+        ],
+    ),
     "deletions": ("admin", ["--phases", FUZZ_PHASES, "--include-method", "DELETE"]),
 }
 # Examples per operation, where no time budget (--max-time) keeps the phase going.

@@ -30,7 +30,12 @@ from {{ cookiecutter.package_name }}.sessions import (
 router = APIRouter(tags=["auth"])
 
 
-@router.post("/token/revoke", responses=error_responses(503))
+@router.post(
+    "/token/revoke",
+    # An empty answer: documented as no content at all, not as JSON.
+    response_class=Response,
+    responses={200: {"description": "Revoked, or nothing to revoke"}, **error_responses(503)},
+)
 async def revoke_token(
     form: Annotated[RevocationForm, Form()],
     session: DbSession,
