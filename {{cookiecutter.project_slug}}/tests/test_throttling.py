@@ -200,3 +200,26 @@ async def test_anonymous_sign_ups_are_limited_per_address(
             headers=bearer(admin_token),
         )
         assert made.status_code == 201, made.text
+
+
+async def test_guessing_the_current_password_with_a_token_is_throttled_too(
+    async_client: AsyncClient, user: User, token: str
+) -> None:
+    def change(current: str) -> dict[str, str]:
+        return {"current_password": current, "new_password": "a completely new passphrase"}
+
+    for _ in range(5):
+        response = await async_client.post(
+            "/users/me/password", json=change("a wrong guess"), headers=bearer(token)
+        )
+        assert response.status_code == 403
+    right = await async_client.post(
+        "/users/me/password", json=change(PASSWORD), headers=bearer(token)
+    )
+    _assert_throttled(right)
+    also = await async_client.patch(
+        f"/users/{user.id}",
+        json={"email": "elsewhere@example.com", "current_password": PASSWORD},
+        headers=bearer(token),
+    )
+    _assert_throttled(also)

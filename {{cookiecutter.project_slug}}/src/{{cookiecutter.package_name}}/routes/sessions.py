@@ -7,6 +7,7 @@ from fastapi import APIRouter, Form, HTTPException, Request, Response, status
 
 from {{ cookiecutter.package_name }}.audit import audit
 from {{ cookiecutter.package_name }}.client_address import client_address
+from {{ cookiecutter.package_name }}.current_password import require_current_password
 from {{ cookiecutter.package_name }}.dependencies import (
     AppSettings,
     CurrentSessionId,
@@ -16,11 +17,7 @@ from {{ cookiecutter.package_name }}.dependencies import (
 from {{ cookiecutter.package_name }}.errors import error_responses
 from {{ cookiecutter.package_name }}.passwords import password_problem_for
 from {{ cookiecutter.package_name }}.schemas import PasswordChange, RevocationForm
-from {{ cookiecutter.package_name }}.security import (
-    hash_password,
-    read_access_token,
-    verify_password,
-)
+from {{ cookiecutter.package_name }}.security import hash_password, read_access_token
 from {{ cookiecutter.package_name }}.sessions import (
     revoke_session,
     revoke_user_sessions,
@@ -66,7 +63,7 @@ async def revoke_token(
 @router.post(
     "/users/me/password",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=error_responses(401, 403, 503),
+    responses=error_responses(401, 403, 429, 503),
 )
 async def change_password(
     body: PasswordChange,
@@ -79,9 +76,19 @@ async def change_password(
     """Change one's own password, given the current one (OWASP ASVS 5.0 6.2.3); every other
     session of the caller ends, this one goes on."""
     address = client_address(request, settings.trusted_proxies)
-    if not await verify_password(body.current_password, caller.hashed_password):
-        audit("password change", outcome="failure", user_id=caller.id, address=address)
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="The current password is wrong")
+    try:
+        await require_current_password(
+            session,
+            caller,
+            body.current_password,
+            address,
+            settings,
+            "The current password is wrong",
+        )
+    except HTTPException as refusal:
+        outcome = "throttled" if refusal.status_code == 429 else "failure"
+        audit("password change", outcome=outcome, user_id=caller.id, address=address)
+        raise
     problem = password_problem_for(body.new_password, caller.email)
     if problem is not None:
         error = {"type": "password_rule", "loc": ["body", "new_password"], "msg": problem}

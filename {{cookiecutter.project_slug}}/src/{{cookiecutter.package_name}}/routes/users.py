@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from {{ cookiecutter.package_name }}.admins import keep_an_active_admin, removes_an_admin
 from {{ cookiecutter.package_name }}.audit import audit
 from {{ cookiecutter.package_name }}.client_address import client_address
+from {{ cookiecutter.package_name }}.current_password import require_current_password
 from {{ cookiecutter.package_name }}.dependencies import (
     AdminUser,
     AppSettings,
@@ -20,7 +21,7 @@ from {{ cookiecutter.package_name }}.models import User
 from {{ cookiecutter.package_name }}.passwords import password_problem_for
 from {{ cookiecutter.package_name }}.roles import ADMIN_ROLE, DEFAULT_ROLE, Role
 from {{ cookiecutter.package_name }}.schemas import UserCreate, UserPage, UserRead, UserUpdate
-from {{ cookiecutter.package_name }}.security import hash_password, verify_password
+from {{ cookiecutter.package_name }}.security import hash_password
 from {{ cookiecutter.package_name }}.sessions import revoke_user_sessions
 from {{ cookiecutter.package_name }}.throttling import (
     record_sign_up,
@@ -120,7 +121,7 @@ async def read_user(user_id: UUID, session: DbSession, caller: CurrentUser) -> U
     return UserRead.model_validate(await _get_user_or_404(session, user_id))
 
 
-@router.patch("/{user_id}", responses=error_responses(403, 404, 409))
+@router.patch("/{user_id}", responses=error_responses(403, 404, 409, 429))
 async def update_user(
     user_id: UUID,
     body: UserUpdate,
@@ -144,14 +145,15 @@ async def update_user(
     own = caller.id == user.id
     # OWASP ASVS 5.0 6.2.3: a stolen token alone cannot take the account over.
     if own and {"email", "password"} & changes.keys():
-        current_ok = current_password is not None and await verify_password(
-            current_password, user.hashed_password
+        await require_current_password(
+            session,
+            user,
+            current_password,
+            client_address(request, settings.trusted_proxies),
+            settings,
+            "Changing your own email or password needs your current password "
+            "(current_password), which was missing or wrong",
         )
-        if not current_ok:
-            raise _forbidden(
-                "Changing your own email or password needs your current password "
-                "(current_password), which was missing or wrong"
-            )
     ends_sessions = "password" in changes or changes.get("is_active") is False
     audits = _audited_changes(user, changes)
     if "password" in changes:
