@@ -29,6 +29,7 @@ BUILT_IN_COLUMNS = (
 RESERVED_NAMES = frozenset(
     {
         "password",
+        "current_password",
         "metadata",
         "registry",
         "query",
