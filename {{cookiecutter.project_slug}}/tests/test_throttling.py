@@ -1,11 +1,8 @@
 """Throttled logins and sign-ups: 429 with Retry-After, counted in PostgreSQL for every process."""
 
 import asyncio
-import os
-import sys
-import time
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Iterator
+from contextlib import contextmanager
 from ipaddress import ip_network
 from typing import Any
 
@@ -20,7 +17,7 @@ from {{ cookiecutter.package_name }}.settings import get_settings
 from tests.conftest import PASSWORD, bearer
 from tests.database import delete_all_rows
 from tests.factories import new_sign_up
-from tests.tcp_proxy import free_port
+from tests.served import uvicorn_serving
 
 NOBODY = "nobody@example.com"
 
@@ -137,44 +134,20 @@ async def test_guesses_sent_at_once_are_counted_exactly(concurrent_client: Async
     assert statuses == [401] * 5 + [429] * 5
 
 
-@asynccontextmanager
-async def _served(database_url: str) -> AsyncIterator[str]:
-    """The app under uvicorn in a process of its own; its base URL."""
-    port = free_port()
-    process = await asyncio.create_subprocess_exec(
-        *(sys.executable, "-m", "uvicorn", "{{ cookiecutter.package_name }}.main:app"),
-        *("--host", "127.0.0.1", "--port", str(port), "--no-proxy-headers"),
-        "--log-level=warning",
-        env={**os.environ, "DATABASE_URL": database_url},
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        async with httpx.AsyncClient() as client:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if (await client.get(f"{base}/health")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert process.returncode is None, "the server exited"
-                assert time.monotonic() < deadline, "the server did not start"
-                await asyncio.sleep(0.1)
-        yield base
-    finally:
-        process.terminate()
-        await asyncio.wait_for(process.wait(), timeout=30)
-
-
 async def test_two_server_processes_share_the_counts(initialize_database: AsyncDatabase) -> None:
-    url = initialize_database.engine.url.render_as_string(hide_password=False)
+    engine = initialize_database.engine
     try:
-        async with _served(url) as first, _served(url) as second, httpx.AsyncClient() as client:
+        async with (
+            uvicorn_serving(engine) as first,
+            uvicorn_serving(engine) as second,
+            httpx.AsyncClient() as client,
+        ):
             statuses = []
             for number in range(6):
-                base = (first, second)[number % 2]
+                host, port = (first, second)[number % 2]
                 response = await client.post(
-                    f"{base}/token", data={"username": NOBODY, "password": "wrong password!"}
+                    f"http://{host}:{port}/token",
+                    data={"username": NOBODY, "password": "wrong password!"},
                 )
                 statuses.append(response.status_code)
             assert statuses == [401] * 5 + [429]
