@@ -2,6 +2,7 @@
 (RFC 7009), password changes and deactivation that end sessions, checked on every request."""
 
 import asyncio
+import datetime as dt
 import hashlib
 
 import jwt
@@ -10,7 +11,7 @@ from httpx import AsyncClient, Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from {{ cookiecutter.package_name }}.models import RefreshToken, User
+from {{ cookiecutter.package_name }}.models import RefreshToken, User, UserSession
 from {{ cookiecutter.package_name }}.settings import get_settings
 
 from tests.conftest import PASSWORD, bearer
@@ -232,3 +233,27 @@ async def test_an_incomplete_token_request_is_422(
 
 async def test_an_unknown_refresh_token_is_an_invalid_grant(async_client: AsyncClient) -> None:
     _assert_invalid_grant(await _refresh(async_client, "x" * 43))
+
+
+async def test_a_login_clears_the_users_long_dead_sessions(
+    async_client: AsyncClient, db_session: AsyncSession, user: User
+) -> None:
+    now = dt.datetime.now(dt.UTC)
+    dead = [
+        UserSession(user_id=user.id, expires_at=now - dt.timedelta(seconds=1)),
+        UserSession(
+            user_id=user.id,
+            expires_at=now + dt.timedelta(days=1),
+            revoked_at=now - dt.timedelta(days=2),
+        ),
+    ]
+    recently_revoked = UserSession(
+        user_id=user.id, expires_at=now + dt.timedelta(days=1), revoked_at=now
+    )
+    db_session.add_all([*dead, recently_revoked])
+    await db_session.commit()
+    await _log_in(async_client, user.email)
+    left = set(await db_session.scalars(select(UserSession.id)))
+    assert not {session.id for session in dead} & left
+    assert recently_revoked.id in left
+    assert len(left) == 2  # that one, and the new login's

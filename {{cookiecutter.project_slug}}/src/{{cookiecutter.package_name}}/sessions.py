@@ -12,12 +12,16 @@ import secrets
 from dataclasses import dataclass
 from uuid import UUID
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from {{ cookiecutter.package_name }}.models import RefreshToken, User, UserSession
 from {{ cookiecutter.package_name }}.security import create_access_token
 from {{ cookiecutter.package_name }}.settings import Settings
+
+# How long a revoked session's refresh tokens are kept, so that one presented again is still
+# recognised (and logged) as reused rather than unknown.
+DEAD_SESSIONS_KEPT = dt.timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +56,17 @@ def _issued(user_id: UUID, session_id: UUID, refresh: str, settings: Settings) -
 
 
 async def start_session(session: AsyncSession, user_id: UUID, settings: Settings) -> IssuedTokens:
-    """A new session for `user_id` and its first tokens (the caller commits)."""
+    """A new session for `user_id` and its first tokens (the caller commits); the user's
+    sessions that ended a day ago or more go, with their refresh tokens."""
+    await session.execute(
+        delete(UserSession).where(
+            UserSession.user_id == user_id,
+            or_(
+                UserSession.expires_at < func.now(),
+                UserSession.revoked_at < func.now() - DEAD_SESSIONS_KEPT,
+            ),
+        )
+    )
     lifetime = dt.timedelta(days=settings.refresh_token_expire_days)
     user_session = UserSession(user_id=user_id, expires_at=dt.datetime.now(dt.UTC) + lifetime)
     session.add(user_session)
