@@ -189,6 +189,7 @@ async def test_create_admin_makes_an_admin_who_can_log_in(
     assert done.returncode == 0, done.stderr
     assert email in done.stdout
     assert PASSWORD not in done.stdout + done.stderr
+    assert '"event": "admin creation", "outcome": "created"' in done.stderr, "the audit line"
     login = await concurrent_client.post("/token", data={"username": email, "password": PASSWORD})
     assert login.status_code == 200, login.text
     me = await concurrent_client.get("/users/me", headers=bearer(login.json()["access_token"]))
