@@ -119,6 +119,7 @@ TAKEN_PACKAGE_NAMES = frozenset(
         "tzdata",
         "uvicorn",
         "xdist",
+        "zxcvbn",
     }
 )
 # Standard-library modules that `sys.stdlib_module_names` of some supported Python lacks

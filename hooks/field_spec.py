@@ -29,6 +29,7 @@ BUILT_IN_COLUMNS = (
 RESERVED_NAMES = frozenset(
     {
         "password",
+        "current_password",
         "metadata",
         "registry",
         "query",
@@ -109,7 +110,8 @@ TYPES: dict[str, FieldType] = {
         ("max_length={length}",),
         "fake_string({length}, {unique})",
     ),
-    "text": FieldType("str", "sa.Text()", "PgText", (), "fake_text({unique})"),
+    # LongText: at most TEXT_MAX_LENGTH characters, a setting of the rendered project.
+    "text": FieldType("str", "sa.Text()", "LongText", (), "fake_text({unique})"),
     "int": FieldType("int", "sa.Integer()", "Int32", (), "fake_int({unique})"),
     "float": FieldType("float", "sa.Double()", "FiniteFloat", (), "fake_float({unique})"),
     "decimal": FieldType(

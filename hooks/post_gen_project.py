@@ -3,6 +3,7 @@ repository, then next steps. In cruft's throwaway renders, only the licence (see
 """
 
 import json
+import os
 import secrets
 import shutil
 import subprocess
@@ -27,12 +28,14 @@ AUTHOR_EMAIL = CONTEXT["author_email"].strip() or "author@example.invalid"
 
 
 def write_env_file() -> None:
-    """`.env` from `.env.example`, with a fresh SECRET_KEY that no other render shares."""
+    """`.env` from `.env.example`, with a fresh SECRET_KEY that no other render shares,
+    readable by its owner only (mode 600) from its first byte on."""
     example = (PROJECT / ".env.example").read_text(encoding="utf-8")
     key = secrets.token_urlsafe(48)
-    (PROJECT / ".env").write_text(
-        example.replace("SECRET_KEY=\n", f"SECRET_KEY={key}\n"), encoding="utf-8"
-    )
+    descriptor = os.open(PROJECT / ".env", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)  # whatever the umask, or an older file's mode
+    with os.fdopen(descriptor, "w", encoding="utf-8") as env_file:
+        env_file.write(example.replace("SECRET_KEY=\n", f"SECRET_KEY={key}\n"))
 
 
 def choose_license() -> None:

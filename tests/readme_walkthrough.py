@@ -131,6 +131,15 @@ def new_sign_up(project: Path) -> dict[str, object]:
     return body
 
 
+def make_admin(
+    project: Path, answers: dict[str, str], body: dict[str, object], env: dict[str, str]
+) -> None:
+    """The quick start's `create-admin`, on the user signed up before: promoted, not re-made."""
+    said = run(f"uv run {answers['project_slug']} create-admin {body['email']}", project, env)
+    if "is now an active" not in said:
+        sys.exit(f"create-admin did not promote {body['email']}: {said}")
+
+
 def walk_migrations(project: Path, package: str, alembic: str, env: dict[str, str]) -> None:
     """Change the model, write the migration, check it, apply it, undo it."""
     models = project / "src" / package / "models.py"
@@ -178,6 +187,7 @@ def embedded_path(project: Path, answers: dict[str, str]) -> None:
         with serving(dev, project, env) as base:  # the data survived the restart
             if sign_up(base, body) != 409:
                 sys.exit("the sign-up made before the restart is gone")
+        make_admin(project, answers, body, env)
         alembic = f"uv run {answers['project_slug']} alembic"
         walk_migrations(project, answers["package_name"], alembic, env)
         if left := postgres_on(data_dir):
@@ -199,9 +209,11 @@ def server_path(project: Path, answers: dict[str, str]) -> None:
     run(f"createdb -h {host} -U {user} {database}", project, env)
     try:
         run("uv run pytest -n 2", project, env)
+        body = new_sign_up(project)
         with serving(f"uv run {answers['project_slug']} dev", project, scratch) as base:
-            if sign_up(base, new_sign_up(project)) != 201:
+            if sign_up(base, body) != 201:
                 sys.exit("the first sign-up on a new database was refused")
+        make_admin(project, answers, body, scratch)
         if (project / ".pgdata").exists():
             sys.exit("`dev` started an embedded PostgreSQL although DATABASE_URL was set")
         walk_migrations(project, answers["package_name"], "uv run alembic", scratch)

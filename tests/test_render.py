@@ -87,6 +87,8 @@ def test_each_render_gets_its_own_secret_key(cookies: Cookies) -> None:
         env = (result.project_path / ".env").read_text()
         (key,) = re.findall(r"^SECRET_KEY=(\S+)$", env, flags=re.MULTILINE)
         assert len(key) >= 32
+        # Only its owner may read the secret (git ignores it; other users of the machine too).
+        assert (result.project_path / ".env").stat().st_mode & 0o777 == 0o600
         keys.append(key)
     assert keys[0] != keys[1]
     example = (result.project_path / ".env.example").read_text()

@@ -41,6 +41,9 @@ README_COMMANDS = {
         "default option set in a network namespace where no server can be reached)"
     ),
     "uv run pytest -n 2": "readme_walkthrough.py",
+    "uv run <project> create-admin you@example.com": (
+        "readme_walkthrough.py (an existing user); the rendered tests/test_admins.py (a new one)"
+    ),
     'uv run <project> alembic revision --autogenerate -m "add users.phone"': (
         "readme_walkthrough.py"
     ),
@@ -185,6 +188,15 @@ def test_dockerfile_builds_with_uv_in_stages_and_runs_unprivileged(baked: Path) 
         "0.0.0.0",
         "--port",
         APP_PORT,
+        # Bounded idle connections, concurrency and shutdown (issue 12).
+        "--timeout-keep-alive",
+        "5",
+        "--limit-concurrency",
+        "100",
+        "--timeout-graceful-shutdown",
+        "25",
+        # X-Forwarded-For is the app's to judge (TRUSTED_PROXIES).
+        "--no-proxy-headers",
     ]
     assert ("EXPOSE", APP_PORT) in runtime
     ignored = (baked / ".dockerignore").read_text().split()

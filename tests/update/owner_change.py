@@ -55,8 +55,10 @@ def make_owner_changes(project: Path) -> None:
         ROUTE.format(package=package.name), encoding="utf-8"
     )
     main = package / "main.py"
-    replace(main, "routes import auth, health, users", "routes import auth, health, stats, users")
-    replace(main, "(health, auth, users)", "(health, auth, users, stats)")
+    routers = "routes import auth, docs, health, sessions, users"
+    replace(main, routers, "routes import auth, docs, health, sessions, stats, users")
+    modules = "(health, auth, sessions, users, docs)"
+    replace(main, modules, "(health, auth, sessions, users, docs, stats)")
     (project / "tests" / "test_stats.py").write_text(TEST, encoding="utf-8")
     routes = project / "tests" / "test_database_down.py"
     replace(

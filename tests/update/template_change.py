@@ -13,10 +13,12 @@ from tests.update.workspace import commit_all, replace
 PROJECT = "{{cookiecutter.project_slug}}"
 PACKAGE = f"{PROJECT}/src/{{{{cookiecutter.package_name}}}}"
 COLUMN = "signed_in_at"
-MIGRATION = f"{PROJECT}/migrations/versions/0002_users_{COLUMN}.py"
+# The template's own migrations end at TEMPLATE_HEAD; the change adds the next one.
+TEMPLATE_HEAD, NEXT = "0003", "0004"
+MIGRATION = f"{PROJECT}/migrations/versions/{NEXT}_users_{COLUMN}.py"
 NEW_TEST = f"{PROJECT}/tests/test_{COLUMN}.py"
 # The docstring both the template (here) and scenario (b)'s owner rewrite.
-HEALTH_DOCSTRING = '"""200 when the database answers; 503 (see errors.py) when it does not."""'
+HEALTH_DOCSTRING = '"""200 when the database answers within a second; 503 when it does not."""'
 TEMPLATE_DOCSTRING = '"""200 when a query on the database succeeds, else 503 (see errors.py)."""'
 README_LINE = "service container, and checks that the migrations match the models."
 README_NEW_LINE = (
@@ -27,8 +29,8 @@ PRE_COMMIT_NOTE = "# Template change: the hooks' versions follow their latest re
 
 REVISION = f'''"""Add users.{COLUMN}.
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: {NEXT}
+Revises: {TEMPLATE_HEAD}
 """
 
 from collections.abc import Sequence
@@ -36,8 +38,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0002"
-down_revision: str | Sequence[str] | None = "0001"
+revision: str = "{NEXT}"
+down_revision: str | Sequence[str] | None = "{TEMPLATE_HEAD}"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -205,7 +205,9 @@ async def test_password_and_hash_never_leave_the_service(
         await async_client.get(f"/users/{user_id}", headers=bearer(admin_token)),
         await async_client.get("/users", headers=bearer(admin_token)),
         await async_client.patch(
-            f"/users/{user_id}", json={"password": PASSWORD + "!"}, headers=bearer(token)
+            f"/users/{user_id}",
+            json={"password": PASSWORD + "!", "current_password": PASSWORD},
+            headers=bearer(token),
         ),
         # Invalid requests that carry the password: FastAPI's own 422 would echo it.
         await async_client.post("/users", json={**body, "email": "not-an-email"}),

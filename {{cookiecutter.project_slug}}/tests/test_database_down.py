@@ -59,6 +59,8 @@ DATABASE_ROUTES = [
     ("GET", "/users/{user_id}"),
     ("PATCH", "/users/{user_id}"),
     ("DELETE", "/users/{user_id}"),
+    ("POST", "/token/revoke"),
+    ("POST", "/users/me/password"),
 ]
 # The liveness check answers without the database (tests/test_health.py).
 NO_DATABASE_ROUTES = {("GET", "/health/live")}
@@ -66,11 +68,16 @@ NO_DATABASE_ROUTES = {("GET", "/health/live")}
 
 def _request(method: str, path: str) -> dict[str, Any]:
     """A request the route would accept if the database answered."""
-    token = create_access_token(str(uuid.uuid4()), get_settings())
+    token = create_access_token(str(uuid.uuid4()), str(uuid.uuid4()), get_settings())
     if path == "/token":
         return {"data": {"username": "someone@example.com", "password": PASSWORD}}
     if path == "/users" and method == "POST":
         return {"json": new_sign_up(PASSWORD)}
+    if path == "/token/revoke":
+        return {"data": {"token": token}}
+    if path == "/users/me/password":
+        body = {"current_password": PASSWORD, "new_password": PASSWORD + " anew"}
+        return {"headers": bearer(token), "json": body}
     return {"headers": bearer(token), **({"json": {}} if method == "PATCH" else {})}
 
 

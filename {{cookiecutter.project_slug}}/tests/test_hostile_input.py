@@ -16,6 +16,7 @@ from sqlalchemy import inspect
 from {{ cookiecutter.package_name }}.models import User
 from {{ cookiecutter.package_name }}.roles import Role
 from {{ cookiecutter.package_name }}.schemas import MAX_INDEXED_BYTES, UserCreate
+from {{ cookiecutter.package_name }}.settings import get_settings
 
 from tests.conftest import PASSWORD, bearer
 from tests.factories import new_sign_up
@@ -39,6 +40,9 @@ def _text_cases(column: sa.Column[Any]) -> list[tuple[str, str]]:
     length = getattr(column.type, "length", None)
     if length is not None:
         cases.append(("too long", _json_string("x" * (length + 1))))
+    elif not (column.index or column.unique):  # `text`: bounded by a setting, not the column
+        limit = get_settings().text_max_length
+        cases.append(("longer than TEXT_MAX_LENGTH", _json_string("x" * (limit + 1))))
     # 4-byte characters: within the length, beyond what a B-tree index entry holds.
     if (column.index or column.unique) and (length is None or length * 4 > MAX_INDEXED_BYTES):
         emoji = "\U0001f600" * (MAX_INDEXED_BYTES // 4 + 1)

@@ -61,7 +61,9 @@ async def test_password_change_takes_effect(
 ) -> None:
     new_password = "a brand new passphrase"
     response = await async_client.patch(
-        f"/users/{user.id}", json={"password": new_password}, headers=bearer(token)
+        f"/users/{user.id}",
+        json={"password": new_password, "current_password": PASSWORD},
+        headers=bearer(token),
     )
     assert response.status_code == 200
     old = await async_client.post("/token", data={"username": user.email, "password": PASSWORD})

@@ -2,12 +2,14 @@
 
 - `dev`: apply the migrations, then serve the app with reload on 127.0.0.1:8000.
 - `alembic ...`: Alembic's own command line (`revision --autogenerate`, `check`, ...).
+- `create-admin EMAIL`: make the first admin, or an existing user an admin (create_admin.py).
 
-Both use DATABASE_URL's database; when it is unset, an embedded PostgreSQL whose data stays in
+All use DATABASE_URL's database; when it is unset, an embedded PostgreSQL whose data stays in
 `.pgdata/` in the project folder. The service itself (uvicorn, the image) never starts one.
 """
 
 import argparse
+import asyncio
 import os
 import sys
 from collections.abc import Iterator, Sequence
@@ -17,6 +19,11 @@ from pathlib import Path
 import uvicorn
 from alembic.config import CommandLine
 
+from {{ cookiecutter.package_name }}.create_admin import (
+    CreateAdminError,
+    create_admin,
+    parse_fields,
+)
 from {{ cookiecutter.package_name }}.embedded_database import (
     DATABASE_NAME,
     EmbeddedPostgresError,
@@ -65,7 +72,19 @@ def dev(host: str, port: int) -> None:
         host=host,
         port=port,
         reload=True,
+        # X-Forwarded-For is the app's to judge (TRUSTED_PROXIES), not uvicorn's.
+        proxy_headers=False,
     )
+
+
+def make_admin(email: str, fields: str) -> None:
+    """`create-admin`: says what it did, or why it could not, in a line."""
+    try:
+        url = get_settings().require_database_url()
+        done = asyncio.run(create_admin(url, email, parse_fields(fields)))
+    except CreateAdminError as error:
+        sys.exit(f"create-admin: {error}")
+    print(done)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -82,6 +101,20 @@ def main(argv: Sequence[str] | None = None) -> None:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on")
     commands.add_parser("alembic", help="Alembic's commands, on the development database")
+    admin = commands.add_parser(
+        "create-admin",
+        help="make an active admin (a new account, or an existing one); the password is read "
+        "from standard input",
+    )
+    admin.add_argument("email", help="the account's email")
+    admin.add_argument(
+        "--fields",
+        default="{}",
+        help="a new account's other fields, as a JSON object (where the project requires some)",
+    )
     options = parser.parse_args(arguments)
     with development_database():
-        dev(options.host, options.port)
+        if options.command == "create-admin":
+            make_admin(options.email, options.fields)
+        else:
+            dev(options.host, options.port)

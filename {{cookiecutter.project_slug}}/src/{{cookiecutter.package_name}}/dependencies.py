@@ -3,12 +3,13 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import Depends, HTTPException, status
+from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from {{ cookiecutter.package_name }}.database import get_async_db
-from {{ cookiecutter.package_name }}.models import User
+from {{ cookiecutter.package_name }}.models import User, UserSession
 from {{ cookiecutter.package_name }}.roles import ADMIN_ROLE
 from {{ cookiecutter.package_name }}.security import read_access_token
 from {{ cookiecutter.package_name }}.settings import Settings, get_settings
@@ -26,19 +27,43 @@ def unauthorized(detail: str) -> HTTPException:
     )
 
 
+def _ids(claims: tuple[str, str] | None) -> tuple[UUID, UUID] | None:
+    try:
+        return (UUID(claims[0]), UUID(claims[1])) if claims else None
+    except ValueError:
+        return None
+
+
 async def get_optional_user(
-    token: Annotated[str | None, Depends(bearer_token)], session: DbSession, settings: AppSettings
+    token: Annotated[str | None, Depends(bearer_token)],
+    session: DbSession,
+    settings: AppSettings,
+    request: Request,
 ) -> User | None:
-    """The caller when a token is sent (which must then be valid), else None."""
+    """The caller when a token is sent (which must then be valid), else None.
+
+    The token's session is checked in the same query that loads the user: a session that was
+    revoked (or has expired) lets none of its tokens in, at once.
+    """
     if token is None:
         return None
-    subject = read_access_token(token, settings)
-    try:
-        user_id = UUID(subject) if subject else None
-    except ValueError:
-        user_id = None
-    user = await session.get(User, user_id) if user_id else None
-    if user is None or not user.is_active:
+    ids = _ids(read_access_token(token, settings))
+    user = None
+    if ids is not None:
+        user_id, session_id = ids
+        user = await session.scalar(
+            select(User)
+            .join(UserSession, UserSession.user_id == User.id)
+            .where(
+                User.id == user_id,
+                User.is_active,
+                UserSession.id == session_id,
+                UserSession.revoked_at.is_(None),
+                UserSession.expires_at > func.now(),
+            )
+        )
+        request.state.session_id = session_id
+    if user is None:
         raise unauthorized("Could not validate credentials")
     return user
 
@@ -51,6 +76,15 @@ async def get_current_user(user: Annotated[User | None, Depends(get_optional_use
 
 OptionalUser = Annotated[User | None, Depends(get_optional_user)]
 CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+async def get_current_session_id(request: Request, _user: CurrentUser) -> UUID:
+    """The id of the session the caller's access token belongs to."""
+    session_id: UUID = request.state.session_id
+    return session_id
+
+
+CurrentSessionId = Annotated[UUID, Depends(get_current_session_id)]
 
 
 async def get_admin_user(user: CurrentUser) -> User:

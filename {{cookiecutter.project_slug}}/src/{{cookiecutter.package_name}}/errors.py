@@ -40,7 +40,8 @@ ERROR_DESCRIPTIONS = {
     401: "Missing, invalid or expired credentials",
     403: "The caller's role does not allow this",
     404: "No such user",
-    409: "Conflicts with an existing user",
+    409: "Conflicts with an existing user, or would leave no active admin",
+    429: "Too many attempts from this client or for this account; see Retry-After",
     503: "The database is unavailable",
 }
 

@@ -1,4 +1,5 @@
-"""The User model: built-in columns, then the fields chosen when the project was made."""
+"""The tables: the throttling counts, sessions and their refresh tokens, then the User model
+(last, its built-in columns, then the fields chosen when the project was made)."""
 {%- set fields = cookiecutter.user_fields | user_fields %}
 
 import datetime as dt
@@ -28,6 +29,66 @@ class Base(DeclarativeBase):
 
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+class LoginFailure(Base):
+    """A failed login, counted per account and per client address (see throttling.py)."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger(), primary_key=True)
+    # The email as typed (lower case), whether or not such an account exists.
+    account: Mapped[str] = mapped_column(sa.String(320), index=True)
+    address: Mapped[str] = mapped_column(sa.String(64), index=True)
+    # The database's clock, which every process and replica shares.
+    failed_at: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now(), index=True
+    )
+
+
+class SignUpRecord(Base):
+    """A sign-up, counted per client address (see throttling.py)."""
+
+    __tablename__ = "sign_ups"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger(), primary_key=True)
+    address: Mapped[str] = mapped_column(sa.String(64), index=True)
+    signed_up_at: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now(), index=True
+    )
+
+
+class UserSession(Base):
+    """A login's session: its access tokens carry its id, its refresh tokens belong to it.
+
+    Revoked (logout, a refresh token used twice, a password change, deactivation) or expired,
+    it lets no token in.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
+    user_id: Mapped[UUID] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )
+    expires_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+
+class RefreshToken(Base):
+    """A refresh token, stored only as its SHA-256; used once, then replaced (RFC 6749 6)."""
+
+    __tablename__ = "refresh_tokens"
+
+    token_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    session_id: Mapped[UUID] = mapped_column(
+        sa.ForeignKey("user_sessions.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )
+    used_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
 
 class User(Base):

@@ -3,7 +3,7 @@
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 from uuid import UUID
 
 from pydantic import (
@@ -13,17 +13,20 @@ from pydantic import (
     ConfigDict,
     EmailStr,
     Field,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 from sqlalchemy import inspect
 
 from {{ cookiecutter.package_name }}.models import User
+from {{ cookiecutter.package_name }}.passwords import MAX_PASSWORD_LENGTH, password_problem_for
 from {{ cookiecutter.package_name }}.roles import Role
+from {{ cookiecutter.package_name }}.settings import get_settings
 
 # PostgreSQL refuses a B-tree index entry over 2704 bytes; text in an indexed column stays below.
 MAX_INDEXED_BYTES = 2600
 MAX_EMAIL_LENGTH = 320
-MAX_PASSWORD_LENGTH = 128
 
 
 def _encodable(text: str) -> str:
@@ -47,6 +50,25 @@ def _fits_an_index(text: str) -> str:
     return text
 
 
+def _within_text_limit(text: str) -> str:
+    # A setting, read when a request is validated: unbounded text is unbounded memory and storage.
+    limit = get_settings().text_max_length
+    if len(text) > limit:
+        raise ValueError(f"must be at most {limit} characters (TEXT_MAX_LENGTH)")
+    return text
+
+
+def _check_password(password: str | None, info: ValidationInfo) -> str | None:
+    """The rules of passwords.py, against the body's email too when it has a valid one."""
+    if password is None:
+        return None
+    email = info.data.get("email")
+    problem = password_problem_for(password, email if isinstance(email, str) else "")
+    if problem is not None:
+        raise ValueError(f"The password {problem}")
+    return password
+
+
 def _within_utc_range(moment: dt.datetime) -> dt.datetime:
     # The driver stores moments in UTC: 0001-01-01T00:00+01:00 has no UTC year to go to.
     try:
@@ -58,15 +80,15 @@ def _within_utc_range(moment: dt.datetime) -> dt.datetime:
 
 # Types that PostgreSQL columns can hold, so a bad value is a 422 here, not an error there.
 PgText = Annotated[str, AfterValidator(_storable)]
+LongText = Annotated[str, AfterValidator(_storable), AfterValidator(_within_text_limit)]
 IndexedText = Annotated[str, AfterValidator(_storable), AfterValidator(_fits_an_index)]
 Int32 = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
 FiniteDecimal = Annotated[Decimal, Field(allow_inf_nan=False)]
 PgDatetime = Annotated[AwareDatetime, AfterValidator(_within_utc_range)]
 Email = Annotated[EmailStr, Field(max_length=MAX_EMAIL_LENGTH), AfterValidator(str.lower)]
-Password = Annotated[
-    str, Field(min_length=8, max_length=MAX_PASSWORD_LENGTH), AfterValidator(_encodable)
-]
+# Its minimum is a setting, checked with the other rules of passwords.py.
+Password = Annotated[str, Field(max_length=MAX_PASSWORD_LENGTH), AfterValidator(_encodable)]
 
 NULLABLE_COLUMNS = frozenset(column.key for column in inspect(User).columns if column.nullable)
 
@@ -81,6 +103,11 @@ class UserCreate(BaseModel):
 {{ field.create_declaration }}
 {%- endfor %}
 
+    @field_validator("password")
+    @classmethod
+    def _password_follows_the_rules(cls, password: str | None, info: ValidationInfo) -> str | None:
+        return _check_password(password, info)
+
 
 class UserUpdate(BaseModel):
     """Only the fields sent are changed; `null` is allowed only where the column is nullable."""
@@ -89,11 +116,20 @@ class UserUpdate(BaseModel):
 
     email: Email | None = None
     password: Password | None = None
+    # Needed to change one's own email or password.
+    current_password: Annotated[str, Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)] | None = (
+        None
+    )
     role: Role | None = None
     is_active: bool | None = None
 {%- for field in fields %}
 {{ field.update_declaration }}
 {%- endfor %}
+
+    @field_validator("password")
+    @classmethod
+    def _password_follows_the_rules(cls, password: str | None, info: ValidationInfo) -> str | None:
+        return _check_password(password, info)
 
     @model_validator(mode="after")
     def _reject_null_for_required(self) -> Self:
@@ -124,16 +160,49 @@ class UserPage(BaseModel):
     limit: int
 
 
-class LoginForm(BaseModel):
-    """The OAuth2 password flow's form: the username is the email. Other fields are ignored."""
+# A password as typed at login: no minimum of its own, as a short password is simply a wrong one.
+TypedPassword = Annotated[str, Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)]
+# Refresh tokens are 43 characters; a longer one is no refresh token.
+MAX_TOKEN_LENGTH = 2_048
 
-    username: Annotated[
-        str, Field(min_length=1, max_length=MAX_EMAIL_LENGTH), AfterValidator(_storable)
-    ]
-    # No minimum length of its own: a short password is simply a wrong one.
-    password: Annotated[str, Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)]
+
+class TokenForm(BaseModel):
+    """The token endpoint's form (RFC 6749): `grant_type=password` (the default) with the
+    email as `username` and the `password`, or `grant_type=refresh_token` with the
+    `refresh_token`. Other fields are ignored."""
+
+    grant_type: Literal["password", "refresh_token"] = "password"
+    username: (
+        Annotated[str, Field(min_length=1, max_length=MAX_EMAIL_LENGTH), AfterValidator(_storable)]
+        | None
+    ) = None
+    password: TypedPassword | None = None
+    refresh_token: Annotated[str, Field(min_length=1, max_length=MAX_TOKEN_LENGTH)] | None = None
+
+
+class RevocationForm(BaseModel):
+    """RFC 7009: the token to revoke, an access or a refresh token; the hint is optional."""
+
+    token: Annotated[str, Field(min_length=1, max_length=MAX_TOKEN_LENGTH)]
+    token_type_hint: Literal["access_token", "refresh_token"] | None = None
 
 
 class Token(BaseModel):
     access_token: str
     token_type: str = "bearer"
+    expires_in: int
+    refresh_token: str
+
+
+class OAuthError(BaseModel):
+    """An error of the token endpoints, as RFC 6749 5.2 spells it."""
+
+    error: str
+    error_description: str
+
+
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: TypedPassword
+    new_password: Password

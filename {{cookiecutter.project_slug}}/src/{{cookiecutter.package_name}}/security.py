@@ -12,6 +12,9 @@ from {{ cookiecutter.package_name }}.settings import Settings, get_settings
 
 # Pinned, so a token cannot choose how it is checked (e.g. "none").
 JWT_ALGORITHM = "HS256"
+# Replicas' clocks differ a little: a token issued "in the future" by a few seconds is still
+# good, and so is one that expired that recently.
+CLOCK_SKEW_LEEWAY = dt.timedelta(seconds=30)
 
 
 @lru_cache
@@ -41,26 +44,32 @@ async def verify_password(password: str, hashed_password: str | None) -> bool:
     return await run_in_threadpool(_password_hash().verify, password, hashed_password)
 
 
-def create_access_token(subject: str, settings: Settings) -> str:
+def create_access_token(subject: str, session_id: str, settings: Settings) -> str:
+    """A short-lived token for `subject`, bound to its session (`sid`), checked on every use."""
     now = dt.datetime.now(dt.UTC)
     claims = {
         "sub": subject,
+        "sid": session_id,
         "iat": now,
         "exp": now + dt.timedelta(minutes=settings.access_token_expire_minutes),
     }
     return jwt.encode(claims, settings.secret_key.get_secret_value(), algorithm=JWT_ALGORITHM)
 
 
-def read_access_token(token: str, settings: Settings) -> str | None:
-    """The token's subject, or None when it is malformed, expired or wrongly signed."""
+def read_access_token(token: str, settings: Settings) -> tuple[str, str] | None:
+    """The token's subject and session id, or None when it is malformed, expired or wrongly
+    signed."""
     try:
         claims = jwt.decode(
             token,
             settings.secret_key.get_secret_value(),
             algorithms=[JWT_ALGORITHM],
-            options={"require": ["sub", "exp", "iat"]},
+            options={"require": ["sub", "sid", "exp", "iat"]},
+            leeway=CLOCK_SKEW_LEEWAY,
         )
     except jwt.InvalidTokenError:
         return None
-    subject = claims["sub"]
-    return subject if isinstance(subject, str) else None
+    subject, session_id = claims["sub"], claims["sid"]
+    if isinstance(subject, str) and isinstance(session_id, str):
+        return subject, session_id
+    return None

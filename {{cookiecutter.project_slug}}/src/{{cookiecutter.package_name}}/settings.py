@@ -1,14 +1,40 @@
 """Configuration, read once from the environment and `.env` by `get_settings()`."""
 
+import math
+from collections import Counter
 from functools import lru_cache
+from itertools import pairwise
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, IPvAnyNetwork, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from {{ cookiecutter.package_name }}.pooler import Pooler
 
 ASYNC_SCHEME = "postgresql+asyncpg"
 PLAIN_SCHEMES = ("postgresql", "postgres")
+
+
+# A random key of 32 characters or more scores above this (`secrets.token_hex(16)` 92 or more,
+# `token_urlsafe(48)` about 330); 32 equal characters, a word repeated or an alphabet do not.
+MIN_SECRET_KEY_BITS = 80
+
+
+def _shannon_bits(symbols: list[int]) -> float:
+    counts = Counter(symbols)
+    return -sum(n * math.log2(n / len(symbols)) for n in counts.values())
+
+
+def estimated_entropy_bits(key: str) -> float:
+    """A generous estimate of a key's entropy: the Shannon entropy of its characters (or of
+    the steps between them, which exposes runs such as "abcd..."), counted over one period
+    when the key repeats a shorter unit."""
+    for period in range(1, len(key) // 2 + 1):
+        if len(key) % period == 0 and key == key[:period] * (len(key) // period):
+            key = key[:period]
+            break
+    codes = [ord(character) for character in key]
+    steps = [later - earlier for earlier, later in pairwise(codes)]
+    return min(_shannon_bits(codes), _shannon_bits(steps) if steps else 0.0)
 
 
 class Settings(BaseSettings):
@@ -20,7 +46,28 @@ class Settings(BaseSettings):
     # Unset: the tests and `dev` start an embedded PostgreSQL; the app itself refuses to start.
     database_url: str | None = None
     secret_key: SecretStr = Field(min_length=32)
-    access_token_expire_minutes: int = Field(default=30, ge=1)
+    # Short: a refresh token (its session's) gets the next one.
+    access_token_expire_minutes: int = Field(default=15, ge=1)
+    # A session's lifetime from its login, however often it is refreshed.
+    refresh_token_expire_days: int = Field(default=30, ge=1, le=366)
+    # A stuck database (a lock, a slow query) gives 503 in seconds, not a hung request.
+    database_statement_timeout_seconds: float = Field(default=5, gt=0, le=3600)
+    database_pool_timeout_seconds: float = Field(default=5, gt=0, le=3600)
+    # /docs, /redoc and /openapi.json; a public deployment may turn them off.
+    docs_enabled: bool = True
+    # Larger bodies get 413 before they are read in full (chunked ones too).
+    max_request_body_bytes: int = Field(default=1_048_576, ge=1_024)
+    # The longest `text` (and length-less `str`) field value a request may carry.
+    text_max_length: int = Field(default=10_000, ge=1)
+    # 12: above ASVS 5.0 6.2.1's floor of 8, towards its recommended 15, still typable.
+    password_min_length: int = Field(default=12, ge=8, le=128)
+    # Throttling (throttling.py), shared by every process through the database; 0 turns one off.
+    login_max_failures_per_account: int = Field(default=5, ge=0)
+    login_max_failures_per_address: int = Field(default=50, ge=0)
+    login_failure_window_seconds: int = Field(default=900, ge=1, le=86_400)
+    signup_max_per_address_per_hour: int = Field(default=100, ge=0)
+    # Proxies whose X-Forwarded-For is believed, e.g. ["10.0.0.0/8"]; others' is ignored.
+    trusted_proxies: list[IPvAnyNetwork] = Field(default=[])
     # Argon2id cost; the defaults are OWASP's recommended minimum.
     argon2_memory_kib: int = Field(default=19_456, ge=8_192)
     argon2_time_cost: int = Field(default=2, ge=1)
@@ -36,6 +83,19 @@ class Settings(BaseSettings):
     # then how long requests in flight may take to finish before they are cancelled.
     shutdown_delay_seconds: float = Field(default=0, ge=0)
     shutdown_timeout_seconds: float = Field(default=20, gt=0)
+
+    @field_validator("secret_key")
+    @classmethod
+    def _unguessable(cls, key: SecretStr) -> SecretStr:
+        bits = estimated_entropy_bits(key.get_secret_value())
+        if bits < MIN_SECRET_KEY_BITS:
+            # Never the key itself: only how weak it is and how to make a good one.
+            raise ValueError(
+                f"SECRET_KEY is too predictable (about {bits:.0f} bits of entropy, at least "
+                f"{MIN_SECRET_KEY_BITS} needed): make one with "
+                'python -c "import secrets; print(secrets.token_urlsafe(48))"'
+            )
+        return key
 
     @field_validator("database_url")
     @classmethod

@@ -1,27 +1,117 @@
+"""The token endpoint (RFC 6749): log in with a password, or refresh a session's tokens."""
+
 from typing import Annotated
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter, Form, Request, Response, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
+from {{ cookiecutter.package_name }}.audit import audit
+from {{ cookiecutter.package_name }}.client_address import client_address
 from {{ cookiecutter.package_name }}.dependencies import AppSettings, DbSession, unauthorized
 from {{ cookiecutter.package_name }}.errors import error_responses
 from {{ cookiecutter.package_name }}.models import User
-from {{ cookiecutter.package_name }}.schemas import LoginForm, Token
-from {{ cookiecutter.package_name }}.security import create_access_token, verify_password
+from {{ cookiecutter.package_name }}.schemas import OAuthError, Token, TokenForm
+from {{ cookiecutter.package_name }}.security import verify_password
+from {{ cookiecutter.package_name }}.sessions import InvalidGrantError, rotate, start_session
+from {{ cookiecutter.package_name }}.settings import Settings
+from {{ cookiecutter.package_name }}.throttling import (
+    forget_login_failures,
+    lock_account,
+    login_retry_after,
+    record_login_failure,
+    too_many,
+)
 
 router = APIRouter(tags=["auth"])
 
+# No cache may keep a token (RFC 6749 5.1), nor an answer about credentials.
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+INVALID_GRANT = {"model": OAuthError, "description": "The refresh token cannot be used"}
 
-@router.post("/token", responses=error_responses(401, 503))
+
+def _required(form: TokenForm, *names: str) -> list[str]:
+    for name in names:
+        if getattr(form, name) is None:
+            error = {"type": "missing", "loc": ("body", name), "msg": "Field required"}
+            raise RequestValidationError([error])
+    return [getattr(form, name) for name in names]
+
+
+def _token(tokens: object) -> Token:
+    return Token.model_validate(tokens, from_attributes=True)
+
+
+@router.post(
+    "/token",
+    response_model=Token,
+    responses={**error_responses(401, 429, 503), 400: INVALID_GRANT},
+)
 async def issue_token(
-    form: Annotated[LoginForm, Form()], session: DbSession, settings: AppSettings
+    form: Annotated[TokenForm, Form()],
+    session: DbSession,
+    settings: AppSettings,
+    request: Request,
+    response: Response,
+) -> Token | JSONResponse:
+    """OAuth2 password flow (the username is the email), or a refresh (RFC 6749 6).
+
+    Too many failed logins for the account or the client's address: 429 with Retry-After,
+    even for the right password, and alike whether or not the account exists. A refresh
+    token works once; presented again, it ends its session (400, `invalid_grant`).
+    """
+    response.headers.update(NO_STORE)
+    address = client_address(request, settings.trusted_proxies)
+    if form.grant_type == "refresh_token":
+        (refresh_token,) = _required(form, "refresh_token")
+        return await _refresh(session, refresh_token, address, settings)
+    username, password = _required(form, "username", "password")
+    return await _log_in(session, username.strip().lower(), password, address, settings)
+
+
+async def _log_in(
+    session: DbSession, account: str, password: str, address: str, settings: Settings
 ) -> Token:
-    """OAuth2 password flow: the username is the email."""
-    user = await session.scalar(select(User).where(User.email == form.username.strip().lower()))
+    await lock_account(session, account)
+    retry_after = await login_retry_after(session, account, address, settings)
+    if retry_after is not None:
+        await session.rollback()
+        audit("login", outcome="throttled", address=address)
+        raise too_many("failed logins", retry_after)
+    user = await session.scalar(select(User).where(User.email == account))
     # The same answer for an unknown email and a wrong password.
-    password_ok = await verify_password(form.password, user.hashed_password if user else None)
+    password_ok = await verify_password(password, user.hashed_password if user else None)
     if user is None or not password_ok:
+        await record_login_failure(session, account, address, settings)
+        await session.commit()
+        audit("login", outcome="failure", user_id=user.id if user else None, address=address)
         raise unauthorized("Incorrect email or password")
+    user_id = user.id
     if not user.is_active:
+        await session.rollback()
+        audit("login", outcome="deactivated", user_id=user_id, address=address)
         raise unauthorized("This account is deactivated")
-    return Token(access_token=create_access_token(str(user.id), settings))
+    await forget_login_failures(session, account)
+    tokens = await start_session(session, user_id, settings)
+    await session.commit()
+    audit("login", outcome="success", user_id=user_id, address=address)
+    return _token(tokens)
+
+
+async def _refresh(
+    session: DbSession, refresh_token: str, address: str, settings: Settings
+) -> Token | JSONResponse:
+    try:
+        tokens = await rotate(session, refresh_token, settings)
+    except InvalidGrantError as error:
+        await session.commit()  # a reuse ends the session: that must stick
+        outcome = "reused" if error.reused else "refused"
+        session_id = str(error.session_id) if error.session_id else None
+        audit("refresh", outcome=outcome, address=address, session_id=session_id)
+        body = OAuthError(error="invalid_grant", error_description=str(error))
+        return JSONResponse(
+            body.model_dump(), status_code=status.HTTP_400_BAD_REQUEST, headers=NO_STORE
+        )
+    await session.commit()
+    return _token(tokens)

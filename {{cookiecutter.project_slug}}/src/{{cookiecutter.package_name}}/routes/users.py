@@ -1,20 +1,33 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from sqlalchemy import func, select
 
+from {{ cookiecutter.package_name }}.admins import keep_an_active_admin, removes_an_admin
+from {{ cookiecutter.package_name }}.audit import audit
+from {{ cookiecutter.package_name }}.client_address import client_address
+from {{ cookiecutter.package_name }}.current_password import require_current_password
 from {{ cookiecutter.package_name }}.dependencies import (
     AdminUser,
+    AppSettings,
+    CurrentSessionId,
     CurrentUser,
     DbSession,
     OptionalUser,
 )
 from {{ cookiecutter.package_name }}.errors import commit_or_conflict, error_responses
 from {{ cookiecutter.package_name }}.models import User
+from {{ cookiecutter.package_name }}.passwords import password_problem_for
 from {{ cookiecutter.package_name }}.roles import ADMIN_ROLE, DEFAULT_ROLE, Role
 from {{ cookiecutter.package_name }}.schemas import UserCreate, UserPage, UserRead, UserUpdate
 from {{ cookiecutter.package_name }}.security import hash_password
+from {{ cookiecutter.package_name }}.sessions import revoke_user_sessions
+from {{ cookiecutter.package_name }}.throttling import (
+    record_sign_up,
+    sign_up_retry_after,
+    too_many,
+)
 
 # Any route answers 401 for a bad token and 503 without a database.
 router = APIRouter(prefix="/users", tags=["users"], responses=error_responses(401, 503))
@@ -34,17 +47,38 @@ async def _get_user_or_404(session: DbSession, user_id: UUID) -> User:
     return user
 
 
+def _password_refused(problem: str) -> HTTPException:
+    # The shape of every other 422, naming the rule and never the password.
+    error = {"type": "password_rule", "loc": ["body", "password"], "msg": f"The password {problem}"}
+    return HTTPException(422, detail=[error])
+
+
 def _check_self_or_admin(caller: User, user_id: UUID) -> None:
     if caller.id != user_id and caller.role != ADMIN_ROLE:
         raise _forbidden(f"Only {ADMIN_ROLE} users may access other users")
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(403, 409))
-async def sign_up(body: UserCreate, session: DbSession, caller: OptionalUser) -> UserRead:
-    """Anyone may sign up with the default role; only an admin may choose another role."""
+@router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(403, 409, 429))
+async def sign_up(
+    body: UserCreate,
+    session: DbSession,
+    caller: OptionalUser,
+    settings: AppSettings,
+    request: Request,
+) -> UserRead:
+    """Anyone may sign up with the default role; only an admin may choose another role.
+
+    Anonymous sign-ups are limited per client address (SIGNUP_MAX_PER_ADDRESS_PER_HOUR): 429.
+    """
     role = body.role or DEFAULT_ROLE
     if role != DEFAULT_ROLE and (caller is None or caller.role != ADMIN_ROLE):
         raise _forbidden(f"Only {ADMIN_ROLE} users may create users with role {role}")
+    if caller is None:
+        address = client_address(request, settings.trusted_proxies)
+        retry_after = await sign_up_retry_after(session, address, settings)
+        if retry_after is not None:
+            raise too_many("sign-ups from this address", retry_after)
+        await record_sign_up(session, address)
     user = User(
         **body.model_dump(exclude={"password", "role"}),
         role=role,
@@ -87,32 +121,90 @@ async def read_user(user_id: UUID, session: DbSession, caller: CurrentUser) -> U
     return UserRead.model_validate(await _get_user_or_404(session, user_id))
 
 
-@router.patch("/{user_id}", responses=error_responses(403, 404, 409))
+@router.patch("/{user_id}", responses=error_responses(403, 404, 409, 429))
 async def update_user(
-    user_id: UUID, body: UserUpdate, session: DbSession, caller: CurrentUser
+    user_id: UUID,
+    body: UserUpdate,
+    session: DbSession,
+    caller: CurrentUser,
+    current_session: CurrentSessionId,
+    settings: AppSettings,
+    request: Request,
 ) -> UserRead:
+    """Only the fields sent change. One's own email or password changes only with the
+    `current_password`; a new password, or deactivation, ends the user's other sessions."""
     _check_self_or_admin(caller, user_id)
     user = await _get_user_or_404(session, user_id)
     changes = body.model_dump(exclude_unset=True)
+    current_password = changes.pop("current_password", None)
     if caller.role != ADMIN_ROLE and (
         changes.get("role", user.role) != user.role
         or changes.get("is_active", user.is_active) != user.is_active
     ):
         raise _forbidden(f"Only {ADMIN_ROLE} users may change a role or deactivate a user")
+    own = caller.id == user.id
+    # OWASP ASVS 5.0 6.2.3: a stolen token alone cannot take the account over.
+    if own and {"email", "password"} & changes.keys():
+        await require_current_password(
+            session,
+            user,
+            current_password,
+            client_address(request, settings.trusted_proxies),
+            settings,
+            "Changing your own email or password needs your current password "
+            "(current_password), which was missing or wrong",
+        )
+    ends_sessions = "password" in changes or changes.get("is_active") is False
+    audits = _audited_changes(user, changes)
     if "password" in changes:
+        # The body's own email was checked already; else the stored one (ASVS 5.0 6.2.11).
+        problem = password_problem_for(changes["password"], changes.get("email") or user.email)
+        if problem is not None:
+            raise _password_refused(problem)
         user.hashed_password = await hash_password(changes.pop("password"))
+    if removes_an_admin(user, changes):
+        await keep_an_active_admin(session, user.id, "demote or deactivate")
     for name, value in changes.items():
         setattr(user, name, value)
+    if ends_sessions:
+        await revoke_user_sessions(session, user.id, keep=current_session if own else None)
     await commit_or_conflict(session)
+    address = client_address(request, settings.trusted_proxies)
+    for event, details in audits:
+        by = str(caller.id)
+        audit(event, outcome="success", user_id=user.id, address=address, by=by, **details)
+    if ends_sessions:
+        audit("sessions revoked", outcome="success", user_id=user.id, address=address)
     return UserRead.model_validate(user)
+
+
+def _audited_changes(
+    user: User, changes: dict[str, object]
+) -> list[tuple[str, dict[str, str | bool]]]:
+    """The changes the audit log records: role, active, password (never its value)."""
+    found: list[tuple[str, dict[str, str | bool]]] = []
+    if "role" in changes and changes["role"] != user.role:
+        found.append(("role change", {"role": str(changes["role"])}))
+    if "is_active" in changes and changes["is_active"] != user.is_active:
+        found.append(("active change", {"active": bool(changes["is_active"])}))
+    if "password" in changes:
+        found.append(("password change", {}))
+    return found
 
 
 @router.delete(
     "/{user_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=error_responses(403, 404),
+    responses=error_responses(403, 404, 409),
 )
-async def delete_user(user_id: UUID, session: DbSession, _admin: AdminUser) -> Response:
-    await session.delete(await _get_user_or_404(session, user_id))
+async def delete_user(
+    user_id: UUID, session: DbSession, admin: AdminUser, settings: AppSettings, request: Request
+) -> Response:
+    user = await _get_user_or_404(session, user_id)
+    if removes_an_admin(user, {"is_active": False}):
+        await keep_an_active_admin(session, user.id, "delete")
+    await session.delete(user)
     await commit_or_conflict(session)
+    address = client_address(request, settings.trusted_proxies)
+    audit("user deleted", outcome="success", user_id=user_id, address=address, by=str(admin.id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,48 @@
+"""The audit log: one structured line per security event (OWASP ASVS 5.0 V16).
+
+Logged as JSON to the logger `{{ cookiecutter.package_name }}.audit`, at INFO: the event, its
+outcome, the user's id and the client's address, and a few plain details. Never a password,
+a hash or a token: callers pass only identifiers, and `audit` refuses keys that name secrets.
+"""
+
+import json
+import logging
+from uuid import UUID
+
+logger = logging.getLogger("{{ cookiecutter.package_name }}.audit")
+
+
+def _log_to_stderr() -> None:
+    """Unless logging was configured for it: INFO lines to standard error, where uvicorn and
+    container platforms collect them (Python alone would drop INFO)."""
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        logger.addHandler(handler)
+    if logger.level == logging.NOTSET:
+        logger.setLevel(logging.INFO)
+
+
+FORBIDDEN_KEYS = frozenset({"password", "hashed_password", "token", "refresh_token", "secret"})
+
+
+def audit(
+    event: str,
+    *,
+    outcome: str,
+    user_id: UUID | None = None,
+    address: str | None = None,
+    **details: str | int | bool | None,
+) -> None:
+    """Log `event` (e.g. "login") with its `outcome` (e.g. "success", "failure", "throttled")."""
+    if FORBIDDEN_KEYS & set(details):
+        raise ValueError(f"the audit log takes no secrets: {sorted(FORBIDDEN_KEYS & set(details))}")
+    record = {
+        "event": event,
+        "outcome": outcome,
+        "user_id": str(user_id) if user_id else None,
+        "address": address,
+        **details,
+    }
+    _log_to_stderr()
+    logger.info(json.dumps(record, ensure_ascii=False))

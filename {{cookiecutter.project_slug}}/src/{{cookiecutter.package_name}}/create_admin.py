@@ -1,0 +1,102 @@
+"""`<project> create-admin EMAIL`: make the first admin, or make an existing user an admin.
+
+The password is read from standard input (prompted for without echo on a terminal), follows
+the same rules as at sign-up, and is never printed. A new account's other fields, where the
+project has required ones, come as JSON (`--fields '{"name": "value"}'`) and are checked as
+at sign-up.
+"""
+
+import getpass
+import json
+import sys
+from typing import Any, TextIO
+
+from pydantic import ValidationError
+from sqlalchemy import exc as sa_exc
+from sqlalchemy import select
+
+from {{ cookiecutter.package_name }}.audit import audit
+from {{ cookiecutter.package_name }}.database import initialize_async_db
+from {{ cookiecutter.package_name }}.models import User
+from {{ cookiecutter.package_name }}.roles import ADMIN_ROLE
+from {{ cookiecutter.package_name }}.schemas import UserCreate
+from {{ cookiecutter.package_name }}.security import hash_password
+
+
+class CreateAdminError(Exception):
+    """What went wrong, said in a line for the person at the terminal."""
+
+
+def read_password(email: str, stdin: TextIO) -> str:
+    """The new admin's password: prompted twice without echo on a terminal, else one line."""
+    if stdin.isatty():
+        password = getpass.getpass(f"Password for {email}: ")
+        if getpass.getpass("The same again: ") != password:
+            raise CreateAdminError("the two passwords differ")
+        return password
+    return stdin.readline().rstrip("\r\n")
+
+
+def _problems(error: ValidationError) -> str:
+    # Never the input: it may be the password.
+    return "; ".join(
+        f"{'.'.join(str(part) for part in item['loc']) or 'fields'}: {item['msg']}"
+        for item in error.errors()
+    )
+
+
+def new_account(email: str, password: str, fields: dict[str, Any]) -> UserCreate:
+    """The account as sign-up would check it: email, password rules, the project's fields."""
+    try:
+        return UserCreate.model_validate({**fields, "email": email, "password": password})
+    except ValidationError as error:
+        raise CreateAdminError(_problems(error)) from None
+
+
+def parse_fields(text: str) -> dict[str, Any]:
+    try:
+        fields = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise CreateAdminError(f"--fields is not valid JSON: {error.msg}") from None
+    if not isinstance(fields, dict) or {"email", "password", "role"} & set(fields):
+        raise CreateAdminError(
+            "--fields must be a JSON object of the account's other fields (not email, "
+            "password or role)"
+        )
+    return fields
+
+
+async def create_admin(
+    url: str, email: str, fields: dict[str, Any], stdin: TextIO = sys.stdin
+) -> str:
+    """Make `email` an active admin; return what was done, in a sentence."""
+    email = email.strip().lower()
+    database = initialize_async_db(url)
+    try:
+        async with database.sessionmaker() as session:
+            user = await session.scalar(select(User).where(User.email == email))
+            if user is not None:
+                # An existing account keeps its password and fields: it is only promoted.
+                user.role, user.is_active = ADMIN_ROLE, True
+                await session.commit()
+                audit("admin creation", outcome="promoted", user_id=user.id, address="cli")
+                return f"{email} (id {user.id}) is now an active {ADMIN_ROLE} user"
+            account = new_account(email, read_password(email, stdin), fields)
+            user = User(
+                **account.model_dump(exclude={"password", "role"}),
+                role=ADMIN_ROLE,
+                hashed_password=await hash_password(account.password),
+            )
+            session.add(user)
+            await session.commit()
+            audit("admin creation", outcome="created", user_id=user.id, address="cli")
+            return f"Created {account.email} (id {user.id}), an active {ADMIN_ROLE} user"
+    except sa_exc.IntegrityError:
+        raise CreateAdminError("another user already has one of these unique values") from None
+    except sa_exc.ProgrammingError:
+        raise CreateAdminError(
+            "the database has no users table yet: apply the migrations first "
+            "(`alembic upgrade head`)"
+        ) from None
+    finally:
+        await database.dispose()

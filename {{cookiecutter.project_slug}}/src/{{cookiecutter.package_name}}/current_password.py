@@ -1,0 +1,34 @@
+"""The current password, asked for before one's own password or email changes (OWASP ASVS 5.0
+6.2.3). Wrong guesses count as failed logins of the account, so a stolen access token cannot
+be used to guess the password either: past the limit, 429."""
+
+from fastapi import HTTPException, status
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from {{ cookiecutter.package_name }}.models import User
+from {{ cookiecutter.package_name }}.security import verify_password
+from {{ cookiecutter.package_name }}.settings import Settings
+from {{ cookiecutter.package_name }}.throttling import (
+    login_retry_after,
+    record_login_failure,
+    too_many,
+)
+
+
+async def require_current_password(
+    session: AsyncSession,
+    user: User,
+    password: str | None,
+    address: str,
+    settings: Settings,
+    refusal: str,
+) -> None:
+    """Return when `password` is `user`'s; else 403 with `refusal` (429 past the limit)."""
+    retry_after = await login_retry_after(session, user.email, address, settings)
+    if retry_after is not None:
+        raise too_many("failed logins", retry_after)
+    if password is not None and await verify_password(password, user.hashed_password):
+        return
+    await record_login_failure(session, user.email, address, settings)
+    await session.commit()
+    raise HTTPException(status.HTTP_403_FORBIDDEN, detail=refusal)

@@ -1,0 +1,100 @@
+"""Ending sessions: revocation (RFC 7009), and a password change that ends the others."""
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Form, HTTPException, Request, Response, status
+
+from {{ cookiecutter.package_name }}.audit import audit
+from {{ cookiecutter.package_name }}.client_address import client_address
+from {{ cookiecutter.package_name }}.current_password import require_current_password
+from {{ cookiecutter.package_name }}.dependencies import (
+    AppSettings,
+    CurrentSessionId,
+    CurrentUser,
+    DbSession,
+)
+from {{ cookiecutter.package_name }}.errors import error_responses
+from {{ cookiecutter.package_name }}.passwords import password_problem_for
+from {{ cookiecutter.package_name }}.schemas import PasswordChange, RevocationForm
+from {{ cookiecutter.package_name }}.security import hash_password, read_access_token
+from {{ cookiecutter.package_name }}.sessions import (
+    revoke_session,
+    revoke_user_sessions,
+    session_of_refresh_token,
+)
+
+router = APIRouter(tags=["auth"])
+
+
+@router.post(
+    "/token/revoke",
+    # An empty answer: documented as no content at all, not as JSON.
+    response_class=Response,
+    responses={200: {"description": "Revoked, or nothing to revoke"}, **error_responses(503)},
+)
+async def revoke_token(
+    form: Annotated[RevocationForm, Form()],
+    session: DbSession,
+    settings: AppSettings,
+    request: Request,
+) -> Response:
+    """End the session of an access or refresh token (RFC 7009: logout).
+
+    200 whether or not the token was valid (RFC 7009 2.2): the answer tells nothing about it.
+    """
+    claims = read_access_token(form.token, settings)
+    session_id: UUID | None = None
+    if claims is not None:
+        try:
+            session_id = UUID(claims[1])
+        except ValueError:
+            session_id = None
+    else:
+        session_id = await session_of_refresh_token(session, form.token)
+    if session_id is not None:
+        await revoke_session(session, session_id)
+        await session.commit()
+        address = client_address(request, settings.trusted_proxies)
+        audit("session revoked", outcome="success", address=address, session_id=str(session_id))
+    return Response(status_code=status.HTTP_200_OK, headers={"Cache-Control": "no-store"})
+
+
+@router.post(
+    "/users/me/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=error_responses(401, 403, 429, 503),
+)
+async def change_password(
+    body: PasswordChange,
+    caller: CurrentUser,
+    current_session: CurrentSessionId,
+    session: DbSession,
+    settings: AppSettings,
+    request: Request,
+) -> Response:
+    """Change one's own password, given the current one (OWASP ASVS 5.0 6.2.3); every other
+    session of the caller ends, this one goes on."""
+    address = client_address(request, settings.trusted_proxies)
+    try:
+        await require_current_password(
+            session,
+            caller,
+            body.current_password,
+            address,
+            settings,
+            "The current password is wrong",
+        )
+    except HTTPException as refusal:
+        outcome = "throttled" if refusal.status_code == 429 else "failure"
+        audit("password change", outcome=outcome, user_id=caller.id, address=address)
+        raise
+    problem = password_problem_for(body.new_password, caller.email)
+    if problem is not None:
+        error = {"type": "password_rule", "loc": ["body", "new_password"], "msg": problem}
+        raise HTTPException(422, detail=[{**error, "msg": f"The password {problem}"}])
+    caller.hashed_password = await hash_password(body.new_password)
+    await revoke_user_sessions(session, caller.id, keep=current_session)
+    await session.commit()
+    audit("password change", outcome="success", user_id=caller.id, address=address)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

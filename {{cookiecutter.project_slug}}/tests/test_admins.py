@@ -1,0 +1,236 @@
+"""At least one active admin remains, whatever admins do, also at once; and the first admin
+comes from `<project> create-admin EMAIL`."""
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from httpx import AsyncClient
+from sqlalchemy import delete, func, select
+
+from {{ cookiecutter.package_name }}.database import AsyncDatabase
+from {{ cookiecutter.package_name }}.models import User
+from {{ cookiecutter.package_name }}.roles import ADMIN_ROLE, DEFAULT_ROLE
+from {{ cookiecutter.package_name }}.security import hash_password
+
+from tests.conftest import PASSWORD, SHARED_ROLE, bearer
+from tests.factories import new_sign_up, new_user_values
+
+PROJECT = Path(__file__).parent.parent
+
+
+def _removals() -> list[tuple[str, str, dict[str, object] | None]]:
+    removals: list[tuple[str, str, dict[str, object] | None]] = [
+        ("deactivate", "PATCH", {"is_active": False}),
+        ("delete", "DELETE", None),
+    ]
+    if SHARED_ROLE != ADMIN_ROLE:
+        removals.append(("demote", "PATCH", {"role": SHARED_ROLE}))
+    return removals
+
+
+REMOVALS = _removals()
+
+
+@pytest.mark.parametrize(("how", "method", "body"), REMOVALS, ids=[r[0] for r in REMOVALS])
+async def test_the_last_active_admin_cannot_remove_themselves(
+    async_client: AsyncClient,
+    admin: User,
+    admin_token: str,
+    how: str,
+    method: str,
+    body: dict[str, object] | None,
+) -> None:
+    response = await async_client.request(
+        method, f"/users/{admin.id}", json=body, headers=bearer(admin_token)
+    )
+    assert response.status_code == 409, response.text
+    assert "last active" in response.json()["detail"]
+    still = await async_client.get("/users/me", headers=bearer(admin_token))
+    assert still.json()["role"] == ADMIN_ROLE
+    assert still.json()["is_active"] is True
+
+
+@pytest.mark.parametrize(("how", "method", "body"), REMOVALS, ids=[r[0] for r in REMOVALS])
+async def test_an_admin_may_go_while_another_remains(
+    async_client: AsyncClient,
+    admin: User,
+    admin_token: str,
+    how: str,
+    method: str,
+    body: dict[str, object] | None,
+) -> None:
+    other = (
+        await async_client.post(
+            "/users",
+            json={**new_sign_up(PASSWORD), "role": ADMIN_ROLE},
+            headers=bearer(admin_token),
+        )
+    ).json()
+    gone = await async_client.request(
+        method, f"/users/{other['id']}", json=body, headers=bearer(admin_token)
+    )
+    assert gone.status_code in (200, 204), gone.text
+    last = await async_client.request(
+        method, f"/users/{admin.id}", json=body, headers=bearer(admin_token)
+    )
+    assert last.status_code == 409, last.text
+
+
+async def test_an_inactive_admin_does_not_count(
+    async_client: AsyncClient, admin: User, admin_token: str
+) -> None:
+    other = (
+        await async_client.post(
+            "/users",
+            json={**new_sign_up(PASSWORD), "role": ADMIN_ROLE},
+            headers=bearer(admin_token),
+        )
+    ).json()
+    deactivated = await async_client.patch(
+        f"/users/{other['id']}", json={"is_active": False}, headers=bearer(admin_token)
+    )
+    assert deactivated.status_code == 200
+    response = await async_client.patch(
+        f"/users/{admin.id}", json={"is_active": False}, headers=bearer(admin_token)
+    )
+    assert response.status_code == 409
+
+
+async def _committed_admins(database: AsyncDatabase, count: int) -> list[User]:
+    hashed = await hash_password(PASSWORD)
+    async with database.sessionmaker() as session:
+        admins = [User(**new_user_values(ADMIN_ROLE, hashed)) for _ in range(count)]
+        session.add_all(admins)
+        await session.commit()
+    return admins
+
+
+async def _log_in(client: AsyncClient, user: User) -> str:
+    response = await client.post("/token", data={"username": user.email, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    token: str = response.json()["access_token"]
+    return token
+
+
+async def _active_admins(database: AsyncDatabase) -> int:
+    async with database.sessionmaker() as session:
+        count = await session.scalar(
+            select(func.count()).where(User.role == ADMIN_ROLE, User.is_active)
+        )
+    return count or 0
+
+
+@pytest.mark.parametrize("how", ["deactivate", "delete", "demote"])
+async def test_two_admins_removing_each_other_at_once_leave_one(
+    concurrent_client: AsyncClient, initialize_database: AsyncDatabase, how: str
+) -> None:
+    if how == "demote" and SHARED_ROLE == ADMIN_ROLE:
+        pytest.skip("the project has no role but the admin's")
+    method, body = {
+        "deactivate": ("PATCH", {"is_active": False}),
+        "delete": ("DELETE", None),
+        "demote": ("PATCH", {"role": SHARED_ROLE}),
+    }[how]
+    for _ in range(3):  # a few rounds: each one a fresh pair racing
+        first, second = await _committed_admins(initialize_database, 2)
+        tokens = {admin.id: await _log_in(concurrent_client, admin) for admin in (first, second)}
+        responses = await asyncio.gather(
+            *(
+                concurrent_client.request(
+                    method, f"/users/{target.id}", json=body, headers=bearer(tokens[caller.id])
+                )
+                for caller, target in ((first, second), (second, first))
+            )
+        )
+        statuses = sorted(response.status_code for response in responses)
+        # The loser is refused either by the check (409) or, once demoted or gone, at the door.
+        assert statuses[0] in (200, 204), [r.text for r in responses]
+        assert statuses[1] in (401, 403, 409), [r.text for r in responses]
+        assert await _active_admins(initialize_database) == 1
+        async with initialize_database.sessionmaker() as session:
+            await session.execute(delete(User))
+            await session.commit()
+
+
+def _create_admin(
+    database: AsyncDatabase, *arguments: str, password: str = PASSWORD
+) -> subprocess.CompletedProcess[str]:
+    """`<project> create-admin ...`, its password on standard input, on the test database."""
+    url = database.engine.url.render_as_string(hide_password=False)
+    command = "from {{ cookiecutter.package_name }}.cli import main; main()"
+    environment = {**os.environ, "DATABASE_URL": url}
+    return subprocess.run(
+        [sys.executable, "-c", command, "create-admin", *arguments],
+        input=password + "\n",
+        capture_output=True,
+        text=True,
+        cwd=PROJECT,
+        env=environment,
+        timeout=60,
+        check=False,
+    )
+
+
+def _fields() -> str:
+    body = new_sign_up(PASSWORD)
+    return json.dumps({k: v for k, v in body.items() if k not in ("email", "password")})
+
+
+async def test_create_admin_makes_an_admin_who_can_log_in(
+    concurrent_client: AsyncClient, initialize_database: AsyncDatabase
+) -> None:
+    email = "first.admin@example.com"
+    done = await asyncio.to_thread(_create_admin, initialize_database, email, "--fields", _fields())
+    assert done.returncode == 0, done.stderr
+    assert email in done.stdout
+    assert PASSWORD not in done.stdout + done.stderr
+    assert '"event": "admin creation", "outcome": "created"' in done.stderr, "the audit line"
+    login = await concurrent_client.post("/token", data={"username": email, "password": PASSWORD})
+    assert login.status_code == 200, login.text
+    me = await concurrent_client.get("/users/me", headers=bearer(login.json()["access_token"]))
+    assert (me.json()["role"], me.json()["is_active"]) == (ADMIN_ROLE, True)
+
+
+async def test_create_admin_promotes_an_existing_user(
+    concurrent_client: AsyncClient, initialize_database: AsyncDatabase
+) -> None:
+    signed_up = await concurrent_client.post("/users", json=new_sign_up(PASSWORD))
+    email = signed_up.json()["email"]
+    done = await asyncio.to_thread(_create_admin, initialize_database, email.upper())
+    assert done.returncode == 0, done.stderr
+    async with initialize_database.sessionmaker() as session:
+        user = await session.scalar(select(User).where(User.email == email))
+    assert user is not None
+    assert (user.role, user.is_active) == (ADMIN_ROLE, True)
+    assert DEFAULT_ROLE == ADMIN_ROLE or signed_up.json()["role"] == DEFAULT_ROLE
+
+
+@pytest.mark.parametrize(
+    ("email", "password", "said"),
+    [
+        ("not-an-email", PASSWORD, "email"),
+        ("weak@example.com", "qwerty123456", "most common passwords"),
+        ("short@example.com", "Tr0ub4dor", "at least"),
+        ("same.as.email@example.com", "same.as.email", "email address"),
+    ],
+    ids=["invalid email", "common password", "short password", "password is the email"],
+)
+async def test_create_admin_refuses_with_a_reason(
+    concurrent_client: AsyncClient,
+    initialize_database: AsyncDatabase,
+    email: str,
+    password: str,
+    said: str,
+) -> None:
+    done = await asyncio.to_thread(
+        _create_admin, initialize_database, email, "--fields", _fields(), password=password
+    )
+    assert done.returncode == 1
+    assert said in done.stderr
+    assert password not in done.stdout + done.stderr
+    assert await _active_admins(initialize_database) == 0

@@ -1,0 +1,126 @@
+"""The audit log: one JSON line per security event, with user id, address and outcome, and
+never a password, hash or token."""
+
+import json
+import logging
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+from httpx import AsyncClient
+
+from {{ cookiecutter.package_name }}.audit import audit
+from {{ cookiecutter.package_name }}.models import User
+from {{ cookiecutter.package_name }}.roles import ADMIN_ROLE
+
+from tests.conftest import PASSWORD, SHARED_ROLE, bearer
+
+AUDIT_LOGGER = "{{ cookiecutter.package_name }}.audit"
+NEW_PASSWORD = "a completely new passphrase"
+
+
+def _events(caplog: pytest.LogCaptureFixture) -> list[dict[str, Any]]:
+    return [
+        json.loads(record.getMessage()) for record in caplog.records if record.name == AUDIT_LOGGER
+    ]
+
+
+def _assert_nothing_secret(caplog: pytest.LogCaptureFixture, *secrets: str) -> None:
+    for record in caplog.records:
+        message = record.getMessage()
+        for secret in (*secrets, "$argon2"):
+            assert secret not in message, (secret, message)
+
+
+@pytest.fixture
+def caplog(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
+    caplog.set_level(logging.INFO, logger=AUDIT_LOGGER)
+    return caplog
+
+
+async def test_logins_are_logged_without_secrets(
+    async_client: AsyncClient, user: User, caplog: pytest.LogCaptureFixture
+) -> None:
+    await async_client.post("/token", data={"username": user.email, "password": "wrong guess!"})
+    login = await async_client.post("/token", data={"username": user.email, "password": PASSWORD})
+    for _ in range(5):
+        await async_client.post("/token", data={"username": user.email, "password": "wrong!!"})
+    await async_client.post("/token", data={"username": user.email, "password": PASSWORD})
+    events = [(e["event"], e["outcome"], e["user_id"]) for e in _events(caplog)]
+    assert events == [
+        ("login", "failure", str(user.id)),
+        ("login", "success", str(user.id)),
+        *[("login", "failure", str(user.id))] * 5,
+        ("login", "throttled", None),
+    ]
+    assert all(event["address"] == "127.0.0.1" for event in _events(caplog))
+    tokens = login.json()
+    _assert_nothing_secret(
+        caplog, PASSWORD, "wrong guess!", tokens["access_token"], tokens["refresh_token"]
+    )
+
+
+async def test_password_changes_and_revocations_are_logged(
+    async_client: AsyncClient, user: User, caplog: pytest.LogCaptureFixture
+) -> None:
+    login = await async_client.post("/token", data={"username": user.email, "password": PASSWORD})
+    tokens = login.json()
+    await async_client.post(
+        "/users/me/password",
+        json={"current_password": PASSWORD, "new_password": NEW_PASSWORD},
+        headers=bearer(tokens["access_token"]),
+    )
+    await async_client.post("/token/revoke", data={"token": tokens["refresh_token"]})
+    events = [(e["event"], e["outcome"]) for e in _events(caplog)]
+    assert ("password change", "success") in events
+    assert ("session revoked", "success") in events
+    _assert_nothing_secret(
+        caplog, PASSWORD, NEW_PASSWORD, tokens["access_token"], tokens["refresh_token"]
+    )
+
+
+async def test_role_and_active_changes_and_deletions_are_logged(
+    async_client: AsyncClient,
+    user: User,
+    admin: User,
+    admin_token: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    changes: dict[str, object] = {"is_active": False}
+    if SHARED_ROLE != ADMIN_ROLE:
+        changes["role"] = ADMIN_ROLE if user.role != ADMIN_ROLE else SHARED_ROLE
+    response = await async_client.patch(
+        f"/users/{user.id}", json=changes, headers=bearer(admin_token)
+    )
+    assert response.status_code == 200, response.text
+    await async_client.delete(f"/users/{user.id}", headers=bearer(admin_token))
+    events = {e["event"]: e for e in _events(caplog)}
+    assert events["active change"]["active"] is False
+    assert events["active change"]["by"] == str(admin.id)
+    assert events["user deleted"]["user_id"] == str(user.id)
+    if "role" in changes:
+        assert events["role change"]["role"] == str(changes["role"])
+
+
+def test_the_audit_log_takes_no_secrets() -> None:
+    with pytest.raises(ValueError, match="no secrets"):
+        audit("login", outcome="success", password="hunter2")
+
+
+def test_the_lines_reach_standard_error_without_any_logging_setup() -> None:
+    package = AUDIT_LOGGER.rpartition(".")[0]
+    call = "audit('login', outcome='success', address='192.0.2.1')"
+    code = f"from {package}.audit import audit; {call}"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    line = done.stderr.strip().splitlines()[-1]
+    assert AUDIT_LOGGER in line
+    record = json.loads(line.split(f"{AUDIT_LOGGER} ", 1)[1])
+    assert record == {
+        "event": "login",
+        "outcome": "success",
+        "user_id": None,
+        "address": "192.0.2.1",
+    }

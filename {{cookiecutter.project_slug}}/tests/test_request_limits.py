@@ -1,0 +1,133 @@
+"""Request bodies over MAX_REQUEST_BODY_BYTES: 413 before they are read in full, however sent."""
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from httpx import AsyncClient
+
+from {{ cookiecutter.package_name }}.database import AsyncDatabase
+from {{ cookiecutter.package_name }}.settings import get_settings
+
+from tests.conftest import PASSWORD
+from tests.factories import new_sign_up
+from tests.served import uvicorn_serving
+
+CHUNK = 64 * 1024
+ROUTES = [
+    ("POST", "/users", "application/json"),
+    ("POST", "/token", "application/x-www-form-urlencoded"),
+    ("PATCH", "/users/00000000-0000-0000-0000-000000000000", "application/json"),
+]
+
+
+class CountingBody:
+    """A request body sent in chunks, counting how many the server asked for."""
+
+    def __init__(self, chunks: int) -> None:
+        self.chunks = chunks
+        self.sent = 0
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for _ in range(self.chunks):
+            self.sent += 1
+            yield b"x" * CHUNK
+
+
+def _limit() -> int:
+    return get_settings().max_request_body_bytes
+
+
+def _chunks_over_limit() -> int:
+    return _limit() // CHUNK * 10  # ten times the limit
+
+
+@pytest.mark.parametrize(("method", "path", "content_type"), ROUTES)
+async def test_a_declared_length_over_the_limit_is_refused_unread(
+    async_client: AsyncClient, method: str, path: str, content_type: str
+) -> None:
+    body = CountingBody(_chunks_over_limit())
+    length = body.chunks * CHUNK
+    headers = {"Content-Type": content_type, "Content-Length": str(length)}
+    response = await async_client.request(method, path, content=body, headers=headers)
+    assert response.status_code == 413
+    assert response.json() == {"detail": f"The request body is larger than {_limit()} bytes"}
+    assert body.sent == 0, "not a byte of the body was read"
+
+
+@pytest.mark.parametrize(("method", "path", "content_type"), ROUTES)
+async def test_a_chunked_body_is_refused_once_it_passes_the_limit(
+    async_client: AsyncClient, method: str, path: str, content_type: str
+) -> None:
+    body = CountingBody(_chunks_over_limit())
+    headers = {"Content-Type": content_type}  # no Content-Length: chunked
+    response = await async_client.request(method, path, content=body, headers=headers)
+    assert response.status_code == 413
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    # It stopped reading just past the limit, not at the end of the body.
+    assert body.sent <= _limit() // CHUNK + 2 < body.chunks
+
+
+async def test_a_lying_content_length_does_not_get_past_the_limit(
+    async_client: AsyncClient,
+) -> None:
+    body = CountingBody(_chunks_over_limit())
+    headers = {"Content-Type": "application/json", "Content-Length": "100"}
+    response = await async_client.post("/users", content=body, headers=headers)
+    assert response.status_code == 413
+    assert body.sent <= _limit() // CHUNK + 2
+
+
+async def test_a_body_within_the_limit_is_served(async_client: AsyncClient) -> None:
+    response = await async_client.post("/users", json=new_sign_up(PASSWORD))
+    assert response.status_code == 201, response.text
+
+
+async def test_a_form_within_the_limit_is_served(async_client: AsyncClient) -> None:
+    response = await async_client.post(
+        "/token", data={"username": "nobody@example.com", "password": PASSWORD}
+    )
+    assert response.status_code == 401
+
+
+async def _answer_while_sending(host: str, port: int, head: bytes, chunk: bytes) -> bytes:
+    """Send `head`, then `chunk` over and over until the server answers; its status line."""
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        writer.write(head)
+        answer = asyncio.ensure_future(reader.readline())
+        sent = 0
+        deadline = asyncio.get_running_loop().time() + 15
+        while not answer.done() and sent < 100 * _limit():
+            assert asyncio.get_running_loop().time() < deadline, "no answer within 15 s"
+            writer.write(chunk)
+            sent += len(chunk)
+            try:
+                await asyncio.wait_for(asyncio.shield(answer), timeout=0.01)
+            except TimeoutError:
+                await writer.drain()
+        status_line = await asyncio.wait_for(answer, timeout=10)
+        assert sent < 100 * _limit(), "the server read the whole body"
+        return status_line
+    finally:
+        writer.close()
+
+
+async def test_uvicorn_answers_413_without_reading_the_body(
+    initialize_database: AsyncDatabase,
+) -> None:
+    declared = f"Content-Length: {100 * 1024 * 1024}".encode()
+    chunk = b"10000\r\n" + b"x" * 0x10000 + b"\r\n"
+    cases = {
+        "a declared length, and no body sent": (declared, b""),
+        "chunked, sent until the server answers": (b"Transfer-Encoding: chunked", chunk),
+    }
+    async with uvicorn_serving(initialize_database.engine) as (host, port):
+        for case, (framing, body_chunk) in cases.items():
+            head = (
+                b"POST /users HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+                + framing
+                + b"\r\n\r\n"
+            )
+            status_line = await _answer_while_sending(host, port, head, body_chunk)
+            assert status_line.startswith(b"HTTP/1.1 413 "), (case, status_line)

@@ -1,0 +1,198 @@
+"""Throttled logins and sign-ups: 429 with Retry-After, counted in PostgreSQL for every process."""
+
+import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+from ipaddress import ip_network
+from typing import Any
+
+import httpx
+from httpx import AsyncClient, Response
+
+from {{ cookiecutter.package_name }}.database import AsyncDatabase
+from {{ cookiecutter.package_name }}.models import User
+from {{ cookiecutter.package_name }}.roles import ADMIN_ROLE
+from {{ cookiecutter.package_name }}.settings import get_settings
+
+from tests.conftest import PASSWORD, bearer
+from tests.database import delete_all_rows
+from tests.factories import new_sign_up
+from tests.served import uvicorn_serving
+
+NOBODY = "nobody@example.com"
+
+
+@contextmanager
+def settings_changed(**changes: Any) -> Iterator[None]:
+    """The app's settings with `changes`, for the requests sent in the block."""
+    from {{ cookiecutter.package_name }}.main import app
+
+    changed = get_settings().model_copy(update=changes)
+    app.dependency_overrides[get_settings] = lambda: changed
+    try:
+        yield
+    finally:
+        app.dependency_overrides.pop(get_settings, None)
+
+
+async def _login(client: AsyncClient, email: str, password: str, **headers: str) -> Response:
+    return await client.post(
+        "/token", data={"username": email, "password": password}, headers=headers
+    )
+
+
+def _assert_throttled(response: Response) -> int:
+    assert response.status_code == 429, response.text
+    retry_after = int(response.headers["Retry-After"])
+    assert 1 <= retry_after <= get_settings().login_failure_window_seconds
+    assert "Too many failed logins" in response.json()["detail"]
+    assert "access_token" not in response.json()
+    return retry_after
+
+
+async def test_after_five_failures_even_the_right_password_gets_429(
+    async_client: AsyncClient, user: User
+) -> None:
+    for _ in range(5):
+        assert (await _login(async_client, user.email, "wrong password!")).status_code == 401
+    _assert_throttled(await _login(async_client, user.email, PASSWORD))
+
+
+async def test_an_unknown_account_is_throttled_alike(async_client: AsyncClient, user: User) -> None:
+    answers = {}
+    for email in (user.email, NOBODY):
+        for _ in range(5):
+            assert (await _login(async_client, email, "wrong password!")).status_code == 401
+        answers[email] = await _login(async_client, email, PASSWORD)
+    for answer in answers.values():
+        _assert_throttled(answer)
+    assert answers[user.email].json().keys() == answers[NOBODY].json().keys()
+
+
+async def test_a_successful_login_clears_the_accounts_failures(
+    async_client: AsyncClient, user: User
+) -> None:
+    for _ in range(4):
+        await _login(async_client, user.email, "wrong password!")
+    assert (await _login(async_client, user.email, PASSWORD)).status_code == 200
+    for _ in range(4):
+        assert (await _login(async_client, user.email, "wrong password!")).status_code == 401
+
+
+async def test_failures_are_limited_per_address_across_accounts(
+    async_client: AsyncClient,
+) -> None:
+    with settings_changed(login_max_failures_per_address=3, login_max_failures_per_account=0):
+        for number in range(3):
+            response = await _login(async_client, f"guess{number}@example.com", "wrong password!")
+            assert response.status_code == 401
+        _assert_throttled(await _login(async_client, "guess9@example.com", "wrong password!"))
+
+
+async def test_a_limit_of_zero_is_off(async_client: AsyncClient, user: User) -> None:
+    with settings_changed(login_max_failures_per_account=0, login_max_failures_per_address=0):
+        for _ in range(8):
+            assert (await _login(async_client, user.email, "wrong password!")).status_code == 401
+        assert (await _login(async_client, user.email, PASSWORD)).status_code == 200
+
+
+async def test_x_forwarded_for_is_ignored_unless_the_proxy_is_trusted(
+    async_client: AsyncClient,
+) -> None:
+    # The test client connects from 127.0.0.1.
+    with settings_changed(login_max_failures_per_address=2, login_max_failures_per_account=0):
+        for number in range(2):
+            forwarded = {"X-Forwarded-For": f"203.0.113.{number}"}
+            await _login(async_client, NOBODY, "wrong password!", **forwarded)
+        spoofed = {"X-Forwarded-For": "203.0.113.77"}
+        _assert_throttled(await _login(async_client, NOBODY, "wrong password!", **spoofed))
+
+
+async def test_behind_a_trusted_proxy_each_client_counts_alone(
+    async_client: AsyncClient,
+) -> None:
+    with settings_changed(
+        login_max_failures_per_address=2,
+        login_max_failures_per_account=0,
+        trusted_proxies=[ip_network("127.0.0.0/8")],
+    ):
+        for number in range(4):
+            # A client may prepend anything; the proxy appends the address it saw.
+            forwarded = {"X-Forwarded-For": f"198.51.100.9, 203.0.113.{number}"}
+            response = await _login(async_client, NOBODY, "wrong password!", **forwarded)
+            assert response.status_code == 401
+        again = {"X-Forwarded-For": "203.0.113.1"}
+        await _login(async_client, NOBODY, "wrong password!", **again)
+        _assert_throttled(await _login(async_client, NOBODY, "wrong password!", **again))
+
+
+async def test_guesses_sent_at_once_are_counted_exactly(concurrent_client: AsyncClient) -> None:
+    responses = await asyncio.gather(
+        *(_login(concurrent_client, NOBODY, f"guess number {n}") for n in range(10))
+    )
+    statuses = sorted(response.status_code for response in responses)
+    assert statuses == [401] * 5 + [429] * 5
+
+
+async def test_two_server_processes_share_the_counts(initialize_database: AsyncDatabase) -> None:
+    engine = initialize_database.engine
+    try:
+        async with (
+            uvicorn_serving(engine) as first,
+            uvicorn_serving(engine) as second,
+            httpx.AsyncClient() as client,
+        ):
+            statuses = []
+            for number in range(6):
+                host, port = (first, second)[number % 2]
+                response = await client.post(
+                    f"http://{host}:{port}/token",
+                    data={"username": NOBODY, "password": "wrong password!"},
+                )
+                statuses.append(response.status_code)
+            assert statuses == [401] * 5 + [429]
+            assert int(response.headers["Retry-After"]) >= 1
+    finally:
+        await delete_all_rows(initialize_database.engine)
+
+
+async def test_anonymous_sign_ups_are_limited_per_address(
+    async_client: AsyncClient, admin_token: str
+) -> None:
+    with settings_changed(signup_max_per_address_per_hour=2):
+        for _ in range(2):
+            signed_up = await async_client.post("/users", json=new_sign_up(PASSWORD))
+            assert signed_up.status_code == 201
+        refused = await async_client.post("/users", json=new_sign_up(PASSWORD))
+        assert refused.status_code == 429
+        assert 1 <= int(refused.headers["Retry-After"]) <= 3600
+        # An admin making accounts is not an anonymous sign-up.
+        made = await async_client.post(
+            "/users",
+            json={**new_sign_up(PASSWORD), "role": ADMIN_ROLE},
+            headers=bearer(admin_token),
+        )
+        assert made.status_code == 201, made.text
+
+
+async def test_guessing_the_current_password_with_a_token_is_throttled_too(
+    async_client: AsyncClient, user: User, token: str
+) -> None:
+    def change(current: str) -> dict[str, str]:
+        return {"current_password": current, "new_password": "a completely new passphrase"}
+
+    for _ in range(5):
+        response = await async_client.post(
+            "/users/me/password", json=change("a wrong guess"), headers=bearer(token)
+        )
+        assert response.status_code == 403
+    right = await async_client.post(
+        "/users/me/password", json=change(PASSWORD), headers=bearer(token)
+    )
+    _assert_throttled(right)
+    also = await async_client.patch(
+        f"/users/{user.id}",
+        json={"email": "elsewhere@example.com", "current_password": PASSWORD},
+        headers=bearer(token),
+    )
+    _assert_throttled(also)
