@@ -270,6 +270,8 @@ def replicas(project: Path, package: str, url: str, logs: Path) -> Iterator[list
                         SECRET_KEY=key,
                         WEB_CONCURRENCY=str(WORKERS),
                         SHUTDOWN_DELAY_SECONDS=str(SHUTDOWN_DELAY_SECONDS),
+                        # Every sign-up of the load comes from one address: 127.0.0.1.
+                        SIGNUP_MAX_PER_ADDRESS_PER_HOUR="0",
                     ),
                     stdout=out,
                     stderr=subprocess.STDOUT,
@@ -312,7 +314,7 @@ async def seed(all_replicas: list[Replica], project: Path, package: str, direct:
         subprocess.run,
         [sys.executable, "-c", PROMOTE.format(package=package), users[0]],
         cwd=project,
-        env={**project_env(direct), "DATABASE_POOLER": "none", "SECRET_KEY": "x" * 32},
+        env={**project_env(direct), "DATABASE_POOLER": "none", "SECRET_KEY": secrets.token_urlsafe(32)},
         check=True,
     )
     tokens = {}
