@@ -18,9 +18,11 @@ from sqlalchemy import select
 from {{ cookiecutter.package_name }}.audit import audit
 from {{ cookiecutter.package_name }}.database import initialize_async_db
 from {{ cookiecutter.package_name }}.models import User
+from {{ cookiecutter.package_name }}.pooler import engine_options
 from {{ cookiecutter.package_name }}.roles import ADMIN_ROLE
 from {{ cookiecutter.package_name }}.schemas import UserCreate
 from {{ cookiecutter.package_name }}.security import hash_password
+from {{ cookiecutter.package_name }}.settings import get_settings
 
 
 class CreateAdminError(Exception):
@@ -53,6 +55,10 @@ def new_account(email: str, password: str, fields: dict[str, Any]) -> UserCreate
         raise CreateAdminError(_problems(error)) from None
 
 
+# SQLSTATE of a table that does not exist: the migrations were not applied.
+UNDEFINED_TABLE = "42P01"
+
+
 def parse_fields(text: str) -> dict[str, Any]:
     try:
         fields = json.loads(text)
@@ -71,7 +77,8 @@ async def create_admin(
 ) -> str:
     """Make `email` an active admin; return what was done, in a sentence."""
     email = email.strip().lower()
-    database = initialize_async_db(url)
+    # Behind PgBouncer, as the app connects there (no prepared statements it would reuse).
+    database = initialize_async_db(url, **engine_options(get_settings().database_pooler))
     try:
         async with database.sessionmaker() as session:
             user = await session.scalar(select(User).where(User.email == email))
@@ -93,7 +100,9 @@ async def create_admin(
             return f"Created {account.email} (id {user.id}), an active {ADMIN_ROLE} user"
     except sa_exc.IntegrityError:
         raise CreateAdminError("another user already has one of these unique values") from None
-    except sa_exc.ProgrammingError:
+    except sa_exc.ProgrammingError as error:
+        if getattr(error.orig and error.orig.__cause__, "sqlstate", None) != UNDEFINED_TABLE:
+            raise
         raise CreateAdminError(
             "the database has no users table yet: apply the migrations first "
             "(`alembic upgrade head`)"
