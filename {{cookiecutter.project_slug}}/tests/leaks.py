@@ -16,26 +16,25 @@ HASH_MARK = "$argon2"
 
 def json_keys(value: Any) -> Iterator[str]:
     """Every object key in a decoded JSON document, at any depth."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield key
-            yield from json_keys(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from json_keys(item)
+    return (text for text, is_key in _json_texts(value) if is_key)
 
 
 def json_strings(value: Any) -> Iterator[str]:
     """Every string in a decoded JSON document, keys included, at any depth."""
+    return (text for text, _ in _json_texts(value))
+
+
+def _json_texts(value: Any) -> Iterator[tuple[str, bool]]:
+    """Every string of a decoded JSON document, and whether it is an object key."""
     if isinstance(value, str):
-        yield value
+        yield value, False
     elif isinstance(value, dict):
         for key, item in value.items():
-            yield key
-            yield from json_strings(item)
+            yield key, True
+            yield from _json_texts(item)
     elif isinstance(value, list):
         for item in value:
-            yield from json_strings(item)
+            yield from _json_texts(item)
 
 
 def assert_no_secrets(response: Response, *secrets: str) -> None:

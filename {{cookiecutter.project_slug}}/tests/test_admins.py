@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from httpx import AsyncClient
@@ -55,6 +56,18 @@ async def test_the_last_active_admin_cannot_remove_themselves(
     assert still.json()["is_active"] is True
 
 
+async def _another_admin(client: AsyncClient, admin_token: str) -> dict[str, Any]:
+    """A second active admin, made by the first through the API."""
+    response = await client.post(
+        "/users",
+        json={**new_sign_up(PASSWORD), "role": ADMIN_ROLE},
+        headers=bearer(admin_token),
+    )
+    assert response.status_code == 201, response.text
+    made: dict[str, Any] = response.json()
+    return made
+
+
 @pytest.mark.parametrize(("how", "method", "body"), REMOVALS, ids=[r[0] for r in REMOVALS])
 async def test_an_admin_may_go_while_another_remains(
     async_client: AsyncClient,
@@ -64,13 +77,7 @@ async def test_an_admin_may_go_while_another_remains(
     method: str,
     body: dict[str, object] | None,
 ) -> None:
-    other = (
-        await async_client.post(
-            "/users",
-            json={**new_sign_up(PASSWORD), "role": ADMIN_ROLE},
-            headers=bearer(admin_token),
-        )
-    ).json()
+    other = await _another_admin(async_client, admin_token)
     gone = await async_client.request(
         method, f"/users/{other['id']}", json=body, headers=bearer(admin_token)
     )
@@ -84,13 +91,7 @@ async def test_an_admin_may_go_while_another_remains(
 async def test_an_inactive_admin_does_not_count(
     async_client: AsyncClient, admin: User, admin_token: str
 ) -> None:
-    other = (
-        await async_client.post(
-            "/users",
-            json={**new_sign_up(PASSWORD), "role": ADMIN_ROLE},
-            headers=bearer(admin_token),
-        )
-    ).json()
+    other = await _another_admin(async_client, admin_token)
     deactivated = await async_client.patch(
         f"/users/{other['id']}", json={"is_active": False}, headers=bearer(admin_token)
     )
