@@ -139,7 +139,13 @@ def _is_about(error: dict[str, Any], field: str) -> bool:
 
 
 def assert_refused(response: Response, field: str | None = None) -> None:
-    """A 422 naming the field, with nothing of what was sent echoed back."""
+    """A 422 naming the field, with nothing of what was sent echoed back; or a 413 when the body is
+    beyond MAX_REQUEST_BODY_BYTES (a `str(N)` field's N may be larger), refused before parsing."""
+    limit = get_settings().max_request_body_bytes
+    if len(response.request.content) > limit:
+        assert response.status_code == 413, response.text
+        assert str(limit) in response.json()["detail"]
+        return
     assert response.status_code == 422, response.text
     errors = response.json()["detail"]
     assert errors
