@@ -21,6 +21,8 @@ import pytest
 
 from {{ cookiecutter.package_name }}.roles import ADMIN_ROLE, DEFAULT_ROLE, Role
 
+from tests.helpers import PASSWORD, SHARED_ROLE
+
 if TYPE_CHECKING:
     from httpx import AsyncClient
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,12 +32,6 @@ if TYPE_CHECKING:
     from {{ cookiecutter.package_name }}.models import User
 
     from tests.isolation import CleanDatabase, Isolation
-
-# Every fixture user has this password.
-PASSWORD = "correct horse battery staple"
-# The role of the 50 users: another role than the admin's, where there is one.
-SHARED_ROLE = next((role for role in Role if role != ADMIN_ROLE), ADMIN_ROLE)
-
 
 EMBEDDED_SERVER: pytest.StashKey[EmbeddedPostgres] = pytest.StashKey()
 
@@ -82,10 +78,6 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     # What is imported and collected by now lives until the end: spare it every garbage
     # collection (about 5% of a run, and a quicker exit for each xdist worker).
     gc.freeze()
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -18,8 +18,8 @@ from {{ cookiecutter.package_name }}.models import User
 from {{ cookiecutter.package_name }}.roles import ADMIN_ROLE, DEFAULT_ROLE
 from {{ cookiecutter.package_name }}.security import hash_password
 
-from tests.conftest import PASSWORD, SHARED_ROLE, bearer
 from tests.factories import new_sign_up, new_user_values
+from tests.helpers import PASSWORD, SHARED_ROLE, bearer
 
 PROJECT = Path(__file__).parent.parent
 

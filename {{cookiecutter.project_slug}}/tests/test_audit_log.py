@@ -14,7 +14,7 @@ from {{ cookiecutter.package_name }}.audit import audit
 from {{ cookiecutter.package_name }}.models import User
 from {{ cookiecutter.package_name }}.roles import ADMIN_ROLE
 
-from tests.conftest import PASSWORD, SHARED_ROLE, bearer
+from tests.helpers import PASSWORD, SHARED_ROLE, bearer
 
 AUDIT_LOGGER = "{{ cookiecutter.package_name }}.audit"
 NEW_PASSWORD = "a completely new passphrase"

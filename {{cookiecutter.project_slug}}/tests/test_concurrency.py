@@ -9,8 +9,8 @@ from {{ cookiecutter.package_name }}.database import AsyncDatabase
 from {{ cookiecutter.package_name }}.models import User
 from {{ cookiecutter.package_name }}.roles import ADMIN_ROLE
 
-from tests.conftest import PASSWORD, bearer
 from tests.factories import new_sign_up
+from tests.helpers import PASSWORD, bearer
 
 
 async def _count_users(database: AsyncDatabase) -> int:

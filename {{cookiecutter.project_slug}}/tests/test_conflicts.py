@@ -7,8 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from {{ cookiecutter.package_name }}.models import User
 
-from tests.conftest import PASSWORD, bearer
 from tests.factories import new_sign_up
+from tests.helpers import PASSWORD, bearer
 
 UNIQUE_FIELDS = [column.key for column in inspect(User).columns if column.unique]
 
@@ -29,6 +29,8 @@ async def test_duplicate_sign_up_is_409(
     assert response.status_code == 409, response.text
     assert response.json() == {"detail": f"A user with this {field} already exists"}
     assert await db_session.scalar(select(func.count()).select_from(User)) == 1
+    # The failed insert did not spoil the session: the next request works.
+    assert (await async_client.post("/users", json=new_sign_up(PASSWORD))).status_code == 201
 
 
 @pytest.mark.parametrize("field", UNIQUE_FIELDS)

@@ -1,9 +1,8 @@
-"""The test database answers, and the app reports it healthy; without one it will not start."""
+"""The test database answers, and it is not the app's; without a database the app will not start."""
 
 from pathlib import Path
 
 import pytest
-from httpx import AsyncClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,12 +18,6 @@ async def test_tests_never_touch_the_app_database(db_session: AsyncSession) -> N
     name = await db_session.scalar(text("SELECT current_database()"))
     assert name is not None
     assert "_test" in name
-
-
-async def test_health_checks_the_database(async_client: AsyncClient) -> None:
-    response = await async_client.get("/health")
-    assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
 
 
 async def test_the_service_refuses_to_start_without_a_database_url(

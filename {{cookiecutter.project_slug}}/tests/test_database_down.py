@@ -20,9 +20,9 @@ from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.security import create_access_token
 from {{ cookiecutter.package_name }}.settings import get_settings
 
-from tests.conftest import PASSWORD, bearer
 from tests.database import delete_all_rows
 from tests.factories import new_sign_up
+from tests.helpers import PASSWORD, bearer
 from tests.leaks import assert_no_secrets
 from tests.tcp_proxy import TcpProxy, free_port, tcp_url
 

@@ -23,9 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from {{ cookiecutter.package_name }}.database import AsyncDatabase
 from {{ cookiecutter.package_name }}.models import User
 
-from tests.conftest import PASSWORD
 from tests.database import delete_all_rows
 from tests.factories import new_sign_up
+from tests.helpers import PASSWORD
 from tests.tcp_proxy import free_port, tcp_url
 from tests.test_database_down import app_started_with
 

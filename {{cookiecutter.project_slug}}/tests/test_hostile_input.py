@@ -18,8 +18,8 @@ from {{ cookiecutter.package_name }}.roles import Role
 from {{ cookiecutter.package_name }}.schemas import MAX_INDEXED_BYTES, UserCreate
 from {{ cookiecutter.package_name }}.settings import get_settings
 
-from tests.conftest import PASSWORD, bearer
 from tests.factories import new_sign_up
+from tests.helpers import PASSWORD, bearer
 from tests.leaks import assert_no_secrets
 
 JSON = {"Content-Type": "application/json"}

@@ -10,8 +10,8 @@ from {{ cookiecutter.package_name }}.models import User
 from {{ cookiecutter.package_name }}.passwords import common_passwords
 from {{ cookiecutter.package_name }}.settings import Settings, get_settings
 
-from tests.conftest import PASSWORD, bearer
 from tests.factories import new_sign_up
+from tests.helpers import PASSWORD, bearer
 from tests.leaks import assert_no_secrets
 
 

@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from {{ cookiecutter.package_name }}.models import User
 
-from tests.conftest import SHARED_ROLE, bearer
+from tests.helpers import SHARED_ROLE, bearer
 
 
 async def test_lookup_by_email(db_session: AsyncSession, user: User) -> None:
@@ -23,13 +23,6 @@ async def test_fifty_users_share_one_role(
     )
     assert count == 50
     assert len({user.email for user in users_with_same_role_50_users}) == 50
-
-
-async def test_read_me(async_client: AsyncClient, user: User, token: str) -> None:
-    response = await async_client.get("/users/me", headers=bearer(token))
-    assert response.status_code == 200
-    assert response.json()["id"] == str(user.id)
-    assert response.json()["email"] == user.email
 
 
 async def test_filter_by_role(

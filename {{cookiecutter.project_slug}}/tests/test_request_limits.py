@@ -9,8 +9,8 @@ from httpx import AsyncClient
 from {{ cookiecutter.package_name }}.database import AsyncDatabase
 from {{ cookiecutter.package_name }}.settings import get_settings
 
-from tests.conftest import PASSWORD
 from tests.factories import new_sign_up
+from tests.helpers import PASSWORD
 from tests.served import uvicorn_serving
 
 CHUNK = 64 * 1024

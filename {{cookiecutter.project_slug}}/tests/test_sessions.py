@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from {{ cookiecutter.package_name }}.models import RefreshToken, User, UserSession
 from {{ cookiecutter.package_name }}.settings import get_settings
 
-from tests.conftest import PASSWORD, bearer
 from tests.factories import new_sign_up
+from tests.helpers import PASSWORD, bearer
 
 NEW_PASSWORD = "a completely new passphrase"
 

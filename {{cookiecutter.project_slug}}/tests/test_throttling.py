@@ -14,9 +14,9 @@ from {{ cookiecutter.package_name }}.models import User
 from {{ cookiecutter.package_name }}.roles import ADMIN_ROLE
 from {{ cookiecutter.package_name }}.settings import get_settings
 
-from tests.conftest import PASSWORD, bearer
 from tests.database import delete_all_rows
 from tests.factories import new_sign_up
+from tests.helpers import PASSWORD, bearer
 from tests.served import uvicorn_serving
 
 NOBODY = "nobody@example.com"

@@ -3,6 +3,7 @@
 import base64
 import datetime as dt
 import json
+import secrets
 import uuid
 import warnings
 
@@ -15,8 +16,8 @@ from {{ cookiecutter.package_name }}.models import User
 from {{ cookiecutter.package_name }}.security import JWT_ALGORITHM
 from {{ cookiecutter.package_name }}.settings import Settings, get_settings
 
-from tests.conftest import PASSWORD, bearer
 from tests.factories import new_sign_up
+from tests.helpers import PASSWORD, bearer
 from tests.leaks import assert_no_secrets
 
 FIVE_MINUTES = dt.timedelta(minutes=5)
@@ -125,7 +126,7 @@ async def test_unknown_email_and_wrong_password_get_the_same_answer(
         ]
     ]
     assert {answer.status_code for answer in answers} == {401}
-    assert len({answer.text for answer in answers}) == 1
+    assert {answer.text for answer in answers} == {'{"detail":"Incorrect email or password"}'}
     assert all(answer.headers["WWW-Authenticate"] == "Bearer" for answer in answers)
 
 
@@ -219,5 +220,61 @@ async def test_password_and_hash_never_leave_the_service(
     assert [response.status_code for response in responses] == [
         201, 200, 200, 200, 200, 200, 422, 422, 422
     ]  # fmt: skip
+    assert admin.hashed_password.startswith("$argon2id$")  # a real hash, so a leak would show
     for response in responses:
         assert_no_secrets(response, PASSWORD, admin.hashed_password)
+
+
+def _token(token: str, **shifts: int) -> str:
+    """`token` signed again with its claims moved by `shifts` seconds (iat, nbf, exp)."""
+    now = int(dt.datetime.now(dt.UTC).timestamp())
+    claims: dict[str, object] = jwt.decode(token, options={"verify_signature": False})
+    claims.update(iat=now, exp=now + 300)
+    for claim, seconds in shifts.items():
+        claims[claim] = now + seconds
+    return jwt.encode(claims, get_settings().secret_key.get_secret_value(), JWT_ALGORITHM)
+
+
+@pytest.mark.parametrize(
+    ("shifts", "status"),
+    [
+        ({"iat": 10}, 200),
+        ({"iat": 25}, 200),
+        ({"nbf": 25}, 200),
+        ({"iat": 90}, 401),
+        ({"nbf": 90}, 401),
+        ({"exp": -90}, 401),
+    ],
+    ids=["iat +10 s", "iat +25 s", "nbf +25 s", "iat +90 s", "nbf +90 s", "expired 90 s ago"],
+)
+async def test_clocks_may_differ_by_30_seconds(
+    async_client: AsyncClient, token: str, shifts: dict[str, int], status: int
+) -> None:
+    response = await async_client.get("/users/me", headers=bearer(_token(token, **shifts)))
+    assert response.status_code == status, response.text
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "a" * 32,
+        "abcdefgh" * 4,
+        "abcdefghijklmnopqrstuvwxyz012345",
+        "0123456789" * 4,
+        "secret-secret-secret-secret-secret-",
+    ],
+)
+def test_a_low_entropy_secret_key_is_refused(key: str) -> None:
+    with pytest.raises(ValidationError, match="too predictable") as error:
+        Settings(_env_file=None, secret_key=key)
+    assert key not in str(error.value)
+
+
+# Fixed ids: the keys differ in each pytest-xdist worker, which must collect the same tests.
+@pytest.mark.parametrize(
+    "key",
+    [secrets.token_hex(16), secrets.token_urlsafe(32), secrets.token_urlsafe(48)],
+    ids=["token_hex(16)", "token_urlsafe(32)", "token_urlsafe(48)"],
+)
+def test_a_random_secret_key_is_accepted(key: str) -> None:
+    assert Settings(_env_file=None, secret_key=key).secret_key.get_secret_value() == key
