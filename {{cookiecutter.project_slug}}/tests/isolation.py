@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from {{ cookiecutter.package_name }}.models import Base
 
-from tests.database import delete_all_rows, drop_schema, recreate_schema
+from tests.database import delete_all_rows, empty_schema, recreate_schema
 
 DB_ISOLATION = os.environ.get("TEST_DB_ISOLATION", "{{ cookiecutter.db_isolation }}")
 
@@ -39,8 +39,8 @@ class CleanDatabase:
             await session.close()
 
 
-class _SchemaOnceIsolation:
-    """The schema is built once per test session; each test's way to a clean state differs."""
+class _TablesBuiltOnce:
+    """The tables are built once per test session; each test's way to a clean state differs."""
 
     _engine: AsyncEngine
 
@@ -52,7 +52,7 @@ class _SchemaOnceIsolation:
         """Nothing is held between tests."""
 
 
-class RollbackIsolation(_SchemaOnceIsolation):
+class RollbackEachTest(_TablesBuiltOnce):
     """Each test inside a transaction, rolled back after.
 
     Sessions join that transaction with savepoints, so application code may commit freely.
@@ -72,8 +72,8 @@ class RollbackIsolation(_SchemaOnceIsolation):
                 await database.close_sessions()  # after the rollback: nothing left to send
 
 
-class TruncateIsolation(_SchemaOnceIsolation):
-    """Every table emptied after each test (DELETE: faster than TRUNCATE here)."""
+class DeleteRowsAfterEachTest(_TablesBuiltOnce):
+    """Every table emptied after each test."""
 
     @asynccontextmanager
     async def clean_database(self) -> AsyncIterator[CleanDatabase]:
@@ -85,12 +85,17 @@ class TruncateIsolation(_SchemaOnceIsolation):
             await delete_all_rows(self._engine)
 
 
-class RecreateIsolation(_SchemaOnceIsolation):
+class CreateTablesForEachTest:
     """Every table created before each test and dropped after it."""
 
+    _engine: AsyncEngine
+
     async def start(self, engine: AsyncEngine) -> None:
-        await drop_schema(engine)
+        await empty_schema(engine)
         self._engine = engine
+
+    async def stop(self) -> None:
+        """Nothing is held between tests."""
 
     @asynccontextmanager
     async def clean_database(self) -> AsyncIterator[CleanDatabase]:
@@ -105,11 +110,11 @@ class RecreateIsolation(_SchemaOnceIsolation):
                 await connection.run_sync(Base.metadata.drop_all)
 
 
-Isolation = RollbackIsolation | TruncateIsolation | RecreateIsolation
+Isolation = RollbackEachTest | DeleteRowsAfterEachTest | CreateTablesForEachTest
 ISOLATIONS: dict[str, type[Isolation]] = {
-    "rollback": RollbackIsolation,
-    "truncate": TruncateIsolation,
-    "recreate": RecreateIsolation,
+    "rollback": RollbackEachTest,
+    "truncate": DeleteRowsAfterEachTest,  # DELETE: faster than TRUNCATE for a test's few rows
+    "recreate": CreateTablesForEachTest,
 }
 
 
