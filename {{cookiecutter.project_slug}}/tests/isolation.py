@@ -39,17 +39,19 @@ class CleanDatabase:
             await session.close()
 
 
-class _TablesBuiltOnce:
-    """The tables are built once per test session; each test's way to a clean state differs."""
-
+class _HoldsNothingBetweenTests:
     _engine: AsyncEngine
+
+    async def stop(self) -> None:
+        """Nothing is held between tests."""
+
+
+class _TablesBuiltOnce(_HoldsNothingBetweenTests):
+    """The tables are built once per test session; each test's way to a clean state differs."""
 
     async def start(self, engine: AsyncEngine) -> None:
         await recreate_schema(engine)
         self._engine = engine
-
-    async def stop(self) -> None:
-        """Nothing is held between tests."""
 
 
 class RollbackEachTest(_TablesBuiltOnce):
@@ -85,17 +87,12 @@ class DeleteRowsAfterEachTest(_TablesBuiltOnce):
             await delete_all_rows(self._engine)
 
 
-class CreateTablesForEachTest:
+class CreateTablesForEachTest(_HoldsNothingBetweenTests):
     """Every table created before each test and dropped after it."""
-
-    _engine: AsyncEngine
 
     async def start(self, engine: AsyncEngine) -> None:
         await empty_schema(engine)
         self._engine = engine
-
-    async def stop(self) -> None:
-        """Nothing is held between tests."""
 
     @asynccontextmanager
     async def clean_database(self) -> AsyncIterator[CleanDatabase]:

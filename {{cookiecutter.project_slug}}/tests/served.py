@@ -12,6 +12,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
+from sqlalchemy import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from {{ cookiecutter.package_name }}.main import create_app
@@ -21,13 +22,11 @@ from tests.tcp_proxy import free_port
 
 
 @asynccontextmanager
-async def started_app(
-    engine: AsyncEngine, **environment: str
-) -> AsyncIterator[tuple[FastAPI, AsyncClient]]:
-    """A new app on `engine`'s database, started through its lifespan with these settings
-    (e.g. `DATABASE_POOL_TIMEOUT_SECONDS="1"`); the app and a client to it."""
-    url = engine.url.render_as_string(hide_password=False)
-    settings: Mapping[str, str] = {"DATABASE_URL": url, **environment}
+async def started_app(url: URL, **environment: str) -> AsyncIterator[tuple[FastAPI, AsyncClient]]:
+    """A new app on the database at `url`, started through its lifespan as uvicorn would, with
+    these settings (e.g. `DATABASE_POOL_TIMEOUT_SECONDS="1"`); the app and a client to it."""
+    database_url = url.render_as_string(hide_password=False)
+    settings: Mapping[str, str] = {"DATABASE_URL": database_url, **environment}
     with pytest.MonkeyPatch.context() as patch:
         for name, value in settings.items():
             patch.setenv(name, value)

@@ -10,7 +10,7 @@ from sqlalchemy.pool import QueuePool
 from {{ cookiecutter.package_name }}.database import AsyncDatabase
 from {{ cookiecutter.package_name }}.settings import get_settings
 
-from tests.test_database_down import app_started_with
+from tests.served import started_app
 
 BUDGET_LOGGER = "{{ cookiecutter.package_name }}.connection_budget"
 # More requests at once than the small pool below has connections: they queue for them.
@@ -37,7 +37,7 @@ async def test_pools_beyond_the_budget_warn_at_start_up(
     for name, value in {**settings, "DATABASE_MAX_OVERFLOW": "10"}.items():
         monkeypatch.setenv(name, value)
     caplog.set_level(logging.WARNING, logger=BUDGET_LOGGER)
-    async with app_started_with(initialize_database.engine.url) as client:
+    async with started_app(initialize_database.engine.url) as (_, client):
         assert (await client.get("/health/ready")).status_code == 200, "it warns, and serves"
     (warning,) = _budget_warnings(caplog)
     assert "120 connections" in warning
@@ -48,7 +48,7 @@ async def test_the_defaults_fit_the_budget_quietly(
     initialize_database: AsyncDatabase, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.WARNING, logger=BUDGET_LOGGER)
-    async with app_started_with(initialize_database.engine.url):
+    async with started_app(initialize_database.engine.url):
         pass
     assert _budget_warnings(caplog) == []
 
@@ -58,7 +58,7 @@ async def test_each_process_keeps_to_its_pool_under_concurrent_requests(
 ) -> None:
     monkeypatch.setenv("DATABASE_POOL_SIZE", "2")
     monkeypatch.setenv("DATABASE_MAX_OVERFLOW", "1")
-    async with app_started_with(initialize_database.engine.url) as client:
+    async with started_app(initialize_database.engine.url) as (_, client):
         responses = await asyncio.gather(
             *(client.get("/health/ready") for _ in range(CONCURRENT_REQUESTS))
         )

@@ -6,13 +6,10 @@ at a closed port or at a relay to the test database that the test cuts and resto
 
 import logging
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
-from httpx import ASGITransport, AsyncClient, Response
-from sqlalchemy import URL
+from httpx import AsyncClient, Response
 
 from {{ cookiecutter.package_name }}.database import AsyncDatabase
 from {{ cookiecutter.package_name }}.errors import UNAVAILABLE
@@ -24,28 +21,11 @@ from tests.database import delete_all_rows
 from tests.factories import new_sign_up
 from tests.helpers import PASSWORD, bearer
 from tests.leaks import assert_no_secrets
+from tests.served import started_app
 from tests.tcp_proxy import TcpProxy, free_port, tcp_url
 
 # A password that must never be shown, wherever the connection fails.
 DB_PASSWORD = "never-show-this-password"
-
-
-@asynccontextmanager
-async def app_started_with(url: URL) -> AsyncIterator[AsyncClient]:
-    """A new app started (lifespan and all) with DATABASE_URL=`url`; a client to it."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DATABASE_URL", url.render_as_string(hide_password=False))
-        get_settings.cache_clear()
-        app = create_app()
-        try:
-            async with (
-                app.router.lifespan_context(app),
-                AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client,
-            ):
-                yield client
-        finally:
-            get_settings.cache_clear()  # read the real settings again once this is undone
-    get_settings.cache_clear()
 
 
 # Every route that needs the database: (method, path). `{id}` is a user id.
@@ -105,7 +85,7 @@ async def test_database_down_from_the_start_is_503(
     caplog.set_level(logging.DEBUG)
     closed_port = free_port()
     url = tcp_url(initialize_database.engine.url, closed_port).set(password=DB_PASSWORD)
-    async with app_started_with(url) as client:
+    async with started_app(url) as (_, client):
         response = await _send(client, method, path)
     _assert_unavailable(response)
     assert_no_secrets(response, DB_PASSWORD)
@@ -123,7 +103,7 @@ async def test_service_recovers_when_the_database_returns(
     real = initialize_database.engine.url
     proxy = TcpProxy(real)
     try:
-        async with app_started_with(tcp_url(real, proxy.port)) as client:
+        async with started_app(tcp_url(real, proxy.port)) as (_, client):
             _assert_unavailable(await client.get("/health"))
             await proxy.start()
             assert (await client.get("/health")).status_code == 200

@@ -38,7 +38,7 @@ async def test_a_locked_table_gives_503_within_the_statement_timeout(
 ) -> None:
     engine = initialize_database.engine
     async with (
-        started_app(engine, DATABASE_STATEMENT_TIMEOUT_SECONDS="1") as (_, client),
+        started_app(engine.url, DATABASE_STATEMENT_TIMEOUT_SECONDS="1") as (_, client),
         engine.connect() as locker,
     ):
         await locker.execute(text("SET LOCAL lock_timeout = '5s'"))
@@ -58,7 +58,10 @@ async def exhausted_pool(
 ) -> AsyncIterator[tuple[AsyncClient, float]]:
     """An app whose every pooled connection is taken; with how long the last try waited."""
     async with (
-        started_app(initialize_database.engine, DATABASE_POOL_TIMEOUT_SECONDS="1") as (app, client),
+        started_app(initialize_database.engine.url, DATABASE_POOL_TIMEOUT_SECONDS="1") as (
+            app,
+            client,
+        ),
         AsyncExitStack() as held,
     ):
         database: AsyncDatabase = app.state.database
@@ -97,7 +100,7 @@ async def test_health_answers_within_a_second_even_with_no_connection_free(
 
 
 async def test_health_answers_at_once_when_all_is_well(initialize_database: AsyncDatabase) -> None:
-    async with started_app(initialize_database.engine) as (_, client):
+    async with started_app(initialize_database.engine.url) as (_, client):
         responses = await asyncio.gather(*(client.get("/health") for _ in range(5)))
     assert [response.status_code for response in responses] == [200] * 5
 

@@ -18,7 +18,7 @@ async def test_docs_are_served_by_default(async_client: AsyncClient, path: str) 
 
 @pytest.mark.parametrize("path", DOCS_PATHS)
 async def test_docs_can_be_turned_off(initialize_database: AsyncDatabase, path: str) -> None:
-    async with started_app(initialize_database.engine, DOCS_ENABLED="false") as (_, client):
+    async with started_app(initialize_database.engine.url, DOCS_ENABLED="false") as (_, client):
         response = await client.get(path)
         health = await client.get("/health")
     assert response.status_code == 404

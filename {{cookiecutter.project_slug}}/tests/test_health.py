@@ -26,8 +26,8 @@ from {{ cookiecutter.package_name }}.models import User
 from tests.database import delete_all_rows
 from tests.factories import new_sign_up
 from tests.helpers import PASSWORD
+from tests.served import started_app
 from tests.tcp_proxy import free_port, tcp_url
-from tests.test_database_down import app_started_with
 
 # Bounds on the served process: starting, and ending once its requests are done.
 START_TIMEOUT_SECONDS = 60
@@ -36,7 +36,7 @@ EXIT_TIMEOUT_SECONDS = 30
 
 async def test_live_answers_without_the_database(initialize_database: AsyncDatabase) -> None:
     closed = tcp_url(initialize_database.engine.url, free_port())
-    async with app_started_with(closed) as client:
+    async with started_app(closed) as (_, client):
         assert (await client.get("/health/live")).json() == {"status": "ok"}
         assert (await client.get("/health/ready")).status_code == 503
 
@@ -67,7 +67,7 @@ async def test_ready_is_503_from_sigterm_on_and_the_server_still_gets_it(
     initialize_database: AsyncDatabase,
 ) -> None:
     with sigterm_handled_by_the_server() as received:
-        async with app_started_with(initialize_database.engine.url) as client:
+        async with started_app(initialize_database.engine.url) as (_, client):
             assert (await client.get("/health/ready")).status_code == 200
             signal.raise_signal(signal.SIGTERM)
             assert received == [signal.SIGTERM], "uvicorn's own handler runs too"
