@@ -199,7 +199,9 @@ def _flag_problems(item: str, kind: str, flags: list[str]) -> list[str]:
 def _refused_flag(kind: str, flag: str) -> str:
     """Why a type does not take a known flag, and what it takes instead."""
     entry = TYPES[kind]
-    takes = f"{kind} takes only {', '.join(entry.flags)}" if entry.flags else f"{kind} takes none"
+    takes = (
+        f"{kind} takes only {', '.join(entry.flags)}" if entry.flags else f"{kind} takes no flags"
+    )
     return f"gives a {kind} the flag {flag!r}; {takes} ({entry.no_flags}), e.g. data:{kind}?"
 
 
