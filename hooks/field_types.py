@@ -213,6 +213,26 @@ def _uuid_cases(field: UserField) -> list[HostileCase]:
     return [*cases, ("number", raw("12"))]
 
 
+# jsonb: any JSON document within MAX_JSON_DEPTH levels, whose strings PostgreSQL can hold.
+MAX_JSON_DEPTH = 64
+
+
+def _json_cases(field: UserField) -> list[HostileCase]:
+    deeper = MAX_JSON_DEPTH + 1
+    return [
+        ("NUL in a string", raw('{"a": "x\\u0000y"}')),
+        ("NUL in a key", raw('{"a\\u0000": 1}')),
+        ("lone surrogate", raw('["\\ud800"]')),
+        ("lone surrogate in a key", raw('{"\\udfff": 1}')),
+        ("NaN", raw("[NaN]")),
+        ("Infinity", raw('{"a": -Infinity}')),
+        ("1e400", raw("1e400")),
+        (f"nested {deeper} deep", f'"[" * {deeper} + "]" * {deeper}'),
+        # Deeper than Python's json parser goes (under 1,000) is a 422 for the whole body.
+        ("nested 300 deep", '"[" * 300 + "]" * 300'),
+    ]
+
+
 @dataclass(frozen=True)
 class FieldType:
     """One grammar type, and how it appears in the rendered project (strings are Python code)."""
@@ -362,6 +382,61 @@ TYPES: dict[str, FieldType] = {
             schema="UUID",
             fake="fake_uuid()",
             hostile=_uuid_cases,
+        ),
+        FieldType(
+            "json",
+            ("json",),
+            (
+                "`JSONB` (no flags)",
+                f"any JSON value (nested at most {MAX_JSON_DEPTH} deep); required: not `null`",
+            ),
+            python="JsonValue",
+            column="JSONB(none_as_null=True)",
+            schema="JsonDocument",
+            flags=(),
+            no_flags=(
+                "a B-tree index or a unique constraint compares whole documents; "
+                "add a GIN index in a migration of your own"
+            ),
+            nullable_python=True,
+            # Braces doubled: the strings are format strings.
+            fake='[fake.pyint(), {{"words": fake.words(2)}}, None]',
+            hostile=_json_cases,
+            imports=Imports(
+                model=(
+                    "from pydantic import JsonValue",
+                    "from sqlalchemy.dialects.postgresql import JSONB",
+                ),
+                migration=("from sqlalchemy.dialects.postgresql import JSONB",),
+                schema=("import math", "from pydantic import BeforeValidator, JsonValue"),
+            ),
+            schema_definitions=f"""
+# JSON that jsonb holds: no NUL or lone surrogate in its strings, no NaN or infinities; nested at
+# most MAX_JSON_DEPTH levels (deep nesting costs stack here and in PostgreSQL). Not null: an
+# optional field's null is SQL NULL.
+MAX_JSON_DEPTH = {MAX_JSON_DEPTH}
+
+
+def _storable_json(document: object) -> object:
+    if document is None:
+        raise ValueError("must not be null")
+    pending: list[tuple[object, int]] = [(document, 0)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, str):
+            _storable(value)
+        elif isinstance(value, float) and not math.isfinite(value):
+            raise ValueError("must not hold NaN or Infinity")
+        elif isinstance(value, dict | list):
+            if depth == MAX_JSON_DEPTH:
+                raise ValueError(f"must be nested at most {{MAX_JSON_DEPTH}} levels deep")
+            items = [*value, *value.values()] if isinstance(value, dict) else value
+            pending += [(item, depth + 1) for item in items]
+    return document
+
+
+JsonDocument = Annotated[JsonValue, BeforeValidator(_storable_json)]
+""",
         ),
     )
 }

@@ -29,7 +29,8 @@ def _every_form() -> list[UserField]:
     """A field of every type, optional or not, with each flag the type takes and with all."""
     fields = []
     for kind, entry in TYPES.items():
-        flag_sets = [[], *([flag] for flag in entry.flags), list(entry.flags)]
+        flag_sets = [[], *([flag] for flag in entry.flags)]
+        flag_sets += [list(entry.flags)] if len(entry.flags) > 1 else []
         for flags, mark in ((flags, mark) for flags in flag_sets for mark in ("", "?")):
             spec = ":".join(["a", f"{kind}{mark}", *flags])
             try:
