@@ -55,11 +55,6 @@ class UserField:
     def type(self) -> FieldType:
         return TYPES[self.kind]
 
-    @property
-    def sizes(self) -> dict[str, int]:
-        sizes = {"length": self.length, "precision": self.precision, "scale": self.scale}
-        return {key: value for key, value in sizes.items() if value is not None}
-
 
 def _whole_number(text: str) -> int | None:
     return int(text) if re.fullmatch(r"[0-9]{1,9}", text.strip()) else None
