@@ -2,19 +2,29 @@
 
     spec  := item ("," item)*          (an empty spec means no extra fields)
     item  := name ":" type ["?"] (":" flag)*
-    type  := str["(" N ")"] | text | int | float | decimal["(" P "," S ")"]
-             | bool | date | datetime | uuid
-    flag  := unique | index
+    type  := a name of field_types.TYPES, with "(" sizes ")" where the type takes them
+    flag  := unique | index            (where the type takes them)
 
-Each type is described once, in TYPES: how it is stored, typed, validated and faked.
-The strings there are Python code that the templates paste into the rendered project.
+This module parses and validates; field_types.py describes each type, field_code.py writes the
+code the templates paste into the rendered project.
 """
 
 from __future__ import annotations
 
 import keyword
 import re
-from dataclasses import dataclass
+
+from hooks.field_types import (
+    ALLOWED_TYPES,
+    CODE_NAMES,
+    FLAGS,
+    SIZED_FORMS,
+    TYPES,
+    SizeError,
+    UserField,
+)
+
+__all__ = ["SpecError", "UserField", "distinct_values", "parse_user_fields"]
 
 BUILT_IN_COLUMNS = (
     "id",
@@ -57,23 +67,15 @@ RESERVED_NAMES = frozenset(
         "self",
     }
 )
-# Names the generated class bodies use for types: a field of that name would shadow them.
-CODE_NAMES = frozenset({"sa", "dt", "str", "int", "float", "bool", "mapped_column"})
 # Soft keywords of every supported Python, whatever the version running cookiecutter.
 SOFT_KEYWORDS = frozenset({"_", "case", "match", "type"})
 # Names ruff (E741) refuses as ambiguous: they look like digits.
 AMBIGUOUS_NAMES = frozenset({"l"})
-FLAGS = ("unique", "index")
-DEFAULT_STR_LENGTH = 255
-MAX_STR_LENGTH = 10_485_760  # PostgreSQL's limit for varchar(N)
-DEFAULT_DECIMAL = (12, 2)
-MAX_DECIMAL_PRECISION = 1000  # PostgreSQL's limit for numeric(P, S)
 MAX_NAME_LENGTH = 40  # keeps every generated line within the rendered project's 100 columns
 # A unique column that cannot hold this many users is almost surely a mistake; the rendered suite
 # also signs up 100 users at once.
 MIN_UNIQUE_VALUES = 100
 
-ALLOWED_TYPES = "str(N), str, text, int, float, decimal(P,S), decimal, bool, date, datetime, uuid"
 EXAMPLE = "age:int?, nickname:str(50)?:unique, price:decimal(10,2):index"
 OPTIONAL_HINT = "'?' goes once, right after the type, e.g. age:int?:index"
 
@@ -89,174 +91,6 @@ class SpecError(ValueError):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("\n".join(problems))
         self.problems = problems
-
-
-@dataclass(frozen=True)
-class FieldType:
-    """How one grammar type appears in the rendered project (each string is Python code)."""
-
-    python: str  # the attribute's type in `Mapped[...]`
-    column: str  # the SQLAlchemy column type
-    schema: str  # the Pydantic type of the API field (aliases defined in the rendered schemas.py)
-    constraints: tuple[str, ...]  # Pydantic `Field(...)` arguments
-    fake: str  # the test factory call; `{unique}` is the sequence number, or None
-
-
-TYPES: dict[str, FieldType] = {
-    "str": FieldType(
-        "str",
-        "sa.String({length})",
-        "PgText",
-        ("max_length={length}",),
-        "fake_string({length}, {unique})",
-    ),
-    # LongText: at most TEXT_MAX_LENGTH characters, a setting of the rendered project.
-    "text": FieldType("str", "sa.Text()", "LongText", (), "fake_text({unique})"),
-    "int": FieldType("int", "sa.Integer()", "Int32", (), "fake_int({unique})"),
-    "float": FieldType("float", "sa.Double()", "FiniteFloat", (), "fake_float({unique})"),
-    "decimal": FieldType(
-        "Decimal",
-        "sa.Numeric({precision}, {scale})",
-        "FiniteDecimal",
-        ("max_digits={precision}", "decimal_places={scale}"),
-        "fake_decimal({precision}, {scale}, {unique})",
-    ),
-    "bool": FieldType("bool", "sa.Boolean()", "bool", (), "fake_bool()"),
-    "date": FieldType("dt.date", "sa.Date()", "dt.date", (), "fake_date({unique})"),
-    "datetime": FieldType(
-        "dt.datetime", "sa.DateTime(timezone=True)", "PgDatetime", (), "fake_datetime({unique})"
-    ),
-    "uuid": FieldType("UUID", "sa.Uuid()", "UUID", (), "fake_uuid()"),
-}
-
-INDENT = "    "
-
-
-def _declaration(target: str, call: str, args: list[str]) -> str:
-    """`target = call(args)`, one argument a line with a trailing comma, as ruff formats it."""
-    lines = [f"{INDENT}{target} = {call}("]
-    lines += [f"{INDENT * 2}{arg}," for arg in args]
-    lines.append(f"{INDENT})")
-    return "\n".join(lines)
-
-
-@dataclass(frozen=True)
-class UserField:
-    """One parsed field, with the declarations the templates paste into each rendered module."""
-
-    name: str
-    kind: str
-    optional: bool = False
-    unique: bool = False
-    index: bool = False
-    length: int | None = None
-    precision: int | None = None
-    scale: int | None = None
-
-    @property
-    def _type(self) -> FieldType:
-        return TYPES[self.kind]
-
-    def _fill(self, code: str) -> str:
-        return code.format(
-            length=self.length,
-            precision=self.precision,
-            scale=self.scale,
-            unique="seq" if self.unique else "None",
-        )
-
-    def _maybe_none(self, code: str) -> str:
-        return f"{code} | None" if self.optional else code
-
-    @property
-    def column_args(self) -> list[str]:
-        args = [self._fill(self._type.column)]
-        if self.unique:
-            args.append("unique=True")
-        if self.index:
-            args.append("index=True")
-        if self.kind == "bool" and not self.optional:
-            args += ["default=False", "server_default=sa.false()"]
-        return args
-
-    @property
-    def model_declaration(self) -> str:
-        """The `Mapped[...]` attribute of the User model."""
-        target = f"{self.name}: Mapped[{self._maybe_none(self._type.python)}]"
-        return _declaration(target, "mapped_column", self.column_args)
-
-    @property
-    def _schema(self) -> str:
-        """The API field's type; text in an indexed column must also fit a B-tree entry."""
-        if self.kind in ("str", "text") and (self.unique or self.index):
-            return "IndexedText"
-        return self._type.schema
-
-    @property
-    def _constraints(self) -> list[str]:
-        return [self._fill(constraint) for constraint in self._type.constraints]
-
-    def _schema_declaration(self, annotation: str, default: str | None) -> str:
-        args = ([f"default={default}"] if default else []) + self._constraints
-        if not self._constraints:
-            suffix = f" = {default}" if default else ""
-            return f"{INDENT}{self.name}: {annotation}{suffix}"
-        return _declaration(f"{self.name}: {annotation}", "Field", args)
-
-    @property
-    def create_declaration(self) -> str:
-        """The sign-up field: required unless optional; a required bool defaults to false."""
-        default = "None" if self.optional else "False" if self.kind == "bool" else None
-        return self._schema_declaration(self._maybe_none(self._schema), default)
-
-    @property
-    def update_declaration(self) -> str:
-        """The PATCH field: always optional."""
-        return self._schema_declaration(f"{self._schema} | None", "None")
-
-    @property
-    def read_declaration(self) -> str:
-        return f"{INDENT}{self.name}: {self._maybe_none(self._schema)}"
-
-    @property
-    def fake_value(self) -> str:
-        return self._fill(self._type.fake)
-
-    # The initial migration states names outright (`op.f`), as autogenerate does: the names follow
-    # the models' naming convention (`uq_<table>_<column>`, `ix_<table>_<column>`).
-
-    @property
-    def migration_column(self) -> str:
-        """The `sa.Column(...)` argument of the initial migration's `op.create_table`."""
-        args = [f'"{self.name}"', self._fill(self._type.column)]
-        if self.kind == "bool" and not self.optional:
-            args.append("server_default=sa.false()")
-        args.append(f"nullable={self.optional}")
-        return _call("sa.Column", args, depth=2)
-
-    def migration_constraint(self, table: str) -> str | None:
-        """A unique constraint in `op.create_table`; an indexed field gets a unique index instead.
-
-        This is what SQLAlchemy makes of `unique=True` with and without `index=True`.
-        """
-        if not self.unique or self.index:
-            return None
-        args = [f'"{self.name}"', f'name=op.f("uq_{table}_{self.name}")']
-        return _call("sa.UniqueConstraint", args, depth=2)
-
-    def migration_index(self, table: str) -> str | None:
-        """The `op.create_index(...)` statement that follows `op.create_table`, if indexed."""
-        if not self.index:
-            return None
-        args = [f'op.f("ix_{table}_{self.name}")', f'"{table}"', f'["{self.name}"]']
-        return _call("op.create_index", [*args, f"unique={self.unique}"], depth=1)
-
-
-def _call(call: str, args: list[str], depth: int) -> str:
-    """`call(args)` indented `depth` levels, one argument a line with a trailing comma."""
-    indent = INDENT * depth
-    lines = [f"{indent}{call}(", *(f"{indent}{INDENT}{arg}," for arg in args), f"{indent})"]
-    return "\n".join(lines)
 
 
 def parse_user_fields(spec: str) -> list[UserField]:
@@ -327,7 +161,7 @@ def _parse_item(item: str) -> UserField:
     except SpecError as error:
         problems += error.problems
     problems += _flag_problems(item, kind, flag_parts)
-    if "unique" in flag_parts:
+    if "unique" in flag_parts and (sizes or TYPES[kind].sizes is None):
         problems += _capacity_problems(item, kind, sizes)
     if problems:
         raise SpecError(problems)
@@ -357,32 +191,39 @@ def _flag_problems(item: str, kind: str, flags: list[str]) -> list[str]:
                 f"user_fields: {item!r} repeats the flag {flag!r}; give each flag once, "
                 f"e.g. nickname:str(50):{flag}"
             )
+        elif flag not in TYPES[kind].flags:
+            problems.append(f"user_fields: {item!r} {_refused_flag(kind, flag)}")
     return problems
 
 
+def _refused_flag(kind: str, flag: str) -> str:
+    """Why a type does not take a known flag, and what it takes instead."""
+    entry = TYPES[kind]
+    takes = (
+        f"{kind} takes only {', '.join(entry.flags)}" if entry.flags else f"{kind} takes no flags"
+    )
+    return f"gives a {kind} the flag {flag!r}; {takes} ({entry.no_flags}), e.g. data:{kind}?"
+
+
 def distinct_values(kind: str, precision: int | None = None) -> int | None:
-    """How many distinct values a column of this type holds; None if far more than any test needs."""
-    if kind == "bool":
-        return 2
-    if kind == "decimal" and precision is not None:
-        # From -(10**P - 1) to 10**P - 1 units of the last place (spelt so: int ** int is untyped).
-        largest = int("9" * precision)
-        return 2 * largest + 1
-    return None
+    """How many distinct values a column of this type holds; None: more than any test needs."""
+    entry = TYPES[kind]
+    if entry.capacity is None or (entry.sizes is not None and precision is None):
+        return None
+    return entry.distinct_values({"precision": precision or 0})
 
 
 def _capacity_problems(item: str, kind: str, sizes: dict[str, int]) -> list[str]:
-    capacity = distinct_values(kind, sizes.get("precision"))
-    if capacity is None or capacity >= MIN_UNIQUE_VALUES:
+    capacity = TYPES[kind].capacity
+    if capacity is None:
         return []
-    if kind == "bool":
-        what, fix = "a bool", "drop ':unique' or use another type, e.g. verified:bool:index"
-    else:
-        what = f"a decimal({sizes['precision']},{sizes['scale']})"
-        fix = "drop ':unique' or allow more digits, e.g. code:decimal(3,0):unique"
+    count = capacity.count(sizes)
+    if count >= MIN_UNIQUE_VALUES:
+        return []
     return [
-        f"user_fields: {item!r} makes {what} unique, which holds only {capacity} distinct values "
-        f"(a unique field must hold at least {MIN_UNIQUE_VALUES} users); {fix}"
+        f"user_fields: {item!r} makes {capacity.describe(sizes)} unique, which holds only "
+        f"{count} distinct values (a unique field must hold at least {MIN_UNIQUE_VALUES} users); "
+        f"{capacity.fix}"
     ]
 
 
@@ -430,41 +271,16 @@ def _name_problems(item: str, name: str) -> list[str]:
 
 
 def _sizes(item: str, kind: str, args: str | None) -> dict[str, int]:
-    if kind == "str":
-        if args is None:
-            return {"length": DEFAULT_STR_LENGTH}
-        length = _whole_number(args)
-        if length is None or not 1 <= length <= MAX_STR_LENGTH:
+    parse = TYPES[kind].sizes
+    if parse is None:
+        if args is not None:
             raise _problem(
                 item,
-                f"has invalid length {args!r}",
-                f"write str(N) with N from 1 to {MAX_STR_LENGTH}, e.g. str(100)",
+                f"gives arguments to {kind!r}",
+                f"only {SIZED_FORMS} take arguments, e.g. age:{kind}",
             )
-        return {"length": length}
-    if kind == "decimal":
-        if args is None:
-            precision, scale = DEFAULT_DECIMAL
-            return {"precision": precision, "scale": scale}
-        parts = [part.strip() for part in args.split(",")]
-        numbers = [_whole_number(part) for part in parts]
-        allowed = (
-            f"write decimal(P,S) with 1 <= P <= {MAX_DECIMAL_PRECISION} and 0 <= S <= P, "
-            "e.g. decimal(10,2)"
-        )
-        if len(numbers) != 2 or numbers[0] is None or numbers[1] is None:
-            raise _problem(item, f"has invalid precision and scale {args!r}", allowed)
-        precision, scale = numbers
-        if not (1 <= precision <= MAX_DECIMAL_PRECISION and 0 <= scale <= precision):
-            raise _problem(item, f"has out-of-range precision and scale {args!r}", allowed)
-        return {"precision": precision, "scale": scale}
-    if args is not None:
-        raise _problem(
-            item,
-            f"gives arguments to {kind!r}",
-            f"only str(N) and decimal(P,S) take arguments, e.g. age:{kind}",
-        )
-    return {}
-
-
-def _whole_number(text: str) -> int | None:
-    return int(text) if re.fullmatch(r"[0-9]{1,9}", text.strip()) else None
+        return {}
+    try:
+        return parse(args)
+    except SizeError as error:
+        raise _problem(item, error.what, error.allowed) from None

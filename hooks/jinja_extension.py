@@ -14,6 +14,7 @@ from cookiecutter.exceptions import FailedHookException
 from jinja2 import Environment
 from jinja2.ext import Extension
 
+from hooks import field_code
 from hooks.answers import (
     PROMPTS,
     parse_roles,
@@ -24,7 +25,6 @@ from hooks.answers import (
 )
 from hooks.field_spec import parse_user_fields
 from hooks.origin import cruft_call
-
 
 # Absolute, resolved when cookiecutter imports this module: `cookiecutter .` gives a relative
 # `_repo_dir`, which means nothing to a hook script that runs in the new project's folder.
@@ -116,10 +116,28 @@ def non_ascii(text: str) -> list[str]:
     return list(dict.fromkeys(char for char in text if not char.isascii()))
 
 
+FIELD_CODE_FILTERS = (
+    "model_declaration",
+    "create_declaration",
+    "update_declaration",
+    "read_declaration",
+    "fake_value",
+    "migration_column",
+    "migration_constraint",
+    "migration_index",
+    "schema_definitions",
+    "hostile_values",
+    "with_type_imports",
+)
+
+
 class AnswersExtension(Extension):
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
         environment.filters["user_fields"] = parse_user_fields
+        # The code of the parsed fields: `{{ field | model_declaration }}`, ...
+        for name in FIELD_CODE_FILTERS:
+            environment.filters[name] = getattr(field_code, name)
         environment.filters["roles"] = parse_roles
         environment.filters["suggested_default_role"] = suggested_default_role
         environment.filters["suggested_admin_role"] = suggested_admin_role

@@ -30,12 +30,13 @@ from hooks.answers import (
 from hooks.field_spec import (
     AMBIGUOUS_NAMES,
     BUILT_IN_COLUMNS,
-    CODE_NAMES,
-    FLAGS,
-    MAX_DECIMAL_PRECISION,
     MAX_NAME_LENGTH,
-    MAX_STR_LENGTH,
     RESERVED_NAMES,
+)
+from hooks.field_types import (
+    CODE_NAMES,
+    MAX_DECIMAL_PRECISION,
+    MAX_STR_LENGTH,
     TYPES,
 )
 
@@ -181,9 +182,19 @@ def _field_name(rng: Random) -> str:
             return name
 
 
+def _may_be(kind: str, flag: str) -> bool:
+    """Whether a field of this type may have the flag: a unique one must hold enough values.
+
+    A type without sizes that holds too few (bool) is never unique; a unique decimal gets at
+    least SMALLEST_UNIQUE_PRECISION digits below.
+    """
+    entry = TYPES[kind]
+    return flag != "unique" or entry.capacity is None or entry.sizes is not None
+
+
 def _field(rng: Random, name: str) -> str:
     kind = rng.choice(list(TYPES))
-    flags = [flag for flag in FLAGS if rng.random() < 0.35 and (kind, flag) != ("bool", "unique")]
+    flags = [flag for flag in TYPES[kind].flags if rng.random() < 0.35 and _may_be(kind, flag)]
     rng.shuffle(flags)
     size = ""
     if kind == "str" and rng.random() < 0.8:

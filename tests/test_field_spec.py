@@ -47,6 +47,8 @@ def test_whitespace_is_forgiven_and_bare_types_get_defaults() -> None:
         ("a:int:index:unique", UserField("a", "int", unique=True, index=True)),
         ("n" * 40 + ":uuid?", UserField("n" * 40, "uuid", optional=True)),
         ("x1_2y:date", UserField("x1_2y", "date")),
+        ("data:json", UserField("data", "json")),
+        (" data : json ? ", UserField("data", "json", optional=True)),
         # the smallest unique fields: 21,054 one-letter tags in the factories, 199 decimals
         ("a:str(1):unique", UserField("a", "str", unique=True, length=1)),
         ("a:decimal(2,2):unique", UserField("a", "decimal", unique=True, precision=2, scale=2)),
@@ -93,6 +95,12 @@ def test_empty_specification_means_no_fields(spec: str) -> None:
         ("x:decimal(a,b)", "invalid precision and scale 'a,b'"),
         ("a:text(5)", "'a:text(5)' gives arguments to 'text'; only str(N) and decimal(P,S)"),
         ("a:int()", "gives arguments to 'int'"),
+        ("a:json(5)", "'a:json(5)' gives arguments to 'json'; only str(N) and decimal(P,S)"),
+        # json takes no flags
+        ("a:json:index", "'a:json:index' gives a json the flag 'index'; json takes no flags"),
+        ("a:json?:unique", "gives a json the flag 'unique'; json takes no flags (a B-tree"),
+        ("a:json:unique:index", "gives a json the flag 'index'; json takes no flags"),
+        ("a:JSON", "has unknown type 'JSON'; use one of str(N), str, text, int, float"),
         # names
         ("FirstName:str", "invalid field name 'FirstName'; use snake_case"),
         ("first-name:str", "invalid field name 'first-name'"),

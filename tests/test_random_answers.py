@@ -20,13 +20,12 @@ from hooks.answers import (
     suggested_admin_role,
     suggested_default_role,
 )
-from hooks.field_spec import (
+from hooks.field_spec import UserField, parse_user_fields
+from hooks.field_types import (
     FLAGS,
     MAX_DECIMAL_PRECISION,
     MAX_STR_LENGTH,
     TYPES,
-    UserField,
-    parse_user_fields,
 )
 from tests.random_answers import AWKWARD_FIELD_NAMES, SMALLEST_UNIQUE_PRECISION, random_answers
 from tests.test_render import LEFTOVER, files, without_answers

@@ -6,7 +6,8 @@ mode, a licence, git on or off, a field type, a flag) would never be checked.
 
 import json
 
-from hooks.field_spec import FLAGS, TYPES, parse_user_fields
+from hooks.field_spec import parse_user_fields
+from hooks.field_types import FLAGS, TYPES
 from tests.conftest import ROOT, VARIANTS
 
 PROMPTS = {

@@ -129,7 +129,7 @@ def extra_field_values(seq: int) -> dict[str, Any]:
     return {
         # One entry per field chosen when the project was made.
 {%- for field in fields %}
-        "{{ field.name }}": {{ field.fake_value }},
+        "{{ field.name }}": {{ field | fake_value }},
 {%- endfor %}
     }
 

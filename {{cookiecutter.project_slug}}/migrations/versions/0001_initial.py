@@ -6,10 +6,12 @@ Revises:
 {%- set fields = cookiecutter.user_fields | user_fields %}
 {%- set table = "users" %}
 
+{% filter with_type_imports(fields, "migration") %}
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+{% endfilter %}
 
 revision: str = "0001"
 down_revision: str | Sequence[str] | None = None
@@ -48,17 +50,17 @@ def upgrade() -> None:
             nullable=False,
         ),
 {%- for field in fields %}
-{{ field.migration_column }},
+{{ field | migration_column }},
 {%- endfor %}
         sa.PrimaryKeyConstraint("id", name=op.f("pk_{{ table }}")),
         sa.UniqueConstraint("email", name=op.f("uq_{{ table }}_email")),
-{%- for field in fields if field.migration_constraint(table) %}
-{{ field.migration_constraint(table) }},
+{%- for constraint in fields | map("migration_constraint", table) | select %}
+{{ constraint }},
 {%- endfor %}
     )
     op.create_index(op.f("ix_{{ table }}_role"), "{{ table }}", ["role"], unique=False)
-{%- for field in fields if field.migration_index(table) %}
-{{ field.migration_index(table) }}
+{%- for index in fields | map("migration_index", table) | select %}
+{{ index }}
 {%- endfor %}
 
 

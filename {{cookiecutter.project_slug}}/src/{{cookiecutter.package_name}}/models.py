@@ -2,14 +2,13 @@
 (last, its built-in columns, then the fields chosen when the project was made)."""
 {%- set fields = cookiecutter.user_fields | user_fields %}
 
+{% filter with_type_imports(fields, "model") %}
 import datetime as dt
-{% if fields | selectattr("kind", "equalto", "decimal") | list -%}
-from decimal import Decimal
-{% endif -%}
 from uuid import UUID, uuid4
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+{% endfilter %}
 
 from {{ cookiecutter.package_name }}.roles import Role
 
@@ -106,5 +105,5 @@ class User(Base):
         sa.DateTime(timezone=True), default=utc_now, onupdate=utc_now, server_default=sa.func.now()
     )
 {%- for field in fields %}
-{{ field.model_declaration }}
+{{ field | model_declaration }}
 {%- endfor %}

@@ -1,6 +1,7 @@
 """Request and response bodies of the API."""
 {%- set fields = cookiecutter.user_fields | user_fields %}
 
+{% filter with_type_imports(fields, "schema") %}
 import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal, Self
@@ -18,6 +19,7 @@ from pydantic import (
     model_validator,
 )
 from sqlalchemy import inspect
+{% endfilter %}
 
 from {{ cookiecutter.package_name }}.models import User
 from {{ cookiecutter.package_name }}.passwords import MAX_PASSWORD_LENGTH, password_problem_for
@@ -89,6 +91,7 @@ PgDatetime = Annotated[AwareDatetime, AfterValidator(_within_utc_range)]
 Email = Annotated[EmailStr, Field(max_length=MAX_EMAIL_LENGTH), AfterValidator(str.lower)]
 # Its minimum is a setting, checked with the other rules of passwords.py.
 Password = Annotated[str, Field(max_length=MAX_PASSWORD_LENGTH), AfterValidator(_encodable)]
+{{- fields | schema_definitions }}
 
 NULLABLE_COLUMNS = frozenset(column.key for column in inspect(User).columns if column.nullable)
 
@@ -100,7 +103,7 @@ class UserCreate(BaseModel):
     password: Password
     role: Role | None = None
 {%- for field in fields %}
-{{ field.create_declaration }}
+{{ field | create_declaration }}
 {%- endfor %}
 
     @field_validator("password")
@@ -123,7 +126,7 @@ class UserUpdate(BaseModel):
     role: Role | None = None
     is_active: bool | None = None
 {%- for field in fields %}
-{{ field.update_declaration }}
+{{ field | update_declaration }}
 {%- endfor %}
 
     @field_validator("password")
@@ -149,7 +152,7 @@ class UserRead(BaseModel):
     created_at: AwareDatetime
     updated_at: AwareDatetime
 {%- for field in fields %}
-{{ field.read_declaration }}
+{{ field | read_declaration }}
 {%- endfor %}
 
 
