@@ -26,6 +26,8 @@ from random import Random
 
 import nox
 
+nox.needs_version = ">=2025.2.9"
+
 ROOT = Path(__file__).parent
 sys.path.insert(0, str(ROOT))  # the template's own modules: hooks/, tests/
 
@@ -33,7 +35,7 @@ from tests.random_answers import random_answers  # noqa: E402
 
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_venv = "yes"
-nox.options.sessions = ["template", "update", "rendered", "random", "fuzz", "scale"]
+nox.options.sessions = ["lint", "template", "update", "rendered", "random", "fuzz", "scale"]
 
 VARIANTS: dict[str, dict[str, str]] = json.loads((ROOT / "tests" / "variants.json").read_text())
 # Always on their own embedded PostgreSQL, one serial run and one with -n 2: the README's path.
@@ -138,6 +140,21 @@ def run_own_checks(
     session.chdir(project)
     session.run("uvx", "nox", "--", *pytest_args, env=env, external=True)
     return env
+
+
+# This repository's own Python, checked with the render's rules (pyproject.toml).
+LINTED = ["hooks", "tests", "noxfile.py"]
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff, ruff format and mypy --strict over the template's own Python: hooks, tests, noxfile."""
+    # mypy sees what the checked code imports: the meta-tests' tools, and typing stubs.
+    session.install("ruff", "mypy", "nox", "pytest", "pytest-cookies", "cookiecutter", "jinja2")
+    session.install("pyyaml", "types-pyyaml", "psutil", "types-psutil", "kubernetes-validate")
+    session.run("ruff", "check", *LINTED)
+    session.run("ruff", "format", "--check", *LINTED)
+    session.run("mypy", *LINTED)
 
 
 @nox.session
