@@ -56,7 +56,7 @@ PG_RESERVED_WORDS = frozenset(
     placing primary references returning right select session_user similar some symmetric table
     tablesample then to trailing true union unique user using variadic verbose when where window
     with
-    """.split()
+    """.split()  # noqa: SIM905 (word lists, as the sources print them)
 )
 # The server's own databases: the app must not create its tables in them.
 PG_SYSTEM_DATABASES = frozenset({"postgres", "template0", "template1"})
@@ -130,7 +130,7 @@ OTHER_STDLIB_MODULES = frozenset(
     aifc annotationlib asynchat asyncore audioop cgi cgitb chunk compression crypt distutils imghdr
     imp lib2to3 mailcap msilib nis nntplib ossaudiodev pipes smtpd sndhdr spwd sunau telnetlib uu
     xdrlib test sitecustomize usercustomize
-    """.split()
+    """.split()  # noqa: SIM905 (word lists, as the sources print them)
 )
 STDLIB_MODULES = frozenset(sys.stdlib_module_names) | OTHER_STDLIB_MODULES
 

@@ -25,7 +25,6 @@ from hooks.answers import (
 from hooks.field_spec import parse_user_fields
 from hooks.origin import cruft_call
 
-
 # Absolute, resolved when cookiecutter imports this module: `cookiecutter .` gives a relative
 # `_repo_dir`, which means nothing to a hook script that runs in the new project's folder.
 TEMPLATE_ROOT = str(Path(__file__).resolve().parent.parent)

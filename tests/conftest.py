@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -20,9 +21,11 @@ def run_cookiecutter(
     template: str = str(ROOT),
     cwd: Path | None = None,
     env: dict[str, str] | None = None,
+    context: Mapping[str, str] | None = None,
     **answers: str,
 ) -> subprocess.CompletedProcess[str]:
-    """`cookiecutter --no-input` as a person runs it, with `answers` as key=value arguments."""
+    """`cookiecutter --no-input` as a person runs it, with `context` and `answers` as key=value
+    arguments (`context`: answers whose names could be this function's own arguments)."""
     command = [
         sys.executable,
         "-m",
@@ -31,7 +34,7 @@ def run_cookiecutter(
         "--output-dir",
         str(output_dir),
         template,
-        *(f"{key}={value}" for key, value in answers.items()),
+        *(f"{key}={value}" for key, value in {**(context or {}), **answers}.items()),
     ]
     return subprocess.run(
         command, capture_output=True, text=True, timeout=120, cwd=cwd, env=env, check=False

@@ -8,7 +8,6 @@ schemas (strict: unknown fields are errors too).
 
 import ast
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +27,11 @@ FROM_THE_SECRET = {"SECRET_KEY", "DATABASE_URL"}
 
 
 @pytest.fixture(scope="module", params=list(VARIANTS), ids=list(VARIANTS))
-def project(request: pytest.FixtureRequest, cookies_session: Cookies) -> Iterator[Path]:
+def project(request: pytest.FixtureRequest, cookies_session: Cookies) -> Path:
     result = cookies_session.bake(extra_context=VARIANTS[request.param])
     assert result.exit_code == 0, result.exception
-    yield result.project_path
+    path: Path = result.project_path
+    return path
 
 
 def _load(path: Path) -> dict[str, Any]:

@@ -16,7 +16,6 @@ import shutil
 import subprocess
 import sys
 import tomllib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -54,9 +53,10 @@ README_COMMANDS = {
     "docker compose up -d db": "structure: test_compose_runs_the_app_after_its_migrations",
     # No cluster here: the manifests are validated offline, and cross-checked.
     "kubectl apply -f deploy/kubernetes/overlays/example/namespace.yaml": "test_kubernetes.py",
-    "kubectl create secret generic app-secrets --namespace <namespace> --from-env-file=secrets.env": (
-        "test_kubernetes.py: the Secret's name and keys are the ones the manifests read"
-    ),
+    (
+        "kubectl create secret generic app-secrets --namespace <namespace>"
+        " --from-env-file=secrets.env"
+    ): "test_kubernetes.py: the Secret's name and keys are the ones the manifests read",
     "kubectl apply -k deploy/kubernetes/overlays/example": "test_kubernetes.py",
     "uv run ruff check .": "rendered noxfile.py `lint`",
     "uv run ruff format --check .": "rendered noxfile.py `lint`",
@@ -99,11 +99,12 @@ LICENSE_TEXTS = {
 
 
 @pytest.fixture(scope="module", params=list(VARIANTS), ids=list(VARIANTS))
-def baked(request: pytest.FixtureRequest, cookies_session: Cookies) -> Iterator[Path]:
+def baked(request: pytest.FixtureRequest, cookies_session: Cookies) -> Path:
     """One render of each option set, shared by this module's read-only checks."""
     result = cookies_session.bake(extra_context=VARIANTS[request.param])
     assert result.exit_code == 0, result.exception
-    yield result.project_path
+    path: Path = result.project_path
+    return path
 
 
 def _answers(project: Path) -> dict[str, Any]:
@@ -179,7 +180,8 @@ def test_dockerfile_builds_with_uv_in_stages_and_runs_unprivileged(baked: Path) 
     assert ("COPY", f"--from={build_name} --chown=app:app /app/.venv /app/.venv") in runtime
     users = [a for i, a in runtime if i == "USER"]
     assert users, "the runtime stage sets a USER"
-    assert users[-1] not in {"root", "0"} and not users[-1].startswith("0:")
+    assert users[-1] not in {"root", "0"}
+    assert not users[-1].startswith("0:")
     cmd = [a for i, a in runtime if i == "CMD"][-1]
     assert json.loads(cmd) == [
         "uvicorn",
@@ -502,7 +504,7 @@ def _tree(project: Path) -> dict[str, str]:
 
 def test_recorded_answers_render_the_same_project(baked: Path, tmp_path: Path) -> None:
     answers = _answers(baked)
-    again = run_cookiecutter(tmp_path, **{key: str(value) for key, value in answers.items()})
+    again = run_cookiecutter(tmp_path, context={key: str(value) for key, value in answers.items()})
     assert again.returncode == 0, again.stderr
     (project,) = tmp_path.iterdir()
     assert project.name == baked.name

@@ -314,7 +314,11 @@ async def seed(all_replicas: list[Replica], project: Path, package: str, direct:
         subprocess.run,
         [sys.executable, "-c", PROMOTE.format(package=package), users[0]],
         cwd=project,
-        env={**project_env(direct), "DATABASE_POOLER": "none", "SECRET_KEY": secrets.token_urlsafe(32)},
+        env={
+            **project_env(direct),
+            "DATABASE_POOLER": "none",
+            "SECRET_KEY": secrets.token_urlsafe(32),
+        },
         check=True,
     )
     tokens = {}
@@ -354,7 +358,8 @@ async def sigterm_mid_load(run: Run) -> None:
     victim = run.replicas[-1]
     outcomes: list[Outcome] = []
     running = asyncio.ensure_future(load(run, run.replicas, REQUESTS_DURING_SIGTERM, outcomes))
-    while len(outcomes) < SIGTERM_AFTER and not running.done():
+    # A count that `load` grows, polled: it has no event to set at SIGTERM_AFTER.
+    while len(outcomes) < SIGTERM_AFTER and not running.done():  # noqa: ASYNC110
         await asyncio.sleep(0.01)
     victim.draining = True
     victim.process.send_signal(signal.SIGTERM)
