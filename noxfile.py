@@ -153,7 +153,7 @@ def lint(session: nox.Session) -> None:
     # mypy sees what the checked code imports: the meta-tests' tools, and typing stubs.
     session.install("ruff", "mypy", "nox", "pytest", "pytest-cookies", "cookiecutter", "jinja2")
     session.install("pyyaml", "types-pyyaml", "psutil", "types-psutil", "kubernetes-validate")
-    session.install("httpx", "asyncpg", "asyncpg-stubs")
+    session.install("httpx", "asyncpg", "asyncpg-stubs", "sqlalchemy")
     session.run("ruff", "check", "--force-exclude", *LINTED)
     session.run("ruff", "format", "--check", "--force-exclude", *LINTED)
     session.run("mypy")  # the files pyproject.toml names
@@ -190,10 +190,11 @@ def rendered(session: nox.Session, variant: str) -> None:
     parallel = [] if variant in SERIAL_VARIANTS else ["-n", "2"]
     pytest_args = ["-q", *parallel, *session.posargs]
     env = run_own_checks(session, project, pytest_args, embedded=variant in EMBEDDED_VARIANTS)
+    session.chdir(ROOT)  # the scripts below run as this repository's modules (`-m tests.<name>`)
     # Then every other command of its README: server, migrations, parallel tests.
     # The commands are the same for every option set: two of them keep the matrix quick.
     if variant in README_WALKTHROUGH_VARIANTS:
-        walkthrough = [PROJECT_PYTHON, str(ROOT / "tests" / "readme_walkthrough.py"), str(project)]
+        walkthrough = [PROJECT_PYTHON, "-m", "tests.readme_walkthrough", str(project)]
         if variant == NO_NETWORK_VARIANT:
             walkthrough = [*no_network(session), *walkthrough]
             # uv must not look for packages there: everything is installed already.
@@ -201,8 +202,8 @@ def rendered(session: nox.Session, variant: str) -> None:
         session.run(*walkthrough, env=env, external=True)
     # Its embedded PostgreSQL under Ctrl-C, a crashed worker, two runs at once.
     if variant == NO_NETWORK_VARIANT:
-        faults = str(ROOT / "tests" / "harness_faults.py")
-        session.run(PROJECT_PYTHON, faults, str(project), env=env, external=True)
+        faults = [PROJECT_PYTHON, "-m", "tests.harness_faults", str(project)]
+        session.run(*faults, env=env, external=True)
 
 
 def no_network(session: nox.Session) -> list[str]:
@@ -321,13 +322,11 @@ def fuzz(session: nox.Session, variant: str) -> None:
     answers = {**VARIANTS[variant], "database_name": f"fuzz_{variant}"}
     project = render(session, f"fuzz-{variant}", answers)
     rendered_answers, env = install(session, project)
-    session.chdir(project)
     # The script runs in uv's cached schemathesis tool environment (one for every variant), and
     # serves the project from its own: schemathesis never meets the project's dependencies.
-    fuzz_script = str(ROOT / "tests" / "fuzz_rendered.py")
+    # It runs as this repository's module, from its root (the nox session's folder).
+    fuzz = ["uvx", "--from", SCHEMATHESIS, "python", "-m", "tests.fuzz_rendered"]
     with database_for(project, rendered_answers, answers["database_name"]) as url:
         session.run(
-            *("uvx", "--from", SCHEMATHESIS, "python", fuzz_script, str(project), PROJECT_PYTHON),
-            env={**env, "DATABASE_URL": url},
-            external=True,
+            *(*fuzz, str(project), PROJECT_PYTHON), env={**env, "DATABASE_URL": url}, external=True
         )

@@ -20,7 +20,6 @@ import asyncio
 import os
 import secrets
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -36,6 +35,7 @@ import asyncpg
 import httpx
 
 from tests.scale.pgbouncer import pgbouncer
+from tests.served_render import free_port
 
 DATABASE = "scale_svc"
 REPLICAS = 3
@@ -62,29 +62,8 @@ PREPARED_STATEMENT_ERRORS = ("prepared statement", "DuplicatePreparedStatement")
 MIX = ("signup", "me", "list", "login", "me", "list", "signup", "me")
 EXPECTED = {"signup": 201, "login": 200, "me": 200, "list": 200, "race": 201}
 
-PROMOTE = """
-import asyncio, sys
-from sqlalchemy import update
-from sqlalchemy.ext.asyncio import create_async_engine
-from {package}.models import User
-from {package}.roles import ADMIN_ROLE
-from {package}.settings import get_settings
-
-async def main() -> None:
-    engine = create_async_engine(get_settings().require_database_url())
-    async with engine.begin() as connection:
-        admin = update(User).where(User.email == sys.argv[1]).values(role=ADMIN_ROLE)
-        await connection.execute(admin)
-    await engine.dispose()
-
-asyncio.run(main())
-"""
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+# Run in the project, with its Python: makes a seeded user an admin, on a direct connection.
+PROMOTE = Path(__file__).resolve().parents[1] / "scripts" / "promote_admin.py"
 
 
 @dataclass
@@ -312,7 +291,7 @@ async def seed(all_replicas: list[Replica], project: Path, package: str, direct:
         assert response.status_code == 201, response.text
     await asyncio.to_thread(
         subprocess.run,
-        [sys.executable, "-c", PROMOTE.format(package=package), users[0]],
+        [sys.executable, str(PROMOTE), package, users[0]],
         cwd=project,
         env={
             **project_env(direct),
