@@ -24,6 +24,7 @@ import pytest
 import yaml
 from pytest_cookies.plugin import Cookies
 
+from hooks.answers import COOKIECUTTER_JSON, ISOLATION_MODES, LICENSES
 from tests.conftest import ROOT, VARIANTS, run_cookiecutter
 
 TEMPLATE = ROOT / "{{cookiecutter.project_slug}}"
@@ -418,7 +419,32 @@ def test_no_lock_is_shipped_and_dependencies_have_lower_bounds_only(baked: Path)
         assert re.fullmatch(r"[a-z0-9-]+(\[[a-z0-9,-]+\])?>=[0-9.]+", requirement), requirement
 
 
-@pytest.mark.parametrize("license_id", list(LICENSE_TEXTS))
+def test_each_choice_list_is_cookiecutter_json_s() -> None:
+    """The isolation modes and licences are listed once, in cookiecutter.json: its wording of
+    each choice, the licence texts and what this module expects of them follow that list."""
+    wording = COOKIECUTTER_JSON["__prompts__"]
+    for prompt, choices in (("db_isolation", ISOLATION_MODES), ("license", LICENSES)):
+        assert [key for key in wording[prompt] if key != "__prompt__"] == list(choices), prompt
+    texts = sorted(path.name.removeprefix("LICENSE-") for path in TEMPLATE.glob("LICENSE-*"))
+    assert texts == sorted(LICENSES)
+    assert list(LICENSE_TEXTS) == list(LICENSES)
+
+
+def test_render_isolations_are_the_prompt_s_choices(baked: Path) -> None:
+    """The render's own list of modes (TEST_DB_ISOLATION's) is the prompt's."""
+    module = ast.parse((baked / "tests" / "isolation.py").read_text())
+    (isolations,) = (
+        node.value
+        for node in module.body
+        if isinstance(node, ast.AnnAssign)
+        and isinstance(node.target, ast.Name)
+        and node.target.id == "ISOLATIONS"
+    )
+    assert isinstance(isolations, ast.Dict)
+    assert [ast.literal_eval(key) for key in isolations.keys if key] == list(ISOLATION_MODES)
+
+
+@pytest.mark.parametrize("license_id", LICENSES)
 def test_license_is_the_chosen_one(cookies: Cookies, license_id: str) -> None:
     answers = {"license": license_id, "author_name": "Ada Lovelace", "init_git": False}
     result = cookies.bake(extra_context={**answers, "copyright_year": "1999"})
