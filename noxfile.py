@@ -4,6 +4,7 @@ It needs no database server: renders use their embedded PostgreSQL. With DATABAS
 CI sets it), every option set but EMBEDDED_VARIANTS runs on that server instead.
 
 uvx nox                                        # everything CI runs
+uvx nox -s lint                                # this repository's own ruff, format and mypy
 uvx nox -s rendered                            # only the rendered projects
 uvx nox -s "rendered(variant='every_type')"    # one of them
 uvx nox -s update                              # cruft update on real renders
