@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
+from pytest_cookies.plugin import Cookies
 
 ROOT = Path(__file__).resolve().parent.parent
 VARIANTS: dict[str, dict[str, str]] = json.loads((ROOT / "tests" / "variants.json").read_text())
@@ -39,6 +40,15 @@ def run_cookiecutter(
     return subprocess.run(
         command, capture_output=True, text=True, timeout=120, cwd=cwd, env=env, check=False
     )
+
+
+@pytest.fixture(scope="module", params=list(VARIANTS), ids=list(VARIANTS))
+def baked(request: pytest.FixtureRequest, cookies_session: Cookies) -> Path:
+    """One render of each option set, shared by a module's read-only checks."""
+    result = cookies_session.bake(extra_context=VARIANTS[request.param])
+    assert result.exit_code == 0, result.exception
+    path: Path = result.project_path
+    return path
 
 
 @pytest.fixture(params=list(VARIANTS), ids=list(VARIANTS))

@@ -25,7 +25,7 @@ import yaml
 from pytest_cookies.plugin import Cookies
 
 from hooks.answers import COOKIECUTTER_JSON, ISOLATION_MODES, LICENSES
-from tests.conftest import ROOT, VARIANTS, run_cookiecutter
+from tests.conftest import ROOT, run_cookiecutter
 
 TEMPLATE = ROOT / "{{cookiecutter.project_slug}}"
 BIN = Path(sys.executable).parent  # the tools installed next to this Python (nox's venv)
@@ -97,15 +97,6 @@ LICENSE_TEXTS = {
     "BSD-3-Clause": ("BSD 3-Clause License", "BSD-3-Clause"),
     "Proprietary": ("All rights reserved.", "LicenseRef-Proprietary"),
 }
-
-
-@pytest.fixture(scope="module", params=list(VARIANTS), ids=list(VARIANTS))
-def baked(request: pytest.FixtureRequest, cookies_session: Cookies) -> Path:
-    """One render of each option set, shared by this module's read-only checks."""
-    result = cookies_session.bake(extra_context=VARIANTS[request.param])
-    assert result.exit_code == 0, result.exception
-    path: Path = result.project_path
-    return path
 
 
 def _answers(project: Path) -> dict[str, Any]:
