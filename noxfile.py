@@ -1,4 +1,4 @@
-"""The template proves itself: meta-tests, then every option set rendered and checked in full.
+"""The template proves itself: its own lint, meta-tests, then every option set rendered and checked.
 
 It needs no database server: renders use their embedded PostgreSQL. With DATABASE_URL set (as
 CI sets it), every option set but EMBEDDED_VARIANTS runs on that server instead.
