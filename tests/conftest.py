@@ -5,9 +5,12 @@ import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-from pytest_cookies.plugin import Cookies
+
+if TYPE_CHECKING:  # only the meta-tests have it; the update session loads this file too
+    from pytest_cookies.plugin import Cookies
 
 ROOT = Path(__file__).resolve().parent.parent
 VARIANTS: dict[str, dict[str, str]] = json.loads((ROOT / "tests" / "variants.json").read_text())
@@ -43,7 +46,7 @@ def run_cookiecutter(
 
 
 @pytest.fixture(scope="module", params=list(VARIANTS), ids=list(VARIANTS))
-def baked(request: pytest.FixtureRequest, cookies_session: Cookies) -> Path:
+def baked(request: pytest.FixtureRequest, cookies_session: "Cookies") -> Path:
     """One render of each option set, shared by a module's read-only checks."""
     result = cookies_session.bake(extra_context=VARIANTS[request.param])
     assert result.exit_code == 0, result.exception
