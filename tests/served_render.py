@@ -1,5 +1,5 @@
 """A rendered project served on the loopback for the scripts that talk to it over HTTP: the fuzz
-run and the README walkthrough (and, when they adopt it, the benchmark and the scale run).
+run, the README walkthrough and the scale run's replicas (the benchmark can adopt it too).
 
     with served_render(project, [python, "-m", "uvicorn", "pkg.main:app"], env, log=log) as app:
         ... app.url ...
@@ -64,6 +64,7 @@ def served_render(
     ready_path: str = "/health/ready",
     stop_signal: signal.Signals = signal.SIGTERM,
     start_seconds: float = START_SECONDS,
+    stop_seconds: float = STOP_SECONDS,
 ) -> Iterator[Served]:
     """Serve `command --port N` in `project` with `env`, output to `log`; yield it once ready."""
     port = free_port()
@@ -86,16 +87,16 @@ def served_render(
             time.sleep(0.2)
         yield served
     finally:
-        stop(served, stop_signal, " ".join(command))
+        stop(served, stop_signal, stop_seconds, " ".join(command))
 
 
-def stop(served: Served, stop_signal: signal.Signals, command: str) -> None:
+def stop(served: Served, stop_signal: signal.Signals, seconds: float, command: str) -> None:
     """`stop_signal` to the server's process group; killed, and an error, if it outlives it."""
     if served.process.poll() is not None:
         return
     os.killpg(served.process.pid, stop_signal)
     try:
-        served.process.wait(timeout=STOP_SECONDS)
+        served.process.wait(timeout=seconds)
     except subprocess.TimeoutExpired:
         os.killpg(served.process.pid, signal.SIGKILL)
         served.process.wait()
