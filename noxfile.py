@@ -1,9 +1,10 @@
-"""The template proves itself: meta-tests, then every option set rendered and checked in full.
+"""The template proves itself: its own lint, meta-tests, then every option set rendered and checked.
 
 It needs no database server: renders use their embedded PostgreSQL. With DATABASE_URL set (as
 CI sets it), every option set but EMBEDDED_VARIANTS runs on that server instead.
 
 uvx nox                                        # everything CI runs
+uvx nox -s lint                                # this repository's own ruff, format and mypy
 uvx nox -s rendered                            # only the rendered projects
 uvx nox -s "rendered(variant='every_type')"    # one of them
 uvx nox -s update                              # cruft update on real renders
@@ -26,6 +27,8 @@ from random import Random
 
 import nox
 
+nox.needs_version = ">=2025.2.9"
+
 ROOT = Path(__file__).parent
 sys.path.insert(0, str(ROOT))  # the template's own modules: hooks/, tests/
 
@@ -33,7 +36,7 @@ from tests.random_answers import random_answers  # noqa: E402
 
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_venv = "yes"
-nox.options.sessions = ["template", "update", "rendered", "random", "fuzz", "scale"]
+nox.options.sessions = ["lint", "template", "update", "rendered", "random", "fuzz", "scale"]
 
 VARIANTS: dict[str, dict[str, str]] = json.loads((ROOT / "tests" / "variants.json").read_text())
 # Always on their own embedded PostgreSQL, one serial run and one with -n 2: the README's path.
@@ -73,7 +76,8 @@ def database_for(project: Path, answers: dict[str, str], database: str) -> Itera
         [PROJECT_PYTHON, "-m", f"{answers['package_name']}.embedded_database", "", database],
         cwd=project, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
-    assert guard.stdin is not None and guard.stdout is not None
+    assert guard.stdin is not None
+    assert guard.stdout is not None
     try:
         status, _, socket_dir = guard.stdout.readline().strip().partition(" ")
         if status != "ready":
@@ -140,6 +144,22 @@ def run_own_checks(
     return env
 
 
+# This repository's own Python, checked with the render's rules (pyproject.toml).
+LINTED = ["hooks", "tests", "noxfile.py"]
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff, ruff format and mypy --strict over the template's own Python: hooks, tests, noxfile."""
+    # mypy sees what the checked code imports: the meta-tests' tools, and typing stubs.
+    session.install("ruff", "mypy", "nox", "pytest", "pytest-cookies", "cookiecutter", "jinja2")
+    session.install("pyyaml", "types-pyyaml", "psutil", "types-psutil", "kubernetes-validate")
+    session.install("httpx", "asyncpg", "asyncpg-stubs", "sqlalchemy", "alembic")
+    session.run("ruff", "check", "--force-exclude", *LINTED)
+    session.run("ruff", "format", "--check", "--force-exclude", *LINTED)
+    session.run("mypy")  # the files pyproject.toml names
+
+
 @nox.session
 def template(session: nox.Session) -> None:
     """Meta-tests: renders, prompt validation and the field grammar (pytest-cookies)."""
@@ -171,10 +191,11 @@ def rendered(session: nox.Session, variant: str) -> None:
     parallel = [] if variant in SERIAL_VARIANTS else ["-n", "2"]
     pytest_args = ["-q", *parallel, *session.posargs]
     env = run_own_checks(session, project, pytest_args, embedded=variant in EMBEDDED_VARIANTS)
+    session.chdir(ROOT)  # the scripts below run as this repository's modules (`-m tests.<name>`)
     # Then every other command of its README: server, migrations, parallel tests.
     # The commands are the same for every option set: two of them keep the matrix quick.
     if variant in README_WALKTHROUGH_VARIANTS:
-        walkthrough = [PROJECT_PYTHON, str(ROOT / "tests" / "readme_walkthrough.py"), str(project)]
+        walkthrough = [PROJECT_PYTHON, "-m", "tests.readme_walkthrough", str(project)]
         if variant == NO_NETWORK_VARIANT:
             walkthrough = [*no_network(session), *walkthrough]
             # uv must not look for packages there: everything is installed already.
@@ -182,8 +203,8 @@ def rendered(session: nox.Session, variant: str) -> None:
         session.run(*walkthrough, env=env, external=True)
     # Its embedded PostgreSQL under Ctrl-C, a crashed worker, two runs at once.
     if variant == NO_NETWORK_VARIANT:
-        faults = str(ROOT / "tests" / "harness_faults.py")
-        session.run(PROJECT_PYTHON, faults, str(project), env=env, external=True)
+        faults = [PROJECT_PYTHON, "-m", "tests.harness_faults", str(project)]
+        session.run(*faults, env=env, external=True)
 
 
 def no_network(session: nox.Session) -> list[str]:
@@ -221,7 +242,7 @@ RANDOM_SETS = 2
 
 @nox.session(name="random", venv_backend="none")
 def random_sets(session: nox.Session) -> None:
-    """Option sets drawn at random (a fresh seed each run, SEED=<n> replays), each checked in full."""
+    """Option sets drawn at random (a fresh seed, or SEED=<n> again), each checked in full."""
     seed = int(os.environ.get("SEED") or secrets.randbelow(2**32))
     session.log(f"SEED={seed} (`SEED={seed} uvx nox -s random` draws the same option sets)")
     rng = Random(seed)
@@ -302,13 +323,11 @@ def fuzz(session: nox.Session, variant: str) -> None:
     answers = {**VARIANTS[variant], "database_name": f"fuzz_{variant}"}
     project = render(session, f"fuzz-{variant}", answers)
     rendered_answers, env = install(session, project)
-    session.chdir(project)
     # The script runs in uv's cached schemathesis tool environment (one for every variant), and
     # serves the project from its own: schemathesis never meets the project's dependencies.
-    fuzz_script = str(ROOT / "tests" / "fuzz_rendered.py")
+    # It runs as this repository's module, from its root (the nox session's folder).
+    fuzz = ["uvx", "--from", SCHEMATHESIS, "python", "-m", "tests.fuzz_rendered"]
     with database_for(project, rendered_answers, answers["database_name"]) as url:
         session.run(
-            *("uvx", "--from", SCHEMATHESIS, "python", fuzz_script, str(project), PROJECT_PYTHON),
-            env={**env, "DATABASE_URL": url},
-            external=True,
+            *(*fuzz, str(project), PROJECT_PYTHON), env={**env, "DATABASE_URL": url}, external=True
         )

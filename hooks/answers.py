@@ -7,32 +7,32 @@ the allowed form with an example; an empty list means the answers can be rendere
 
 from __future__ import annotations
 
+import json
 import keyword
 import re
 import sys
+import tomllib
 import unicodedata
 from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
 
 from hooks.field_spec import SOFT_KEYWORDS, SpecError, parse_user_fields
 
-PROMPTS = (
-    "project_name",
-    "project_slug",
-    "package_name",
-    "description",
-    "author_name",
-    "author_email",
-    "database_name",
-    "user_fields",
-    "roles",
-    "default_role",
-    "admin_role",
-    "db_isolation",
-    "license",
-    "copyright_year",
+TEMPLATE_ROOT = Path(__file__).resolve().parent.parent
+# The prompts, their defaults and their choices: cookiecutter.json is the one list of them.
+COOKIECUTTER_JSON: dict[str, Any] = json.loads(
+    (TEMPLATE_ROOT / "cookiecutter.json").read_text(encoding="utf-8")
 )
-ISOLATION_MODES = ("rollback", "truncate", "recreate")
-LICENSES = ("MIT", "Apache-2.0", "BSD-3-Clause", "Proprietary")
+# The answers checked here, in the order cookiecutter asks for them: every prompt but the
+# yes/no one (init_git), which cookiecutter itself reads as a boolean.
+PROMPTS = tuple(
+    key
+    for key, default in COOKIECUTTER_JSON.items()
+    if not key.startswith("_") and not isinstance(default, bool)
+)
+ISOLATION_MODES: tuple[str, ...] = tuple(COOKIECUTTER_JSON["db_isolation"])
+LICENSES: tuple[str, ...] = tuple(COOKIECUTTER_JSON["license"])
 # The longest suffix the rendered test harness appends: `_test`, an xdist worker's `_gw999`, and
 # `_migrations` for the scratch database of the migrations test.
 TEST_DATABASE_SUFFIX = "_test_gw999_migrations"
@@ -56,72 +56,62 @@ PG_RESERVED_WORDS = frozenset(
     placing primary references returning right select session_user similar some symmetric table
     tablesample then to trailing true union unique user using variadic verbose when where window
     with
-    """.split()
+    """.split()  # noqa: SIM905 (word lists, as the sources print them)
 )
 # The server's own databases: the app must not create its tables in them.
 PG_SYSTEM_DATABASES = frozenset({"postgres", "template0", "template1"})
+# Import names of distributions whose own name (normalized) is not the one they import as.
+IMPORT_NAMES = {
+    "mypy": ("mypy", "mypyc"),
+    "pyjwt": ("jwt",),
+    "pytest_xdist": ("xdist",),
+    "python_multipart": ("multipart", "python_multipart"),
+    "types_psutil": (),  # typing stubs: nothing to shadow
+}
+# What the dependencies bring in turn and the installers, and the project's
+# own top-level folders (the direct dependencies come from its pyproject.toml).
+OTHER_TAKEN_NAMES = frozenset(
+    """
+    annotated_doc annotated_types anyio argon2 certifi cffi click dns dotenv execnet greenlet h11
+    httpcore idna iniconfig mypy_extensions packaging pathspec pip pluggy py pycparser
+    pydantic_core pygments setuptools sniffio starlette typing_extensions typing_inspection tzdata
+    conftest migrations tests
+    """.split()  # noqa: SIM905 (a block of words)
+)
+
+
+def _toml_array(text: str, key: str) -> list[str]:
+    """The array `key = [...]` of a TOML text whose other lines may be Jinja: its own lines,
+    from the key to the first line that closes it, parsed alone."""
+    lines = text[text.index(f"\n{key} = [") + 1 :].splitlines(keepends=True)
+    for end in range(1, len(lines) + 1):
+        try:
+            items: list[str] = tomllib.loads("".join(lines[:end]))[key]
+        except tomllib.TOMLDecodeError:
+            continue
+        return items
+    raise ValueError(f"no array {key!r} in the TOML text")
+
+
+def dependency_import_names() -> frozenset[str]:
+    """Import names of the rendered project's dependencies, dev tools and build backend, from
+    its pyproject.toml (a template: only its lists of requirements are read)."""
+    pyproject = TEMPLATE_ROOT / "{{cookiecutter.project_slug}}" / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8")
+    names: set[str] = set()
+    keys = ("dependencies", "dev", "requires")  # [project], [dependency-groups], [build-system]
+    for requirement in (item for key in keys for item in _toml_array(text, key)):
+        match = re.match(r"[A-Za-z0-9._-]+", requirement)
+        if match is None:
+            raise ValueError(f"{pyproject}: {requirement!r} does not start with a name")
+        distribution = re.sub(r"[-_.]+", "_", match.group()).lower()
+        names.update(IMPORT_NAMES.get(distribution, (distribution,)))
+    return frozenset(names)
+
+
 # Import names of what the rendered project installs (its dependencies, theirs, its tools) and
 # of its own top-level folders: a package of the same name would shadow them.
-TAKEN_PACKAGE_NAMES = frozenset(
-    {
-        "alembic",
-        "annotated_doc",
-        "annotated_types",
-        "anyio",
-        "argon2",
-        "asyncpg",
-        "certifi",
-        "cffi",
-        "click",
-        "conftest",
-        "dns",
-        "dotenv",
-        "email_validator",
-        "execnet",
-        "faker",
-        "fastapi",
-        "greenlet",
-        "h11",
-        "hatchling",
-        "httpcore",
-        "httpx",
-        "idna",
-        "iniconfig",
-        "jwt",
-        "migrations",
-        "multipart",
-        "mypy",
-        "mypy_extensions",
-        "mypyc",
-        "nox",
-        "packaging",
-        "pathspec",
-        "pip",
-        "pluggy",
-        "pwdlib",
-        "py",
-        "pycparser",
-        "pydantic",
-        "pydantic_core",
-        "pydantic_settings",
-        "pygments",
-        "pytest",
-        "pytest_asyncio",
-        "python_multipart",
-        "ruff",
-        "setuptools",
-        "sniffio",
-        "sqlalchemy",
-        "starlette",
-        "tests",
-        "typing_extensions",
-        "typing_inspection",
-        "tzdata",
-        "uvicorn",
-        "xdist",
-        "zxcvbn",
-    }
-)
+TAKEN_PACKAGE_NAMES = dependency_import_names() | OTHER_TAKEN_NAMES
 # Standard-library modules that `sys.stdlib_module_names` of some supported Python lacks
 # (removed in 3.12 and 3.13, added in 3.14), so the rule does not depend on the interpreter;
 # `test` (CPython's own tests), `sitecustomize` and `usercustomize`, which `site` imports.
@@ -130,7 +120,7 @@ OTHER_STDLIB_MODULES = frozenset(
     aifc annotationlib asynchat asyncore audioop cgi cgitb chunk compression crypt distutils imghdr
     imp lib2to3 mailcap msilib nis nntplib ossaudiodev pipes smtpd sndhdr spwd sunau telnetlib uu
     xdrlib test sitecustomize usercustomize
-    """.split()
+    """.split()  # noqa: SIM905 (word lists, as the sources print them)
 )
 STDLIB_MODULES = frozenset(sys.stdlib_module_names) | OTHER_STDLIB_MODULES
 

@@ -23,7 +23,7 @@ CREATE_ARGUMENTS = ("checkout", "directory", "skip")
 RUN_ONLY_KEYS = ("_output_dir", "_repo_dir", "_checkout")
 
 
-class OriginUnknown(Exception):
+class OriginUnknownError(Exception):
     """The render's template commit cannot be found, so no `.cruft.json` is written."""
 
 
@@ -57,9 +57,9 @@ def _git(folder: str, *arguments: str) -> str:
             ["git", *arguments], cwd=folder, capture_output=True, text=True, check=False
         )
     except FileNotFoundError:
-        raise OriginUnknown("git was not found, so the template's commit is unknown") from None
+        raise OriginUnknownError("git was not found, so the template's commit is unknown") from None
     if done.returncode != 0:
-        raise OriginUnknown(
+        raise OriginUnknownError(
             f"`git {' '.join(arguments)}` in {folder} failed: {done.stderr.strip()}"
         )
     return done.stdout.strip()
@@ -72,7 +72,7 @@ def cruft_record(
 
     Under `cruft create` it is exactly what cruft writes after the hooks (so the first commit
     already holds it); under cookiecutter it is found from the template's git repository.
-    Raises OriginUnknown when that repository (or git) is missing, e.g. a template from a zip.
+    Raises OriginUnknownError when that repository (or git) is missing, e.g. a template from a zip.
     """
     if call.get("command") == "create":
         record = {
@@ -115,7 +115,7 @@ def write_cruft_record(
     """Write `project/.cruft.json`; say what was done, in a sentence."""
     try:
         record = cruft_record(context, call, template_root)
-    except OriginUnknown as error:
+    except OriginUnknownError as error:
         return (
             f"No .cruft.json: {error}. To follow template updates, link the project to the "
             "template's git repository: uvx cruft link <template URL>"

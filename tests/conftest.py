@@ -3,9 +3,14 @@
 import json
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:  # only the meta-tests have it; the update session loads this file too
+    from pytest_cookies.plugin import Cookies
 
 ROOT = Path(__file__).resolve().parent.parent
 VARIANTS: dict[str, dict[str, str]] = json.loads((ROOT / "tests" / "variants.json").read_text())
@@ -20,9 +25,11 @@ def run_cookiecutter(
     template: str = str(ROOT),
     cwd: Path | None = None,
     env: dict[str, str] | None = None,
+    context: Mapping[str, str] | None = None,
     **answers: str,
 ) -> subprocess.CompletedProcess[str]:
-    """`cookiecutter --no-input` as a person runs it, with `answers` as key=value arguments."""
+    """`cookiecutter --no-input` as a person runs it, with `context` and `answers` as key=value
+    arguments (`context`: answers whose names could be this function's own arguments)."""
     command = [
         sys.executable,
         "-m",
@@ -31,11 +38,20 @@ def run_cookiecutter(
         "--output-dir",
         str(output_dir),
         template,
-        *(f"{key}={value}" for key, value in answers.items()),
+        *(f"{key}={value}" for key, value in {**(context or {}), **answers}.items()),
     ]
     return subprocess.run(
         command, capture_output=True, text=True, timeout=120, cwd=cwd, env=env, check=False
     )
+
+
+@pytest.fixture(scope="module", params=list(VARIANTS), ids=list(VARIANTS))
+def baked(request: pytest.FixtureRequest, cookies_session: "Cookies") -> Path:
+    """One render of each option set, shared by a module's read-only checks."""
+    result = cookies_session.bake(extra_context=VARIANTS[request.param])
+    assert result.exit_code == 0, result.exception
+    path: Path = result.project_path
+    return path
 
 
 @pytest.fixture(params=list(VARIANTS), ids=list(VARIANTS))

@@ -2,7 +2,7 @@
 schemathesis attack its OpenAPI schema as an admin. Fails on any 5xx, and on any response whose
 status, content type or body the schema does not document.
 
-    python tests/fuzz_rendered.py PROJECT_DIR PROJECT_PYTHON     (run by `nox -s fuzz`)
+    python -m tests.fuzz_rendered PROJECT_DIR PROJECT_PYTHON     (run by `nox -s fuzz`)
 
 PROJECT_PYTHON is the Python of the environment the project is synced into; DATABASE_URL names
 its database (created and emptied here); `schemathesis` must be on PATH.
@@ -13,13 +13,13 @@ import json
 import os
 import re
 import secrets
-import socket
 import subprocess
 import sys
-import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
+
+from tests.served_render import HOST, served_render
 
 CHECKS = [
     "not_a_server_error",
@@ -56,62 +56,12 @@ RUNS = {
 }
 # Examples per operation, where no time budget (--max-time) keeps the phase going.
 MAX_EXAMPLES = 40
-# Runs in the rendered project (its test helpers make the database and the users): a fresh
-# schema, and one user per run with the role it needs, each printed as `user <email>`.
-PREPARE = """
-import asyncio, importlib, sys
-from sqlalchemy import make_url
-from tests.database import create_database_if_missing, recreate_schema
-from tests.factories import new_user_values
-
-package, password, kinds = sys.argv[1], sys.argv[2], sys.argv[3].split(",")
-settings, database, models, roles, security = (
-    importlib.import_module(f"{package}.{name}")
-    for name in ("settings", "database", "models", "roles", "security")
-)
-role = {"admin": roles.ADMIN_ROLE, "user": roles.DEFAULT_ROLE}
-
-async def main():
-    url = make_url(settings.get_settings().database_url)
-    await create_database_if_missing(url)
-    db = database.initialize_async_db(url.render_as_string(hide_password=False))
-    await recreate_schema(db.engine)
-    hashed = await security.hash_password(password)
-    async with db.sessionmaker() as session:
-        users = [models.User(**new_user_values(role[kind], hashed)) for kind in kinds]
-        session.add_all(users)
-        await session.commit()
-    await db.dispose()
-    for user in users:
-        print("user", user.email)
-
-asyncio.run(main())
-"""
+# Runs in the rendered project (its test helpers make the database and the users).
+PREPARE = Path(__file__).resolve().parent / "scripts" / "prepare_fuzz_database.py"
 
 
 def slug(name: str) -> str:
     return re.sub(r"\W+", "-", name).strip("-")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def wait_until_serving(base: str, server: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            sys.exit(f"uvicorn stopped before serving:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{base}/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    sys.exit(f"uvicorn did not answer /health within 60 s:\n{log.read_text()}")
 
 
 def log_in(base: str, email: str, password: str) -> str:
@@ -134,33 +84,26 @@ def main(project: Path, python: Path) -> int:
     }
     kinds = ",".join(kind for kind, _ in RUNS.values())
     prepared = subprocess.run(
-        [str(python), "-c", PREPARE, package, password, kinds],
+        [str(python), str(PREPARE), package, password, kinds],
         cwd=project, env=env, check=False, capture_output=True, text=True,
     )  # fmt: skip
     if prepared.returncode != 0:
         sys.exit(f"could not prepare the database:\n{prepared.stderr}")
     users = re.findall(r"^user (\S+)$", prepared.stdout, flags=re.MULTILINE)
 
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
     log = project / "fuzz-server.log"
-    with log.open("wb") as output:
-        server = subprocess.Popen(
-            [str(python), "-m", "uvicorn", f"{package}.main:app"]
-            + ["--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
-            cwd=project, env=env, stdout=output, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+    app = f"{package}.main:app"
+    uvicorn = [str(python), "-m", "uvicorn", app, "--host", HOST, "--workers", "1"]
     reports = project / "fuzz-reports"
     failed_runs = []
-    try:
-        wait_until_serving(base, server, log)
+    with served_render(project, uvicorn, env, log=log) as server:
         # Every login first: the runs' own failed logins soon throttle this address (429).
-        tokens = [log_in(base, email, password) for email in users]
+        tokens = [log_in(server.url, email, password) for email in users]
         for (name, (_, options)), token in zip(RUNS.items(), tokens, strict=True):
             print(f"--- schemathesis: {name}", flush=True)
             command = [
-                *("schemathesis", "run", f"{base}/openapi.json", "--checks", ",".join(CHECKS)),
-                *("--header", f"Authorization: Bearer {token}"),
+                *("schemathesis", "run", f"{server.url}/openapi.json"),
+                *("--checks", ",".join(CHECKS), "--header", f"Authorization: Bearer {token}"),
                 *("--max-examples", str(MAX_EXAMPLES), "--workers", "1", "--no-color"),
                 *("--generation-database", "none", "--request-timeout", "30", *options),
                 # A record of every request and response, to study a failure afterwards.
@@ -169,13 +112,6 @@ def main(project: Path, python: Path) -> int:
             # In the project: schemathesis keeps a cache (.schemathesis/) where it runs.
             if subprocess.run(command, cwd=project, check=False).returncode != 0:
                 failed_runs.append(name)
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
     server_log = log.read_text(errors="replace")
     statuses = collections.Counter(re.findall(r'HTTP/1\.1" (\d{3}) ', server_log))

@@ -1,6 +1,6 @@
 """A rendered test harness under faults: its embedded PostgreSQL never outlives the run.
 
-    python tests/harness_faults.py PROJECT_DIR      (run by nox's `rendered` session)
+    python -m tests.harness_faults PROJECT_DIR      (run by nox's `rendered` session)
 
 With DATABASE_URL unset, each case runs the project's own `uv run pytest`:
 - interrupted by Ctrl-C in the middle of a test (`-n 2`);
@@ -13,7 +13,6 @@ After each, no postgres process serves the run's data directory, and the directo
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,6 +21,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import psutil
+
+from tests.served_render import free_port
 
 HERE = Path(__file__).resolve().parent
 GONE_WITHIN_SECONDS = 20
@@ -114,9 +115,7 @@ def two_runs_at_once(project: Path, scratch: Path) -> None:
 
 
 def unreachable_server(project: Path) -> None:
-    with socket.socket() as probe:  # a port that nothing listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()  # a port that nothing listens on
     env = {**os.environ, "DATABASE_URL": f"postgresql://postgres@127.0.0.1:{port}/app"}
     started = time.monotonic()
     done = subprocess.run(

@@ -1,6 +1,6 @@
 """Follow a rendered project's README as a new user would.
 
-    python tests/readme_walkthrough.py PROJECT_DIR
+    python -m tests.readme_walkthrough PROJECT_DIR      (from the template's root)
 
 nox's `rendered` session runs this in the project's environment, after the project's own nox
 sessions. Without DATABASE_URL it takes the README's own path, on the embedded PostgreSQL that
@@ -18,7 +18,6 @@ import os
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -31,10 +30,13 @@ from urllib.parse import urlsplit
 
 import psutil
 
+from tests.served_render import ServeError, served_render
+
 # A column the walkthrough adds to the model, to make a migration as the README says.
 PROBE = "    walkthrough_phone: Mapped[str | None] = mapped_column(sa.String(32), index=True)\n"
 SERVER_START_SECONDS = 60
 PASSWORD = "walkthrough password 1"
+NEW_SIGN_UP = Path(__file__).resolve().parent / "scripts" / "new_sign_up.py"
 
 
 def run(command: str, cwd: Path, env: dict[str, str]) -> str:
@@ -45,13 +47,6 @@ def run(command: str, cwd: Path, env: dict[str, str]) -> str:
     if done.returncode != 0:
         sys.exit(f"`{command}` failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
     return done.stdout
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def request(method: str, url: str, body: dict[str, object] | None = None) -> tuple[int, object]:
@@ -69,37 +64,16 @@ def request(method: str, url: str, body: dict[str, object] | None = None) -> tup
 @contextmanager
 def serving(command: str, cwd: Path, env: dict[str, str]) -> Iterator[str]:
     """Start the README's server command, wait for a healthy `/health`, yield its URL, Ctrl-C."""
-    port = free_port()
-    print(f"$ {command} --port {port}", flush=True)
-    log = cwd.parent / "server.log"
-    with log.open("w") as output:
-        # Its own process group, which Ctrl-C reaches as a whole, as in a terminal.
-        server = subprocess.Popen(
-            [*shlex.split(command), "--port", str(port)],
-            cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + SERVER_START_SECONDS
-        while True:
-            try:
-                status, health = request("GET", f"{base}/health")
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    sys.exit(f"the server did not answer /health:\n{log.read_text()}")
-                time.sleep(0.3)
-        if status != 200:
-            sys.exit(f"/health answered {status} {health}")
-        yield base
-    finally:
-        os.killpg(server.pid, signal.SIGINT)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
-            sys.exit(f"Ctrl-C did not stop `{command}`:\n{log.read_text()}")
+        # Ctrl-C reaches its process group as a whole, as in a terminal.
+        with served_render(
+            cwd, shlex.split(command), env, log=cwd.parent / "server.log", ready_path="/health",
+            stop_signal=signal.SIGINT, start_seconds=SERVER_START_SECONDS,
+        ) as server:  # fmt: skip
+            print(f"$ {command} --port {server.port}", flush=True)
+            yield server.url
+    except ServeError as error:
+        sys.exit(f"`{command}`: {error}")
 
 
 def postgres_on(data_dir: Path) -> list[int]:
@@ -121,10 +95,8 @@ def sign_up(base: str, body: dict[str, object]) -> int:
 
 def new_sign_up(project: Path) -> dict[str, object]:
     """A valid sign-up for this option set's fields, from the project's own test factories."""
-    factory = "import json, sys; from tests.factories import new_sign_up as new; "
-    factory += "print(json.dumps(new(sys.argv[1])))"
     output = subprocess.run(
-        [sys.executable, "-c", factory, PASSWORD],
+        [sys.executable, str(NEW_SIGN_UP), PASSWORD],
         cwd=project, capture_output=True, text=True, check=True,
     )  # fmt: skip
     body: dict[str, object] = json.loads(output.stdout)

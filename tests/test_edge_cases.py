@@ -67,7 +67,7 @@ def test_longest_database_name(cookies: Cookies) -> None:
 
 
 def test_widest_project_name_with_look_alike_letters(cookies: Cookies) -> None:
-    """Cyrillic and CJK letters: the rendered ruff must accept them where the code quotes the name."""
+    """Cyrillic and CJK letters: the rendered ruff accepts them where the code quotes the name."""
     name = "Сервис – 用户服务用户服务用户服务用户服务用户服务用户服务 Dienst"
     assert VARIANTS["edge_whitespace_widest"]["project_name"] == name
     assert len(name) + name.count("用户服务") * 4 == MAX_PROJECT_NAME  # CJK takes two columns

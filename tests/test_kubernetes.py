@@ -8,16 +8,13 @@ schemas (strict: unknown fields are errors too).
 
 import ast
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import kubernetes_validate
 import pytest
 import yaml
-from pytest_cookies.plugin import Cookies
 
-from tests.conftest import VARIANTS
 from tests.test_tooling import APP_PORT, _answers, _dockerfile, _settings
 
 KUBERNETES_VERSION = "1.34.0"
@@ -27,11 +24,10 @@ APP_WORKLOADS = {("Deployment", "app"), ("Job", "migrate")}
 FROM_THE_SECRET = {"SECRET_KEY", "DATABASE_URL"}
 
 
-@pytest.fixture(scope="module", params=list(VARIANTS), ids=list(VARIANTS))
-def project(request: pytest.FixtureRequest, cookies_session: Cookies) -> Iterator[Path]:
-    result = cookies_session.bake(extra_context=VARIANTS[request.param])
-    assert result.exit_code == 0, result.exception
-    yield result.project_path
+@pytest.fixture
+def project(baked: Path) -> Path:
+    """Each option set's render (conftest.py's `baked`)."""
+    return baked
 
 
 def _load(path: Path) -> dict[str, Any]:

@@ -97,6 +97,8 @@ BAD_ANSWERS = [
     bad({"package_name": "sqlalchemy"}, "package_name: 'sqlalchemy' would shadow", "pkg-sqla"),
     bad({"package_name": "test"}, "package_name: 'test' would shadow", "pkg-test"),
     bad({"package_name": "tests"}, "package_name: 'tests' would shadow", "pkg-tests"),
+    # A dependency of the render's tests, read from its pyproject.toml: not in any hand list.
+    bad({"package_name": "psutil"}, "package_name: 'psutil' would shadow", "pkg-psutil"),
     bad({"package_name": "json"}, "package_name: 'json' would shadow", "pkg-stdlib"),
     bad({"package_name": "class"}, "package_name: 'class' is a Python keyword", "pkg-keyword"),
     bad({"package_name": "match"}, "package_name: 'match' is a Python keyword", "pkg-soft-kw"),

@@ -16,7 +16,6 @@ import shutil
 import subprocess
 import sys
 import tomllib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,7 +24,8 @@ import pytest
 import yaml
 from pytest_cookies.plugin import Cookies
 
-from tests.conftest import ROOT, VARIANTS, run_cookiecutter
+from hooks.answers import COOKIECUTTER_JSON, ISOLATION_MODES, LICENSES
+from tests.conftest import ROOT, run_cookiecutter
 
 TEMPLATE = ROOT / "{{cookiecutter.project_slug}}"
 BIN = Path(sys.executable).parent  # the tools installed next to this Python (nox's venv)
@@ -54,9 +54,10 @@ README_COMMANDS = {
     "docker compose up -d db": "structure: test_compose_runs_the_app_after_its_migrations",
     # No cluster here: the manifests are validated offline, and cross-checked.
     "kubectl apply -f deploy/kubernetes/overlays/example/namespace.yaml": "test_kubernetes.py",
-    "kubectl create secret generic app-secrets --namespace <namespace> --from-env-file=secrets.env": (
-        "test_kubernetes.py: the Secret's name and keys are the ones the manifests read"
-    ),
+    (
+        "kubectl create secret generic app-secrets --namespace <namespace>"
+        " --from-env-file=secrets.env"
+    ): "test_kubernetes.py: the Secret's name and keys are the ones the manifests read",
     "kubectl apply -k deploy/kubernetes/overlays/example": "test_kubernetes.py",
     "uv run ruff check .": "rendered noxfile.py `lint`",
     "uv run ruff format --check .": "rendered noxfile.py `lint`",
@@ -96,14 +97,6 @@ LICENSE_TEXTS = {
     "BSD-3-Clause": ("BSD 3-Clause License", "BSD-3-Clause"),
     "Proprietary": ("All rights reserved.", "LicenseRef-Proprietary"),
 }
-
-
-@pytest.fixture(scope="module", params=list(VARIANTS), ids=list(VARIANTS))
-def baked(request: pytest.FixtureRequest, cookies_session: Cookies) -> Iterator[Path]:
-    """One render of each option set, shared by this module's read-only checks."""
-    result = cookies_session.bake(extra_context=VARIANTS[request.param])
-    assert result.exit_code == 0, result.exception
-    yield result.project_path
 
 
 def _answers(project: Path) -> dict[str, Any]:
@@ -179,7 +172,8 @@ def test_dockerfile_builds_with_uv_in_stages_and_runs_unprivileged(baked: Path) 
     assert ("COPY", f"--from={build_name} --chown=app:app /app/.venv /app/.venv") in runtime
     users = [a for i, a in runtime if i == "USER"]
     assert users, "the runtime stage sets a USER"
-    assert users[-1] not in {"root", "0"} and not users[-1].startswith("0:")
+    assert users[-1] not in {"root", "0"}
+    assert not users[-1].startswith("0:")
     cmd = [a for i, a in runtime if i == "CMD"][-1]
     assert json.loads(cmd) == [
         "uvicorn",
@@ -416,7 +410,32 @@ def test_no_lock_is_shipped_and_dependencies_have_lower_bounds_only(baked: Path)
         assert re.fullmatch(r"[a-z0-9-]+(\[[a-z0-9,-]+\])?>=[0-9.]+", requirement), requirement
 
 
-@pytest.mark.parametrize("license_id", list(LICENSE_TEXTS))
+def test_each_choice_list_is_cookiecutter_json_s() -> None:
+    """The isolation modes and licences are listed once, in cookiecutter.json: its wording of
+    each choice, the licence texts and what this module expects of them follow that list."""
+    wording = COOKIECUTTER_JSON["__prompts__"]
+    for prompt, choices in (("db_isolation", ISOLATION_MODES), ("license", LICENSES)):
+        assert [key for key in wording[prompt] if key != "__prompt__"] == list(choices), prompt
+    texts = sorted(path.name.removeprefix("LICENSE-") for path in TEMPLATE.glob("LICENSE-*"))
+    assert texts == sorted(LICENSES)
+    assert list(LICENSE_TEXTS) == list(LICENSES)
+
+
+def test_render_isolations_are_the_prompt_s_choices(baked: Path) -> None:
+    """The render's own list of modes (TEST_DB_ISOLATION's) is the prompt's."""
+    module = ast.parse((baked / "tests" / "isolation.py").read_text())
+    (isolations,) = (
+        node.value
+        for node in module.body
+        if isinstance(node, ast.AnnAssign)
+        and isinstance(node.target, ast.Name)
+        and node.target.id == "ISOLATIONS"
+    )
+    assert isinstance(isolations, ast.Dict)
+    assert [ast.literal_eval(key) for key in isolations.keys if key] == list(ISOLATION_MODES)
+
+
+@pytest.mark.parametrize("license_id", LICENSES)
 def test_license_is_the_chosen_one(cookies: Cookies, license_id: str) -> None:
     answers = {"license": license_id, "author_name": "Ada Lovelace", "init_git": False}
     result = cookies.bake(extra_context={**answers, "copyright_year": "1999"})
@@ -502,7 +521,7 @@ def _tree(project: Path) -> dict[str, str]:
 
 def test_recorded_answers_render_the_same_project(baked: Path, tmp_path: Path) -> None:
     answers = _answers(baked)
-    again = run_cookiecutter(tmp_path, **{key: str(value) for key, value in answers.items()})
+    again = run_cookiecutter(tmp_path, context={key: str(value) for key, value in answers.items()})
     assert again.returncode == 0, again.stderr
     (project,) = tmp_path.iterdir()
     assert project.name == baked.name

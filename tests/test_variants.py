@@ -4,17 +4,12 @@ nox renders and checks each fixed set in full: a choice that none of them makes 
 mode, a licence, git on or off, a field type, a flag) would never be checked.
 """
 
-import json
-
+from hooks.answers import COOKIECUTTER_JSON
 from hooks.field_spec import parse_user_fields
 from hooks.field_types import FLAGS, TYPES
-from tests.conftest import ROOT, VARIANTS
+from tests.conftest import VARIANTS
 
-PROMPTS = {
-    key: value
-    for key, value in json.loads((ROOT / "cookiecutter.json").read_text()).items()
-    if not key.startswith("_")
-}
+PROMPTS = {key: value for key, value in COOKIECUTTER_JSON.items() if not key.startswith("_")}
 CHOICE_PROMPTS = [key for key, value in PROMPTS.items() if isinstance(value, list)]
 
 

@@ -20,7 +20,6 @@ import asyncio
 import os
 import secrets
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -36,6 +35,7 @@ import asyncpg
 import httpx
 
 from tests.scale.pgbouncer import pgbouncer
+from tests.served_render import HOST, free_port, served_render
 
 DATABASE = "scale_svc"
 REPLICAS = 3
@@ -62,29 +62,8 @@ PREPARED_STATEMENT_ERRORS = ("prepared statement", "DuplicatePreparedStatement")
 MIX = ("signup", "me", "list", "login", "me", "list", "signup", "me")
 EXPECTED = {"signup": 201, "login": 200, "me": 200, "list": 200, "race": 201}
 
-PROMOTE = """
-import asyncio, sys
-from sqlalchemy import update
-from sqlalchemy.ext.asyncio import create_async_engine
-from {package}.models import User
-from {package}.roles import ADMIN_ROLE
-from {package}.settings import get_settings
-
-async def main() -> None:
-    engine = create_async_engine(get_settings().require_database_url())
-    async with engine.begin() as connection:
-        admin = update(User).where(User.email == sys.argv[1]).values(role=ADMIN_ROLE)
-        await connection.execute(admin)
-    await engine.dispose()
-
-asyncio.run(main())
-"""
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+# Run in the project, with its Python: makes a seeded user an admin, on a direct connection.
+PROMOTE = Path(__file__).resolve().parents[1] / "scripts" / "promote_admin.py"
 
 
 @dataclass
@@ -249,58 +228,32 @@ def migrate_three_at_once(project: Path, url: str, failures: list[str]) -> None:
 
 @contextmanager
 def replicas(project: Path, package: str, url: str, logs: Path) -> Iterator[list[Replica]]:
-    """REPLICAS uvicorn servers, WORKERS workers each, on loopback ports; stopped after."""
+    """REPLICAS uvicorn servers, WORKERS workers each, on loopback ports, each ready on
+    /health/ready; stopped after (SIGTERM)."""
     key = secrets.token_urlsafe(32)  # one key: a token minted on one replica is good on all
-    started: list[Replica] = []
-    try:
+    env = project_env(
+        url,
+        SECRET_KEY=key,
+        WEB_CONCURRENCY=str(WORKERS),
+        SHUTDOWN_DELAY_SECONDS=str(SHUTDOWN_DELAY_SECONDS),
+        # Every sign-up of the load comes from one address: 127.0.0.1.
+        SIGNUP_MAX_PER_ADDRESS_PER_HOUR="0",
+    )
+    command = [
+        *(sys.executable, "-m", "uvicorn", f"{package}.main:app"),
+        *("--host", HOST, "--workers", str(WORKERS), "--no-access-log"),
+    ]
+    with ExitStack() as stack:
+        started = []
         for index in range(REPLICAS):
-            port = free_port()
             log = logs / f"replica-{index}.log"
-            command = [
-                *(sys.executable, "-m", "uvicorn", f"{package}.main:app"),
-                *("--host", "127.0.0.1", "--port", str(port), "--workers", str(WORKERS)),
-                "--no-access-log",
-            ]
-            with log.open("wb") as out:
-                process = subprocess.Popen(
-                    command,
-                    cwd=project,
-                    env=project_env(
-                        url,
-                        SECRET_KEY=key,
-                        WEB_CONCURRENCY=str(WORKERS),
-                        SHUTDOWN_DELAY_SECONDS=str(SHUTDOWN_DELAY_SECONDS),
-                        # Every sign-up of the load comes from one address: 127.0.0.1.
-                        SIGNUP_MAX_PER_ADDRESS_PER_HOUR="0",
-                    ),
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                )
-            started.append(Replica(index, port, process, log))
+            server = served_render(
+                project, command, env, log=log,
+                start_seconds=START_TIMEOUT_SECONDS, stop_seconds=EXIT_TIMEOUT_SECONDS,
+            )  # fmt: skip
+            served = stack.enter_context(server)
+            started.append(Replica(index, served.port, served.process, served.log))
         yield started
-    finally:
-        for replica in started:
-            if replica.process.poll() is None:
-                replica.process.terminate()
-        for replica in started:
-            try:
-                replica.process.wait(timeout=EXIT_TIMEOUT_SECONDS)
-            except subprocess.TimeoutExpired:
-                replica.process.kill()
-
-
-async def wait_until_ready(replica: Replica) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if replica.process.poll() is not None:
-            raise RuntimeError(f"replica {replica.index} ended:\n{replica.log.read_text()}")
-        try:
-            if (await replica.client.get("/health/ready")).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        await asyncio.sleep(0.2)
-    raise RuntimeError(f"replica {replica.index} not ready within {START_TIMEOUT_SECONDS} s")
 
 
 async def seed(all_replicas: list[Replica], project: Path, package: str, direct: str) -> Run:
@@ -312,9 +265,13 @@ async def seed(all_replicas: list[Replica], project: Path, package: str, direct:
         assert response.status_code == 201, response.text
     await asyncio.to_thread(
         subprocess.run,
-        [sys.executable, "-c", PROMOTE.format(package=package), users[0]],
+        [sys.executable, str(PROMOTE), package, users[0]],
         cwd=project,
-        env={**project_env(direct), "DATABASE_POOLER": "none", "SECRET_KEY": secrets.token_urlsafe(32)},
+        env={
+            **project_env(direct),
+            "DATABASE_POOLER": "none",
+            "SECRET_KEY": secrets.token_urlsafe(32),
+        },
         check=True,
     )
     tokens = {}
@@ -354,7 +311,8 @@ async def sigterm_mid_load(run: Run) -> None:
     victim = run.replicas[-1]
     outcomes: list[Outcome] = []
     running = asyncio.ensure_future(load(run, run.replicas, REQUESTS_DURING_SIGTERM, outcomes))
-    while len(outcomes) < SIGTERM_AFTER and not running.done():
+    # A count that `load` grows, polled: it has no event to set at SIGTERM_AFTER.
+    while len(outcomes) < SIGTERM_AFTER and not running.done():  # noqa: ASYNC110
         await asyncio.sleep(0.01)
     victim.draining = True
     victim.process.send_signal(signal.SIGTERM)
@@ -401,8 +359,6 @@ async def prove(args: argparse.Namespace, logs: Path) -> list[str]:
         url = f"{scheme}://{credentials}127.0.0.1:{port}/{DATABASE}"
         migrate_three_at_once(args.project, url, failures)
         all_replicas = stack.enter_context(replicas(args.project, args.package, url, logs))
-        for replica in all_replicas:
-            await wait_until_ready(replica)
         run = await seed(all_replicas, args.project, args.package, f"{server_url}/{DATABASE}")
         run.failures.extend(failures)
 

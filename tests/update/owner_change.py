@@ -5,6 +5,7 @@ database routes), a column for which they write a migration, and a file they del
 """
 
 import json
+import shutil
 from pathlib import Path
 
 from tests.update.workspace import replace
@@ -29,14 +30,8 @@ async def stats(session: DbSession) -> dict[str, int]:
     """How many users there are."""
     return {{"users": await session.scalar(select(func.count()).select_from(User)) or 0}}
 '''
-TEST = """from httpx import AsyncClient
-
-
-async def test_stats_count_the_users(async_client: AsyncClient) -> None:
-    response = await async_client.get("/stats")
-    assert response.status_code == 200
-    assert response.json() == {"users": 0}
-"""
+# The owner's test of the route (tests/test_stats.py in the project).
+TEST = Path(__file__).parent / "files" / "owner_test_stats.py"
 
 
 def package_name(project: Path) -> str:
@@ -59,7 +54,7 @@ def make_owner_changes(project: Path) -> None:
     replace(main, routers, "routes import auth, docs, health, sessions, stats, users")
     modules = "(health, auth, sessions, users, docs)"
     replace(main, modules, "(health, auth, sessions, users, docs, stats)")
-    (project / "tests" / "test_stats.py").write_text(TEST, encoding="utf-8")
+    shutil.copyfile(TEST, project / "tests" / "test_stats.py")
     routes = project / "tests" / "test_database_down.py"
     replace(
         routes, '    ("GET", "/health"),\n', '    ("GET", "/health"),\n    ("GET", "/stats"),\n'

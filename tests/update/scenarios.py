@@ -181,11 +181,14 @@ def test_a_owner_and_template_changes_both_arrive(
     assert git(made, "diff", "--name-only", "--diff-filter=U") == ""
     source = made / "src" / package
     models = (source / "models.py").read_text()
-    assert PHONE in models and COLUMN_DECLARATION in models, "both columns"
+    assert PHONE in models, "the owner's column"
+    assert COLUMN_DECLARATION in models, "the template's column"
     readme_text = (made / "README.md").read_text()
-    assert NOTE in readme_text and README_NEW_LINE in readme_text
+    assert NOTE in readme_text
+    assert README_NEW_LINE in readme_text
     assert "stats" in (source / "main.py").read_text()
-    assert (source / "routes" / "stats.py").is_file() and (made / "tests/test_stats.py").is_file()
+    assert (source / "routes" / "stats.py").is_file()
+    assert (made / "tests/test_stats.py").is_file()
     assert TEMPLATE_DOCSTRING in (source / "routes" / "health.py").read_text()
     assert BUMPED in (made / "pyproject.toml").read_text()
     assert (made / "migrations" / "versions" / Path(MIGRATION).name).is_file()
@@ -231,7 +234,8 @@ def test_b_overlapping_changes_are_conflicts_the_readme_resolves(
     assert re.search(r"both modified:\s+src/\S+/routes/health.py", status), status
     assert conflict_markers(project) == [str(health.relative_to(project))]
     conflicted = health.read_text()
-    assert OWNER_DOCSTRING in conflicted and TEMPLATE_DOCSTRING in conflicted
+    assert OWNER_DOCSTRING in conflicted
+    assert TEMPLATE_DOCSTRING in conflicted
     assert BUMPED in (project / "pyproject.toml").read_text(), "the rest was applied"
 
     # The README: keep the lines wanted (here the owner's), remove the markers, `git add`.
@@ -274,7 +278,8 @@ def test_a_template_that_moved_is_found_through_the_record(template: Path, tmp_p
     project = cruft_create(template, tmp_path / "out")
     moved = template.rename(tmp_path / "moved-template")
     lost = run("uvx cruft check", project, check=False)
-    assert lost.returncode != 0 and str(template) in lost.stderr, lost.stderr
+    assert lost.returncode != 0, lost.stderr
+    assert str(template) in lost.stderr, lost.stderr
 
     # The README: set "template" in .cruft.json to where it is now, commit, run again.
     replace(project / ".cruft.json", f'"template": "{template}"', f'"template": "{moved}"')

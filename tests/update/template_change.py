@@ -6,6 +6,7 @@ scenario's owner deletes (`.pre-commit-config.yaml`), and a docstring that scena
 also rewrites.
 """
 
+import shutil
 from pathlib import Path
 
 from tests.update.workspace import commit_all, replace
@@ -13,8 +14,8 @@ from tests.update.workspace import commit_all, replace
 PROJECT = "{{cookiecutter.project_slug}}"
 PACKAGE = f"{PROJECT}/src/{{{{cookiecutter.package_name}}}}"
 COLUMN = "signed_in_at"
-# The template's own migrations end at TEMPLATE_HEAD; the change adds the next one.
-TEMPLATE_HEAD, NEXT = "0003", "0004"
+# The template's own migrations end at 0003; the change adds the next one (REVISION's).
+NEXT = "0004"
 MIGRATION = f"{PROJECT}/migrations/versions/{NEXT}_users_{COLUMN}.py"
 NEW_TEST = f"{PROJECT}/tests/test_{COLUMN}.py"
 # The docstring both the template (here) and scenario (b)'s owner rewrite.
@@ -27,30 +28,8 @@ README_NEW_LINE = (
 DEPENDENCY, BUMPED = '"httpx>=0.28",', '"httpx>=0.28.1",'
 PRE_COMMIT_NOTE = "# Template change: the hooks' versions follow their latest releases.\n"
 
-REVISION = f'''"""Add users.{COLUMN}.
-
-Revision ID: {NEXT}
-Revises: {TEMPLATE_HEAD}
-"""
-
-from collections.abc import Sequence
-
-import sqlalchemy as sa
-from alembic import op
-
-revision: str = "{NEXT}"
-down_revision: str | Sequence[str] | None = "{TEMPLATE_HEAD}"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
-
-
-def upgrade() -> None:
-    op.add_column("users", sa.Column("{COLUMN}", sa.DateTime(timezone=True), nullable=True))
-
-
-def downgrade() -> None:
-    op.drop_column("users", "{COLUMN}")
-'''
+# The migration of the column (as `alembic revision` writes one), copied into the template.
+REVISION = Path(__file__).parent / "files" / "template_revision.py"
 # The new test's first line, through a filter this same commit adds to the hooks' code.
 TEST_TITLE = '"""USER SERVICE: a column the template added."""'
 TEST = f'''"""{{{{ cookiecutter.project_name | shout }}}}: a column the template added."""
@@ -70,7 +49,7 @@ def make_template_change(clone: Path) -> str:
     """Commit the change in the template's clone; the new commit's id."""
     table = '    __tablename__ = "users"\n'
     replace(clone / PACKAGE / "models.py", table, f"{table}\n{COLUMN_DECLARATION}")
-    (clone / MIGRATION).write_text(REVISION, encoding="utf-8")
+    shutil.copyfile(REVISION, clone / MIGRATION)
     (clone / NEW_TEST).write_text(TEST, encoding="utf-8")
     replace(clone / PROJECT / "pyproject.toml", DEPENDENCY, BUMPED)
     replace(clone / PROJECT / "README.md", README_LINE, README_NEW_LINE)

@@ -87,11 +87,15 @@ async def get_current_session_id(request: Request, _user: CurrentUser) -> UUID:
 CurrentSessionId = Annotated[UUID, Depends(get_current_session_id)]
 
 
+def require_admin(caller: User | None, action: str) -> None:
+    """The one admin check: 403 naming `action` ("may do this") unless `caller` is an admin."""
+    if caller is None or caller.role != ADMIN_ROLE:
+        detail = f"Only {ADMIN_ROLE} users may {action}"
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=detail)
+
+
 async def get_admin_user(user: CurrentUser) -> User:
-    if user.role != ADMIN_ROLE:
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN, detail=f"Only {ADMIN_ROLE} users may do this"
-        )
+    require_admin(user, "do this")
     return user
 
 

@@ -15,11 +15,12 @@ from {{ cookiecutter.package_name }}.dependencies import (
     CurrentUser,
     DbSession,
     OptionalUser,
+    require_admin,
 )
 from {{ cookiecutter.package_name }}.errors import commit_or_conflict, error_responses
 from {{ cookiecutter.package_name }}.models import User
 from {{ cookiecutter.package_name }}.passwords import password_problem_for
-from {{ cookiecutter.package_name }}.roles import ADMIN_ROLE, DEFAULT_ROLE, Role
+from {{ cookiecutter.package_name }}.roles import DEFAULT_ROLE, Role
 from {{ cookiecutter.package_name }}.schemas import UserCreate, UserPage, UserRead, UserUpdate
 from {{ cookiecutter.package_name }}.security import hash_password
 from {{ cookiecutter.package_name }}.sessions import revoke_user_sessions
@@ -36,10 +37,6 @@ MAX_PAGE_SIZE = 100
 MAX_OFFSET = 2**31 - 1
 
 
-def _forbidden(detail: str) -> HTTPException:
-    return HTTPException(status.HTTP_403_FORBIDDEN, detail=detail)
-
-
 async def _get_user_or_404(session: DbSession, user_id: UUID) -> User:
     user = await session.get(User, user_id)
     if user is None:
@@ -54,8 +51,8 @@ def _password_refused(problem: str) -> HTTPException:
 
 
 def _check_self_or_admin(caller: User, user_id: UUID) -> None:
-    if caller.id != user_id and caller.role != ADMIN_ROLE:
-        raise _forbidden(f"Only {ADMIN_ROLE} users may access other users")
+    if caller.id != user_id:
+        require_admin(caller, "access other users")
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(403, 409, 429))
@@ -71,8 +68,8 @@ async def sign_up(
     Anonymous sign-ups are limited per client address (SIGNUP_MAX_PER_ADDRESS_PER_HOUR): 429.
     """
     role = body.role or DEFAULT_ROLE
-    if role != DEFAULT_ROLE and (caller is None or caller.role != ADMIN_ROLE):
-        raise _forbidden(f"Only {ADMIN_ROLE} users may create users with role {role}")
+    if role != DEFAULT_ROLE:
+        require_admin(caller, f"create users with role {role}")
     if caller is None:
         address = client_address(request, settings.trusted_proxies)
         retry_after = await sign_up_retry_after(session, address, settings)
@@ -137,11 +134,11 @@ async def update_user(
     user = await _get_user_or_404(session, user_id)
     changes = body.model_dump(exclude_unset=True)
     current_password = changes.pop("current_password", None)
-    if caller.role != ADMIN_ROLE and (
+    if (
         changes.get("role", user.role) != user.role
         or changes.get("is_active", user.is_active) != user.is_active
     ):
-        raise _forbidden(f"Only {ADMIN_ROLE} users may change a role or deactivate a user")
+        require_admin(caller, "change a role or deactivate a user")
     own = caller.id == user.id
     # OWASP ASVS 5.0 6.2.3: a stolen token alone cannot take the account over.
     if own and {"email", "password"} & changes.keys():

@@ -1,0 +1,100 @@
+"""Finish a new project: its own secret key, its licence, its record for cruft, its git
+repository, then next steps. In cruft's throwaway renders, only the licence (see hooks/origin.py).
+
+`main()` is called by the post-generation hook (hooks/post_gen_project.py) in the new project's
+folder, with the answers and cruft's command as cookiecutter rendered them there.
+"""
+
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from hooks.origin import renders_to_compare, write_cruft_record
+
+
+def write_env_file(project: Path) -> None:
+    """`.env` from `.env.example`, with a fresh SECRET_KEY that no other render shares,
+    readable by its owner only (mode 600) from its first byte on."""
+    example = (project / ".env.example").read_text(encoding="utf-8")
+    key = secrets.token_urlsafe(48)
+    descriptor = os.open(project / ".env", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)  # whatever the umask, or an older file's mode
+    with os.fdopen(descriptor, "w", encoding="utf-8") as env_file:
+        env_file.write(example.replace("SECRET_KEY=\n", f"SECRET_KEY={key}\n"))
+
+
+def choose_license(project: Path, chosen: str) -> None:
+    """The chosen licence text becomes LICENSE; the other texts go."""
+    for path in project.glob("LICENSE-*"):
+        if path.name == f"LICENSE-{chosen}":
+            path.rename(project / "LICENSE")
+        else:
+            path.unlink()
+    if not (project / "LICENSE").is_file():
+        sys.exit(f"license: no text for {chosen!r}; choose one the template offers")
+
+
+def make_git_repository(project: Path, context: dict[str, Any]) -> str:
+    """`git init` and a first commit of every file (`.env` is git-ignored); says what was done."""
+    by_hand = "git init && git add --all && git commit -m 'Initial commit'"
+    if not context["init_git"]:
+        return f"No git repository was made (init_git=no). To make one: {by_hand}"
+    git = shutil.which("git")
+    if git is None:
+        return f"git was not found, so no repository was made. Install git, then: {by_hand}"
+    outer = subprocess.run(
+        [git, "rev-parse", "--show-toplevel"], cwd=project.parent, capture_output=True, text=True
+    )
+    if outer.returncode == 0:  # a nested repository is rarely wanted: leave it to the user
+        return f"No git repository was made: {project.name} is inside {outer.stdout.strip()}."
+    # git refuses to commit without an email; the project's own answer, else a placeholder.
+    email = context["author_email"].strip() or "author@example.invalid"
+    identity = ["-c", f"user.name={context['author_name']}", "-c", f"user.email={email}"]
+    message = "Initial commit, from the FastAPI + PostgreSQL cookiecutter template"
+    for command in (
+        [git, "init", "--quiet"],
+        [git, "add", "--all"],
+        [git, *identity, "commit", "--quiet", "--no-verify", "-m", message],
+    ):
+        done = subprocess.run(command, cwd=project, capture_output=True, text=True)
+        if done.returncode != 0:
+            return (
+                f"`{' '.join(command[1:])}` failed ({done.stderr.strip()}); "
+                f"finish by hand in {project.name}: {by_hand}"
+            )
+    return "Made a git repository with a first commit of every file (.env is git-ignored)."
+
+
+def print_next_steps(project: Path, slug: str, git_said: str) -> None:
+    print(
+        f"""
+Created {project.name}. {git_said}
+Next steps (Python 3.11+ and uv; no database server needed):
+
+    cd {project.name}
+    uv run pytest                                  # the tests, on an embedded PostgreSQL
+    uv run {slug} dev     # http://127.0.0.1:8000/docs, data in .pgdata/
+
+To use your own PostgreSQL server, set DATABASE_URL in .env. README.md has the rest:
+configuration, migrations, containers, CI, pre-commit and nox; commit the uv.lock uv writes.
+"""
+    )
+
+
+def main(context: dict[str, Any], call: dict[str, Any], template_root: str) -> None:
+    """Finish the project in the current folder from its answers (`context`, in cookiecutter's
+    key order, which is the order cruft writes to `.cruft.json`) and cruft's command, if any."""
+    project = Path.cwd()
+    if renders_to_compare(call):
+        # Only what the template's files depend on: cruft compares this render with another one.
+        choose_license(project, context["license"])
+        return
+    write_env_file(project)
+    choose_license(project, context["license"])
+    # Before the first commit, so that it holds the record.
+    print(write_cruft_record(project, context, call, template_root))
+    print_next_steps(project, context["project_slug"], make_git_repository(project, context))
