@@ -32,13 +32,13 @@ nox.needs_version = ">=2025.2.9"
 ROOT = Path(__file__).parent
 sys.path.insert(0, str(ROOT))  # the template's own modules: hooks/, tests/
 
+from tests.helpers import VARIANTS  # noqa: E402
 from tests.random_answers import random_answers  # noqa: E402
 
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_venv = "yes"
 nox.options.sessions = ["lint", "template", "update", "rendered", "random", "fuzz", "scale"]
 
-VARIANTS: dict[str, dict[str, str]] = json.loads((ROOT / "tests" / "variants.json").read_text())
 # Always on their own embedded PostgreSQL, one serial run and one with -n 2: the README's path.
 EMBEDDED_VARIANTS = ("default", "few_fields")
 RENDERS = Path(tempfile.gettempdir()) / f"{ROOT.name}-renders"

@@ -10,7 +10,7 @@ from pathlib import Path
 from pytest_cookies.plugin import Cookies
 
 from hooks.answers import MAX_DATABASE_NAME, MAX_PROJECT_NAME
-from tests.conftest import VARIANTS
+from tests.helpers import VARIANTS
 
 
 def bake(cookies: Cookies, **answers: str) -> Path:

@@ -19,7 +19,7 @@ from hooks.field_types import (
     UserField,
     readme_rows,
 )
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 TEMPLATE = ROOT / "{{cookiecutter.project_slug}}"
 SCHEMAS = TEMPLATE / "src" / "{{cookiecutter.package_name}}" / "schemas.py"

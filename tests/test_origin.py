@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import ROOT, run_cookiecutter
+from tests.helpers import ROOT, run_cookiecutter
 
 
 def _head(repository: Path) -> str:

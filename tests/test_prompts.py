@@ -16,7 +16,7 @@ from click.testing import CliRunner, Result
 from cookiecutter.cli import main
 
 from hooks.answers import MAX_DATABASE_NAME, MAX_IDENTIFIER_BYTES, PROMPTS, TEST_DATABASE_SUFFIX
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 # The test harness's longest database name, `<name>` + TEST_DATABASE_SUFFIX, then takes 63 bytes.
 LONGEST_DATABASE_NAME = "meta_" + "x" * (MAX_DATABASE_NAME - len("meta_"))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pytest_cookies.plugin import Cookies
 
-from tests.conftest import ROOT, run_cookiecutter
+from tests.helpers import ROOT, run_cookiecutter
 
 # Jinja delimiters, or a `cookiecutter.<key>` reference (the file `cookiecutter.json` aside).
 LEFTOVER = re.compile(r"\{\{|\{%|%\}|\{#|cookiecutter\.(?!json\b)")

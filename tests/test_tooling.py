@@ -25,7 +25,7 @@ import yaml
 from pytest_cookies.plugin import Cookies
 
 from hooks.answers import COOKIECUTTER_JSON, ISOLATION_MODES, LICENSES
-from tests.conftest import ROOT, run_cookiecutter
+from tests.helpers import ROOT, run_cookiecutter
 
 TEMPLATE = ROOT / "{{cookiecutter.project_slug}}"
 BIN = Path(sys.executable).parent  # the tools installed next to this Python (nox's venv)

@@ -7,7 +7,7 @@ mode, a licence, git on or off, a field type, a flag) would never be checked.
 from hooks.answers import COOKIECUTTER_JSON
 from hooks.field_spec import parse_user_fields
 from hooks.field_types import FLAGS, TYPES
-from tests.conftest import VARIANTS
+from tests.helpers import VARIANTS
 
 PROMPTS = {key: value for key, value in COOKIECUTTER_JSON.items() if not key.startswith("_")}
 CHOICE_PROMPTS = [key for key, value in PROMPTS.items() if isinstance(value, list)]
