@@ -6,13 +6,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.helpers import ROOT, VARIANTS
+# The template's modules are imported the way cookiecutter imports the hooks: from the root.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.helpers import VARIANTS
 
 if TYPE_CHECKING:  # only the meta-tests have it; the update session loads this file too
     from pytest_cookies.plugin import Cookies
-
-# The hooks' parser is imported the way cookiecutter imports it: `hooks.<module>` from the root.
-sys.path.insert(0, str(ROOT))
 
 
 @pytest.fixture(scope="module", params=list(VARIANTS), ids=list(VARIANTS))
