@@ -14,8 +14,15 @@ from {{ cookiecutter.package_name }}.roles import ADMIN_ROLE
 from {{ cookiecutter.package_name }}.security import read_access_token
 from {{ cookiecutter.package_name }}.settings import Settings, get_settings
 
+
+
+async def app_settings() -> Settings:
+    """The cached settings; an async dependency, as FastAPI runs plain functions in a thread."""
+    return get_settings()
+
+
 DbSession = Annotated[AsyncSession, Depends(get_async_db)]
-AppSettings = Annotated[Settings, Depends(get_settings)]
+AppSettings = Annotated[Settings, Depends(app_settings)]
 
 # auto_error=False: sign-up accepts anonymous callers; routes that need a user say so below.
 bearer_token = OAuth2PasswordBearer(tokenUrl="token", auto_error=False)
