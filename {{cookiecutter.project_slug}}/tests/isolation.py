@@ -4,13 +4,13 @@ set TEST_DB_ISOLATION to try another. Tests cannot tell the modes apart, except 
 
 import os
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from {{ cookiecutter.package_name }}.models import Base
 
-from tests.database import delete_all_rows, drop_schema, recreate_schema
+from tests.database import delete_all_rows, recreate_schema
 
 DB_ISOLATION = os.environ.get("TEST_DB_ISOLATION", "{{ cookiecutter.db_isolation }}")
 
@@ -27,6 +27,12 @@ class CleanDatabase:
         return AsyncSession(
             bind=self.bind, expire_on_commit=False, join_transaction_mode="create_savepoint"
         )
+
+    def connection(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        """Where a fixture writes directly: the test's transaction, or a committed one."""
+        if isinstance(self.bind, AsyncConnection):
+            return nullcontext(self.bind)
+        return self.bind.begin()
 
     def session(self) -> AsyncSession:
         """A session that is closed when the test ends."""
@@ -86,16 +92,11 @@ class TruncateIsolation(_SchemaOnceIsolation):
 
 
 class RecreateIsolation(_SchemaOnceIsolation):
-    """Every table created before each test and dropped after it."""
-
-    async def start(self, engine: AsyncEngine) -> None:
-        await drop_schema(engine)
-        self._engine = engine
+    """Every table dropped and created afresh after each test that used the database (so tests
+    that take no database fixture, or only the engine, still find the tables)."""
 
     @asynccontextmanager
     async def clean_database(self) -> AsyncIterator[CleanDatabase]:
-        async with self._engine.begin() as connection:
-            await connection.run_sync(Base.metadata.create_all)
         database = CleanDatabase(self._engine)
         try:
             yield database
@@ -103,6 +104,7 @@ class RecreateIsolation(_SchemaOnceIsolation):
             await database.close_sessions()
             async with self._engine.begin() as connection:
                 await connection.run_sync(Base.metadata.drop_all)
+                await connection.run_sync(Base.metadata.create_all)
 
 
 Isolation = RollbackIsolation | TruncateIsolation | RecreateIsolation

@@ -27,7 +27,7 @@ def test_serve_runs_uvicorn_on_uvloop_and_httptools_within_bounds(
 ) -> None:
     options = _served_with(monkeypatch)
     assert options == {
-        "host": "0.0.0.0",  # noqa: S104
+        "host": "0.0.0.0",
         "port": 8000,
         "workers": 1,
         # uvloop also sets TCP_NODELAY, which uvicorn's asyncio loop misses with workers.

@@ -130,7 +130,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on")
     production = commands.add_parser("serve", help="the production server (no reload)")
-    production.add_argument("--host", default="0.0.0.0", help="address to listen on")  # noqa: S104
+    production.add_argument("--host", default="0.0.0.0", help="address to listen on")
     production.add_argument("--port", type=int, default=8000, help="port to listen on")
     commands.add_parser("alembic", help="Alembic's commands, on the development database")
     admin = commands.add_parser(
