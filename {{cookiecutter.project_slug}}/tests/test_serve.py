@@ -11,7 +11,7 @@ from {{ cookiecutter.package_name }}.settings import get_settings
 
 def _served_with(monkeypatch: pytest.MonkeyPatch, *arguments: str) -> dict[str, Any]:
     calls: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
-    monkeypatch.setattr(cli.uvicorn, "run", lambda *a, **k: calls.append((a, k)))
+    monkeypatch.setattr("uvicorn.run", lambda *a, **k: calls.append((a, k)))
     get_settings.cache_clear()
     try:
         cli.main(["serve", *arguments])

@@ -126,9 +126,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         description={{ cookiecutter.project_name | quoted }},
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    serve = commands.add_parser("dev", help="migrate, then serve with reload")
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    serve.add_argument("--port", type=int, default=8000, help="port to listen on")
+    develop = commands.add_parser("dev", help="migrate, then serve with reload")
+    develop.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    develop.add_argument("--port", type=int, default=8000, help="port to listen on")
     production = commands.add_parser("serve", help="the production server (no reload)")
     production.add_argument("--host", default="0.0.0.0", help="address to listen on")
     production.add_argument("--port", type=int, default=8000, help="port to listen on")

@@ -15,7 +15,6 @@ from {{ cookiecutter.package_name }}.security import read_access_token
 from {{ cookiecutter.package_name }}.settings import Settings, get_settings
 
 
-
 async def app_settings() -> Settings:
     """The cached settings; an async dependency, as FastAPI runs plain functions in a thread."""
     return get_settings()
