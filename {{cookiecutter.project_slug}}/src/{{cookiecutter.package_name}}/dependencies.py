@@ -70,9 +70,7 @@ async def get_optional_user(
     user = None
     if ids is not None:
         user_id, session_id = ids
-        user = await session.scalar(
-            CALLER_QUERY, {"user_id": user_id, "session_id": session_id}
-        )
+        user = await session.scalar(CALLER_QUERY, {"user_id": user_id, "session_id": session_id})
         request.state.session_id = session_id
     if user is None:
         raise unauthorized("Could not validate credentials")
