@@ -41,6 +41,10 @@ README_COMMANDS = {
         "default option set in a network namespace where no server can be reached)"
     ),
     "uv run pytest -n 2": "readme_walkthrough.py",
+    "uv run <project> serve": (
+        "the rendered tests/served.py (the suite's real-socket tests run it); the rendered "
+        "tests/test_serve.py (its uvicorn options); noxfile.py bench (under load)"
+    ),
     "uv run <project> create-admin you@example.com": (
         "readme_walkthrough.py (an existing user); the rendered tests/test_admins.py (a new one)"
     ),
