@@ -10,11 +10,11 @@ import importlib
 import os
 import sys
 
+from sqlalchemy import insert, make_url
+
 
 async def seed(package: str, url: str, users: int, password: str) -> str:
-    sys.path.insert(0, os.getcwd())
-    from sqlalchemy import insert, make_url
-
+    sys.path.insert(0, os.getcwd())  # the render's `tests`, not the template's
     from tests.database import create_database_if_missing, recreate_schema
     from tests.factories import new_user_values
 
