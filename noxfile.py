@@ -260,7 +260,11 @@ def random_sets(session: nox.Session) -> None:
 
 @nox.session(venv_backend="none")
 def bench(session: nox.Session) -> None:
-    """Speed figures: isolation modes, fixtures, suite wall time, embedded start, render, load."""
+    """Speed figures: harnesses against the seed's and peers', the service against a floor app.
+
+    `uvx nox -s bench -- --parts harnesses,service` runs some parts only (run.py lists them).
+    """
+    ensure_wrk(session)
     project = render(session, "bench", {"database_name": "bench_svc"})
     answers, env = install(session, project)
     commit = session.run("git", "rev-parse", "--short", "HEAD", external=True, silent=True)
@@ -270,10 +274,22 @@ def bench(session: nox.Session) -> None:
         session.run(
             *(PROJECT_PYTHON, "-m", "tests.bench.run", "--project", str(project)),
             *("--package", answers["package_name"], "--database-url", url, *on_server),
-            *("--out", str(out)),
+            *("--out", str(out), *session.posargs),
             env=env,
             external=True,
         )
+
+
+def ensure_wrk(session: nox.Session) -> None:
+    """wrk for the service's load, installed with apt-get as root; else the bench says it falls
+    back on its Python load (slower to send, so the figures are lower for both apps)."""
+    if shutil.which("wrk"):
+        return
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        session.warn("no wrk (install it as root: apt-get install wrk): a Python load instead")
+        return
+    apt = {"DEBIAN_FRONTEND": "noninteractive"}
+    session.run("apt-get", "install", "-y", "-qq", "wrk", env=apt, external=True)
 
 
 @nox.session(venv_backend="none")

@@ -41,6 +41,10 @@ README_COMMANDS = {
         "default option set in a network namespace where no server can be reached)"
     ),
     "uv run pytest -n 2": "readme_walkthrough.py",
+    "uv run <project> serve": (
+        "the rendered tests/served.py (the suite's real-socket tests run it); the rendered "
+        "tests/test_serve.py (its uvicorn options); noxfile.py bench (under load)"
+    ),
     "uv run <project> create-admin you@example.com": (
         "readme_walkthrough.py (an existing user); the rendered tests/test_admins.py (a new one)"
     ),
@@ -175,22 +179,11 @@ def test_dockerfile_builds_with_uv_in_stages_and_runs_unprivileged(baked: Path) 
     assert users[-1] not in {"root", "0"}
     assert not users[-1].startswith("0:")
     cmd = [a for i, a in runtime if i == "CMD"][-1]
+    # The project's `serve` (uvloop, httptools, bounded keep-alive, concurrency and shutdown,
+    # no proxy headers): its options are the render's own test, tests/test_serve.py.
     assert json.loads(cmd) == [
-        "uvicorn",
-        f"{package}.main:app",
-        "--host",
-        "0.0.0.0",
-        "--port",
-        APP_PORT,
-        # Bounded idle connections, concurrency and shutdown (issue 12).
-        "--timeout-keep-alive",
-        "5",
-        "--limit-concurrency",
-        "100",
-        "--timeout-graceful-shutdown",
-        "25",
-        # X-Forwarded-For is the app's to judge (TRUSTED_PROXIES).
-        "--no-proxy-headers",
+        *("python", "-m", f"{package}.cli", "serve"),
+        *("--host", "0.0.0.0", "--port", APP_PORT),
     ]
     assert ("EXPOSE", APP_PORT) in runtime
     ignored = (baked / ".dockerignore").read_text().split()

@@ -1,6 +1,7 @@
 """`nox -s bench`: the speed figures of the template, as a table on stdout and a JSON file.
 
 python -m tests.bench.run --project DIR --package NAME --database-url URL [--server] --out FILE
+    [--parts isolation,harnesses,cleanup,suite,embedded,render,service]
 """
 
 import argparse
@@ -11,11 +12,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tests.bench.load import measure_load
+from tests.bench.harnesses import HARNESSES, USER_TESTS, harness_figures
+from tests.bench.harnesses import REPEATS as HARNESS_REPEATS
 from tests.bench.project_scripts import run_in_project
+from tests.bench.service_load import CONCURRENCY, READS, ROUNDS, WORKERS, measure_service
 from tests.bench.workload import WORKLOAD_TESTS, median_ms, run_timed, write_workloads
 
 MODES = ("rollback", "truncate", "recreate")
@@ -169,7 +173,7 @@ def render_seconds() -> float:
     return statistics.median(once() for _ in range(5))
 
 
-def print_table(results: dict[str, Any]) -> None:
+def _isolation_rows(results: dict[str, Any]) -> list[tuple[str, ...]]:
     iso = results["isolation"]
     rows: list[tuple[str, ...]] = [
         ("mode", "fixture overhead ms", "insert+read test ms", "recreate / mode:", ""),
@@ -187,52 +191,135 @@ def print_table(results: dict[str, Any]) -> None:
             )
         )
     rows.append(("no database fixture", "0", f"{iso['no_fixture_test_ms']:.2f}"))
-    cleanup = results["cleanup"]
-    rows.append(
-        (
-            "emptying the tables",
-            f"DELETE {cleanup['delete_ms']:.2f} ms",
-            f"TRUNCATE {cleanup['truncate_ms']:.2f} ms",
-        )
-    )
     fifty = iso["users_with_same_role_50_users_ms"]
     rows.append(("users_with_same_role_50_users", f"{fifty:.2f} ms"))
-    suite = results["suite"]
-    if "serial_s" in suite:
-        serial, parallel = f"serial {suite['serial_s']:.2f} s", f"-n 2 {suite['n2_s']:.2f} s"
-        rows.append(("default suite wall time", serial, parallel))
-    embedded = (
-        f"serial {suite['embedded_serial_s']:.2f} s",
-        f"-n 2 {suite['embedded_n2_s']:.2f} s",
-    )
-    rows.append(("  on the embedded server", *embedded))
-    if "serial_s" in suite:
-        ratios = (
-            f"serial {suite['embedded_serial_s'] / suite['serial_s']:.2f}x",
-            f"-n 2 {suite['embedded_n2_s'] / suite['n2_s']:.2f}x",
-        )
-        rows.append(("  embedded / server", *ratios))
-    else:
-        rows.append(("  (no DATABASE_URL: no server to compare with)",))
-    rows.append(("embedded start + schema", f"{results['embedded_start_s']:.2f} s"))
-    rows.append(("render (cookiecutter --no-input)", f"{results['render_s']:.2f} s"))
-    for path, load in results["load"].items():
+    return rows
+
+
+def _harness_rows(results: dict[str, Any]) -> list[tuple[str, ...]]:
+    harness = results["harnesses"]
+    template = harness["template_ms"]
+    rows: list[tuple[str, ...]] = [
+        (f"a test taking `user` ({USER_TESTS} tests)", "ms/test", "/ template"),
+    ]
+    labels = {
+        "template": "template (rollback)",
+        "floor": "floor: no database behind it",
+        "seed": "seed: create/drop/dispose per test",
+        "peers": "peers: savepoint, no create_savepoint",
+    }
+    for name in HARNESSES:
+        value = harness[f"{name}_ms"]
+        rows.append((f"  {labels[name]}", f"{value:.2f}", f"{value / template:.2f}x"))
+    rows.append(("  template above the floor", f"{harness['template_above_floor_ms']:.2f}"))
+    return rows
+
+
+def _other_rows(results: dict[str, Any]) -> list[tuple[str, ...]]:
+    rows: list[tuple[str, ...]] = []
+    if "cleanup" in results:
+        cleanup = results["cleanup"]
         rows.append(
             (
-                f"GET {path}",
-                f"{load['requests_per_s']:.0f} req/s",
-                f"p50 {load['p50_ms']:.1f} ms",
-                f"p99 {load['p99_ms']:.1f} ms",
+                "emptying the tables",
+                f"DELETE {cleanup['delete_ms']:.2f} ms",
+                f"TRUNCATE {cleanup['truncate_ms']:.2f} ms",
             )
         )
+    suite = results.get("suite")
+    if suite:
+        if "serial_s" in suite:
+            serial, parallel = f"serial {suite['serial_s']:.2f} s", f"-n 2 {suite['n2_s']:.2f} s"
+            rows.append(("default suite wall time", serial, parallel))
+        embedded = (
+            f"serial {suite['embedded_serial_s']:.2f} s",
+            f"-n 2 {suite['embedded_n2_s']:.2f} s",
+        )
+        rows.append(("  on the embedded server", *embedded))
+        if "serial_s" in suite:
+            ratios = (
+                f"serial {suite['embedded_serial_s'] / suite['serial_s']:.2f}x",
+                f"-n 2 {suite['embedded_n2_s'] / suite['n2_s']:.2f}x",
+            )
+            rows.append(("  embedded / server", *ratios))
+        else:
+            rows.append(("  (no DATABASE_URL: no server to compare with)",))
+    if "embedded_start_s" in results:
+        rows.append(("embedded start + schema", f"{results['embedded_start_s']:.2f} s"))
+    if "render_s" in results:
+        rows.append(("render (cookiecutter --no-input)", f"{results['render_s']:.2f} s"))
+    return rows
+
+
+def _service_rows(results: dict[str, Any]) -> list[tuple[str, ...]]:
+    service = results["service"]
+    rows: list[tuple[str, ...]] = [
+        (
+            f"service vs floor ({service['tool']}, {CONCURRENCY} connections)",
+            "req/s",
+            "p50 ms",
+            "p99 ms",
+            "floor req/s",
+            "floor p99 ms",
+            "/ floor",
+        )
+    ]
+    for workers in WORKERS:
+        figures = service[str(workers)]
+        for name, path in READS.items():
+            mine, floor = figures[f"{name}/service"], figures[f"{name}/floor"]
+            rows.append(
+                (
+                    f"  {workers} process(es): GET {path}",
+                    f"{mine['requests_per_s']:.0f}",
+                    f"{mine['p50_ms']:.1f}",
+                    f"{mine['p99_ms']:.1f}",
+                    f"{floor['requests_per_s']:.0f}",
+                    f"{floor['p99_ms']:.1f}",
+                    f"{figures[f'{name}/ratio']:.0%}",
+                )
+            )
+        token = figures["token/service"]
+        rows.append(
+            (
+                f"  {workers} process(es): POST /token",
+                f"{token['requests_per_s']:.0f}",
+                f"{token['p50_ms']:.1f}",
+                f"{token['p99_ms']:.1f}",
+            )
+        )
+        rows.append(
+            (
+                f"  {workers} process(es): RSS per process",
+                f"{figures['rss_mib_before_logins']:.0f} MiB before logins",
+                f"{figures['rss_mib_after_logins']:.0f} MiB after",
+            )
+        )
+    return rows
+
+
+def print_table(results: dict[str, Any]) -> None:
+    rows: list[tuple[str, ...]] = []
+    if "isolation" in results:
+        print(f"isolation: median over {WORKLOAD_TESTS} tests, median of {REPEATS} runs")
+        rows += _isolation_rows(results)
+    if "harnesses" in results:
+        print(f"harnesses: median over {USER_TESTS} tests, median of {HARNESS_REPEATS} runs")
+        rows += _harness_rows(results)
+    rows += _other_rows(results)
+    if "service" in results:
+        print(f"service: medians of {ROUNDS} alternating rounds")
+        rows += _service_rows(results)
     columns = max(len(row) for row in rows)
     padded = [row + ("",) * (columns - len(row)) for row in rows]
     widths = [max(len(row[column]) for row in padded) for column in range(columns)]
-    print(f"per-test figures: median over {WORKLOAD_TESTS} tests, median of {REPEATS} runs")
     for row in padded:
         print(
             "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
         )
+
+
+PARTS = ("isolation", "harnesses", "cleanup", "suite", "embedded", "render", "service")
 
 
 def main() -> None:
@@ -244,18 +331,27 @@ def main() -> None:
         "--server", action="store_true", help="the URL is a server's, not an embedded one"
     )
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument(
+        "--parts", default=",".join(PARTS), help=f"comma-separated, of {', '.join(PARTS)}"
+    )
     args = parser.parse_args()
+    parts = set(args.parts.split(","))
+    if parts - set(PARTS):
+        parser.error(f"unknown parts {sorted(parts - set(PARTS))}: use {', '.join(PARTS)}")
     env = {**os.environ, "DATABASE_URL": args.database_url}
     # The scripts below hand the URL to SQLAlchemy directly, not through the app's settings.
     async_url = args.database_url.replace("postgresql://", "postgresql+asyncpg://", 1)
-    results = {
-        "isolation": isolation_figures(args.project, args.package, env),
-        "cleanup": cleanup_figures(args.project, args.package, async_url),
-        "suite": suite_figures(args.project, env, args.server),
-        "embedded_start_s": embedded_start_seconds(args.project, args.package),
-        "render_s": render_seconds(),
-        "load": measure_load(args.project, args.package, async_url),
+    steps: dict[str, Callable[[], Any]] = {
+        "isolation": lambda: isolation_figures(args.project, args.package, env),
+        "harnesses": lambda: harness_figures(args.project, args.package, env),
+        "cleanup": lambda: cleanup_figures(args.project, args.package, async_url),
+        "suite": lambda: suite_figures(args.project, env, args.server),
+        "embedded_start_s": lambda: embedded_start_seconds(args.project, args.package),
+        "render_s": render_seconds,
+        "service": lambda: measure_service(args.project, args.package, async_url),
     }
+    part_of = {"embedded_start_s": "embedded", "render_s": "render"}
+    results = {name: step() for name, step in steps.items() if part_of.get(name, name) in parts}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2))
     print_table(results)

@@ -1,8 +1,9 @@
 """The test harness: a real PostgreSQL test database, a clean state per test, and an HTTP client.
 
-Fixtures: `initialize_database` (once per session), `setup_database` (per test, automatic),
-`db_session`, `async_client`, `user`, `admin`, `token`, `admin_token`,
-`users_with_same_role_50_users`, and `concurrent_client` for truly concurrent requests.
+Fixtures: `initialize_database` (once per session), `setup_database` (a clean database for the
+test; every fixture below takes it), `db_session`, `async_client`, `user`, `admin`, `token`,
+`admin_token`, `users_with_same_role_50_users`, and `concurrent_client` for truly concurrent
+requests. A test that takes none of them costs no database work at all.
 
 The app and its libraries are imported inside the fixtures that use them: `pytest -n` imports
 this file in its controller process too, which runs no test and should start at once.
@@ -74,6 +75,12 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         server.stop()
 
 
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    from tests.factories import restart_sequence
+
+    restart_sequence()  # unique values count from 1 again, as the database is empty again
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     # What is imported and collected by now lives until the end: spare it every garbage
     # collection (about 5% of a run, and a quicker exit for each xdist worker).
@@ -122,12 +129,13 @@ async def isolation(initialize_database: AsyncDatabase) -> AsyncIterator[Isolati
     await isolation.stop()
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 async def setup_database(isolation: Isolation) -> AsyncIterator[CleanDatabase]:
-    """Every test starts from an empty database (and leaves nothing behind)."""
-    from tests.factories import restart_sequence
+    """The test starts from an empty database (and leaves nothing behind).
 
-    restart_sequence()  # unique values count from 1 again, as the database is empty again
+    Not automatic: a test that takes no database fixture pays for none (between tests the
+    schema is there and empty in every isolation mode).
+    """
     async with isolation.clean_database() as database:
         yield database
 
@@ -192,27 +200,38 @@ async def password_hash() -> str:
     return await hash_password(PASSWORD)
 
 
-async def _add_user(session: AsyncSession, role: Role, password_hash: str) -> User:
+async def _add_user(database: CleanDatabase, session: AsyncSession, role: Role, hash_: str) -> User:
+    """One INSERT ... RETURNING, outside the session's savepoints (what an application-side
+    rollback undoes); the user is then the session's, as if it had loaded it."""
+    from sqlalchemy import insert
+    from sqlalchemy.orm import make_transient_to_detached
+
     from {{ cookiecutter.package_name }}.models import User
 
     from tests.factories import new_user_values
 
-    user = User(**new_user_values(role, password_hash))
+    columns = User.__table__.columns
+    statement = insert(User).values(new_user_values(role, hash_)).returning(*columns)
+    async with database.connection() as connection:
+        row = (await connection.execute(statement)).one()
+    user = User(**row._asdict())
+    make_transient_to_detached(user)
     session.add(user)
-    await session.commit()
     return user
 
 
 @pytest.fixture
-async def user(db_session: AsyncSession, password_hash: str) -> User:
+async def user(setup_database: CleanDatabase, db_session: AsyncSession, password_hash: str) -> User:
     """A user with the default role and the password PASSWORD."""
-    return await _add_user(db_session, DEFAULT_ROLE, password_hash)
+    return await _add_user(setup_database, db_session, DEFAULT_ROLE, password_hash)
 
 
 @pytest.fixture
-async def admin(db_session: AsyncSession, password_hash: str) -> User:
+async def admin(
+    setup_database: CleanDatabase, db_session: AsyncSession, password_hash: str
+) -> User:
     """A user with the admin role and the password PASSWORD."""
-    return await _add_user(db_session, ADMIN_ROLE, password_hash)
+    return await _add_user(setup_database, db_session, ADMIN_ROLE, password_hash)
 
 
 async def _token_for(client: AsyncClient, user: User) -> str:

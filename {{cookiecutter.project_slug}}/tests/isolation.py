@@ -4,13 +4,13 @@ set TEST_DB_ISOLATION to try another. Tests cannot tell the modes apart, except 
 
 import os
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from {{ cookiecutter.package_name }}.models import Base
 
-from tests.database import delete_all_rows, empty_schema, recreate_schema
+from tests.database import delete_all_rows, recreate_schema
 
 DB_ISOLATION = os.environ.get("TEST_DB_ISOLATION", "{{ cookiecutter.db_isolation }}")
 
@@ -28,6 +28,12 @@ class CleanDatabase:
             bind=self.bind, expire_on_commit=False, join_transaction_mode="create_savepoint"
         )
 
+    def connection(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        """Where a fixture writes directly: the test's transaction, or a committed one."""
+        if isinstance(self.bind, AsyncConnection):
+            return nullcontext(self.bind)
+        return self.bind.begin()
+
     def session(self) -> AsyncSession:
         """A session that is closed when the test ends."""
         session = self.make_session()
@@ -39,19 +45,17 @@ class CleanDatabase:
             await session.close()
 
 
-class _HoldsNothingBetweenTests:
-    _engine: AsyncEngine
-
-    async def stop(self) -> None:
-        """Nothing is held between tests."""
-
-
-class _TablesBuiltOnce(_HoldsNothingBetweenTests):
+class _TablesBuiltOnce:
     """The tables are built once per test session; each test's way to a clean state differs."""
+
+    _engine: AsyncEngine
 
     async def start(self, engine: AsyncEngine) -> None:
         await recreate_schema(engine)
         self._engine = engine
+
+    async def stop(self) -> None:
+        """Nothing is held between tests."""
 
 
 class RollbackEachTest(_TablesBuiltOnce):
@@ -87,17 +91,12 @@ class DeleteRowsAfterEachTest(_TablesBuiltOnce):
             await delete_all_rows(self._engine)
 
 
-class CreateTablesForEachTest(_HoldsNothingBetweenTests):
-    """Every table created before each test and dropped after it."""
-
-    async def start(self, engine: AsyncEngine) -> None:
-        await empty_schema(engine)
-        self._engine = engine
+class RecreateTablesAfterEachTest(_TablesBuiltOnce):
+    """Every table dropped and created afresh after each test that used the database (so tests
+    that take no database fixture, or only the engine, still find the tables)."""
 
     @asynccontextmanager
     async def clean_database(self) -> AsyncIterator[CleanDatabase]:
-        async with self._engine.begin() as connection:
-            await connection.run_sync(Base.metadata.create_all)
         database = CleanDatabase(self._engine)
         try:
             yield database
@@ -105,13 +104,14 @@ class CreateTablesForEachTest(_HoldsNothingBetweenTests):
             await database.close_sessions()
             async with self._engine.begin() as connection:
                 await connection.run_sync(Base.metadata.drop_all)
+                await connection.run_sync(Base.metadata.create_all)
 
 
-Isolation = RollbackEachTest | DeleteRowsAfterEachTest | CreateTablesForEachTest
+Isolation = RollbackEachTest | DeleteRowsAfterEachTest | RecreateTablesAfterEachTest
 ISOLATIONS: dict[str, type[Isolation]] = {
     "rollback": RollbackEachTest,
     "truncate": DeleteRowsAfterEachTest,  # DELETE: faster than TRUNCATE for a test's few rows
-    "recreate": CreateTablesForEachTest,
+    "recreate": RecreateTablesAfterEachTest,
 }
 
 

@@ -45,11 +45,12 @@ async def started_app(url: URL, **environment: str) -> AsyncIterator[tuple[FastA
 
 @asynccontextmanager
 async def uvicorn_serving(engine: AsyncEngine) -> AsyncIterator[tuple[str, int]]:
-    """The app under uvicorn, as the image runs it, on `engine`'s database: (host, port)."""
+    """The app under uvicorn, as the image runs it (the `serve` command: uvloop, httptools),
+    on `engine`'s database: (host, port)."""
     host, port = "127.0.0.1", free_port()
     process = await asyncio.create_subprocess_exec(
-        *(sys.executable, "-m", "uvicorn", "{{ cookiecutter.package_name }}.main:app"),
-        *("--host", host, "--port", str(port), "--no-proxy-headers", "--log-level=warning"),
+        *(sys.executable, "-m", "{{ cookiecutter.package_name }}.cli", "serve"),
+        *("--host", host, "--port", str(port)),
         env={**os.environ, "DATABASE_URL": engine.url.render_as_string(hide_password=False)},
     )
     try:

@@ -10,6 +10,7 @@ import httpx
 from httpx import AsyncClient, Response
 
 from {{ cookiecutter.package_name }}.database import AsyncDatabase
+from {{ cookiecutter.package_name }}.dependencies import app_settings
 from {{ cookiecutter.package_name }}.models import User
 from {{ cookiecutter.package_name }}.roles import ADMIN_ROLE
 from {{ cookiecutter.package_name }}.settings import get_settings
@@ -28,11 +29,11 @@ def settings_changed(**changes: Any) -> Iterator[None]:
     from {{ cookiecutter.package_name }}.main import app
 
     changed = get_settings().model_copy(update=changes)
-    app.dependency_overrides[get_settings] = lambda: changed
+    app.dependency_overrides[app_settings] = lambda: changed
     try:
         yield
     finally:
-        app.dependency_overrides.pop(get_settings, None)
+        app.dependency_overrides.pop(app_settings, None)
 
 
 async def _login(client: AsyncClient, email: str, password: str, **headers: str) -> Response:

@@ -1,11 +1,14 @@
 """The project's command line, a script named after the project: `uv run <project> COMMAND`.
 
 - `dev`: apply the migrations, then serve the app with reload on 127.0.0.1:8000.
+- `serve`: the production server (the image's command): uvicorn with uvloop and httptools,
+  WEB_CONCURRENCY workers, ACCESS_LOG, bounded keep-alive, concurrency and shutdown.
 - `alembic ...`: Alembic's own command line (`revision --autogenerate`, `check`, ...).
 - `create-admin EMAIL`: make the first admin, or an existing user an admin (create_admin.py).
 
-All use DATABASE_URL's database; when it is unset, an embedded PostgreSQL whose data stays in
-`.pgdata/` in the project folder. The service itself (uvicorn, the image) never starts one.
+All but `serve` use DATABASE_URL's database; when it is unset, an embedded PostgreSQL whose data
+stays in `.pgdata/` in the project folder. The service itself (`serve`, the image) never starts
+one.
 """
 
 import argparse
@@ -77,6 +80,32 @@ def dev(host: str, port: int) -> None:
     )
 
 
+def serve(host: str, port: int) -> None:
+    """The production server; it needs DATABASE_URL and applies no migrations.
+
+    uvloop and httptools (uvicorn[standard]): about twice the requests per second of the pure
+    Python ones, and uvloop sets TCP_NODELAY on every connection, which uvicorn's own loop
+    misses with several workers (each keep-alive response then waits ~40 ms for an ACK).
+    """
+    settings = get_settings()
+    uvicorn.run(
+        "{{ cookiecutter.package_name }}.main:app",
+        host=host,
+        port=port,
+        workers=settings.web_concurrency,
+        loop="uvloop",
+        http="httptools",
+        access_log=settings.access_log,
+        # X-Forwarded-For is the app's to judge (TRUSTED_PROXIES), not uvicorn's.
+        proxy_headers=False,
+        # Bounded: an idle keep-alive connection closes after 5 s; past 100 connections and
+        # requests at once, new ones get 503 rather than memory; a stop waits 25 s at most.
+        timeout_keep_alive=5,
+        limit_concurrency=100,
+        timeout_graceful_shutdown=25,
+    )
+
+
 def make_admin(email: str, fields: str) -> None:
     """`create-admin`: says what it did, or why it could not, in a line."""
     try:
@@ -97,9 +126,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         description={{ cookiecutter.project_name | quoted }},
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    serve = commands.add_parser("dev", help="migrate, then serve with reload")
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    serve.add_argument("--port", type=int, default=8000, help="port to listen on")
+    develop = commands.add_parser("dev", help="migrate, then serve with reload")
+    develop.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    develop.add_argument("--port", type=int, default=8000, help="port to listen on")
+    production = commands.add_parser("serve", help="the production server (no reload)")
+    production.add_argument("--host", default="0.0.0.0", help="address to listen on")
+    production.add_argument("--port", type=int, default=8000, help="port to listen on")
     commands.add_parser("alembic", help="Alembic's commands, on the development database")
     admin = commands.add_parser(
         "create-admin",
@@ -113,8 +145,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="a new account's other fields, as a JSON object (where the project requires some)",
     )
     options = parser.parse_args(arguments)
+    if options.command == "serve":
+        serve(options.host, options.port)
+        return
     with development_database():
         if options.command == "create-admin":
             make_admin(options.email, options.fields)
         else:
             dev(options.host, options.port)
+
+
+if __name__ == "__main__":
+    main()

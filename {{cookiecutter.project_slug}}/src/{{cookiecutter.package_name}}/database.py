@@ -1,4 +1,4 @@
-"""The async engine and session factory, and the `get_async_db` request dependency."""
+"""The async engine and session factories, and the `get_async_db` request dependency."""
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -12,37 +12,60 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+# Requests that only read: their session runs each statement on its own (autocommit), with no
+# BEGIN and ROLLBACK around it. Under READ COMMITTED every statement takes its own snapshot
+# anyway, so a reader sees nothing it would not see inside a transaction.
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
 
 @dataclass(frozen=True, slots=True)
 class AsyncDatabase:
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
+    # For READ_METHODS' requests: autocommit where that is safe, else `sessionmaker`'s twin.
+    read_sessionmaker: async_sessionmaker[AsyncSession]
 
     async def dispose(self) -> None:
         await self.engine.dispose()
 
 
 def initialize_async_db(
-    url: str, *, statement_timeout_seconds: float | None = None, **engine_options: Any
+    url: str,
+    *,
+    statement_timeout_seconds: float | None = None,
+    autocommit_reads: bool = False,
+    **engine_options: Any,
 ) -> AsyncDatabase:
-    """Make the engine and session factory; no connection is opened until first use.
+    """Make the engine and session factories; no connection is opened until first use.
 
     `statement_timeout_seconds`: the server cancels any statement that runs (or waits for a
     lock) longer, so a stuck database gives a prompt 503 rather than hung requests.
+    `autocommit_reads`: reading requests' sessions send no BEGIN/ROLLBACK (not behind
+    PgBouncer's transaction mode, where a statement's two steps outside a transaction may reach
+    two server connections).
     """
-    # pre-ping lets the pool recover by itself after the database restarts.
+    # No pre-ping (a round trip per checkout): after the database restarts, the first statement
+    # on a dead connection fails as a disconnect, and SQLAlchemy then discards every connection
+    # the pool held (its default on a disconnect), so only the requests already in flight fail.
     # A bounded connect timeout: an unreachable database is a prompt 503, not a 60 s wait.
-    options = {"pool_pre_ping": True, "connect_args": {"timeout": 10}, **engine_options}
+    options = {"pool_pre_ping": False, "connect_args": {"timeout": 10}, **engine_options}
     if statement_timeout_seconds is not None:
         # Sent when the connection starts: no extra round trip per request.
         timeout = {"statement_timeout": str(max(1, round(statement_timeout_seconds * 1000)))}
         options["connect_args"] = {**options["connect_args"], "server_settings": timeout}
     engine = create_async_engine(url, **options)
-    return AsyncDatabase(engine, async_sessionmaker(engine, expire_on_commit=False))
+    read_engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return AsyncDatabase(
+        engine,
+        async_sessionmaker(engine, expire_on_commit=False),
+        async_sessionmaker(read_engine if autocommit_reads else engine, expire_on_commit=False),
+    )
 
 
 async def get_async_db(request: Request) -> AsyncIterator[AsyncSession]:
-    """One session per request, from the database the app's lifespan opened."""
+    """One session per request, from the database the app's lifespan opened; a reading
+    request's runs its statements without a transaction around them."""
     database: AsyncDatabase = request.app.state.database
-    async with database.sessionmaker() as session:
+    reads = request.method in READ_METHODS
+    async with (database.read_sessionmaker if reads else database.sessionmaker)() as session:
         yield session

@@ -5,7 +5,7 @@ from uuid import UUID
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordBearer
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from {{ cookiecutter.package_name }}.database import get_async_db
@@ -14,8 +14,27 @@ from {{ cookiecutter.package_name }}.roles import ADMIN_ROLE
 from {{ cookiecutter.package_name }}.security import read_access_token
 from {{ cookiecutter.package_name }}.settings import Settings, get_settings
 
+
+async def app_settings() -> Settings:
+    """The cached settings; an async dependency, as FastAPI runs plain functions in a thread."""
+    return get_settings()
+
+
 DbSession = Annotated[AsyncSession, Depends(get_async_db)]
-AppSettings = Annotated[Settings, Depends(get_settings)]
+AppSettings = Annotated[Settings, Depends(app_settings)]
+
+# The caller, if their session is live: built once (building it costs more than running it).
+CALLER_QUERY = (
+    select(User)
+    .join(UserSession, UserSession.user_id == User.id)
+    .where(
+        User.id == bindparam("user_id"),
+        User.is_active,
+        UserSession.id == bindparam("session_id"),
+        UserSession.revoked_at.is_(None),
+        UserSession.expires_at > func.now(),
+    )
+)
 
 # auto_error=False: sign-up accepts anonymous callers; routes that need a user say so below.
 bearer_token = OAuth2PasswordBearer(tokenUrl="token", auto_error=False)
@@ -51,17 +70,7 @@ async def get_optional_user(
     user = None
     if ids is not None:
         user_id, session_id = ids
-        user = await session.scalar(
-            select(User)
-            .join(UserSession, UserSession.user_id == User.id)
-            .where(
-                User.id == user_id,
-                User.is_active,
-                UserSession.id == session_id,
-                UserSession.revoked_at.is_(None),
-                UserSession.expires_at > func.now(),
-            )
-        )
+        user = await session.scalar(CALLER_QUERY, {"user_id": user_id, "session_id": session_id})
         request.state.session_id = session_id
     if user is None:
         raise unauthorized("Could not validate credentials")

@@ -100,12 +100,25 @@ async def list_users(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
 ) -> UserPage:
     filters = [User.role == role] if role else []
-    total = await session.scalar(select(func.count()).select_from(User).where(*filters))
-    users = await session.scalars(
-        select(User).where(*filters).order_by(User.created_at, User.id).offset(offset).limit(limit)
-    )
+    # One round trip: the page's rows, each with the total; plain rows, not ORM objects (a
+    # page is read, never changed). Past the last row there is none to carry the total.
+    # A label no field can have (field names start with a letter).
+    total_column = func.count().over().label("_total")
+    rows = (
+        await session.execute(
+            select(*User.__table__.columns, total_column)
+            .where(*filters)
+            .order_by(User.created_at, User.id)
+            .offset(offset)
+            .limit(limit)
+        )
+    ).all()
+    if rows:
+        total = rows[0]._mapping["_total"]
+    else:
+        total = await session.scalar(select(func.count()).select_from(User).where(*filters))
     return UserPage(
-        items=[UserRead.model_validate(user) for user in users],
+        items=[UserRead.model_validate(dict(row._mapping)) for row in rows],
         total=total or 0,
         offset=offset,
         limit=limit,

@@ -1,0 +1,56 @@
+"""`serve`, the image's command: uvicorn with uvloop and httptools and the bounds of a service
+safe to expose, its workers and access log from the settings."""
+
+from typing import Any
+
+import pytest
+
+from {{ cookiecutter.package_name }} import cli
+from {{ cookiecutter.package_name }}.settings import get_settings
+
+
+def _served_with(monkeypatch: pytest.MonkeyPatch, *arguments: str) -> dict[str, Any]:
+    calls: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
+    monkeypatch.setattr("uvicorn.run", lambda *a, **k: calls.append((a, k)))
+    get_settings.cache_clear()
+    try:
+        cli.main(["serve", *arguments])
+    finally:
+        get_settings.cache_clear()
+    ((positional, options),) = calls
+    assert positional == ("{{ cookiecutter.package_name }}.main:app",)
+    return options
+
+
+def test_serve_runs_uvicorn_on_uvloop_and_httptools_within_bounds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    options = _served_with(monkeypatch)
+    assert options == {
+        "host": "0.0.0.0",
+        "port": 8000,
+        "workers": 1,
+        # uvloop also sets TCP_NODELAY, which uvicorn's asyncio loop misses with workers.
+        "loop": "uvloop",
+        "http": "httptools",
+        "access_log": False,
+        "proxy_headers": False,
+        "timeout_keep_alive": 5,
+        "limit_concurrency": 100,
+        "timeout_graceful_shutdown": 25,
+    }
+
+
+def test_serve_takes_workers_and_access_log_from_the_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("WEB_CONCURRENCY", "3")
+    monkeypatch.setenv("ACCESS_LOG", "true")
+    options = _served_with(monkeypatch, "--host", "127.0.0.1", "--port", "9000")
+    assert (options["workers"], options["access_log"]) == (3, True)
+    assert (options["host"], options["port"]) == ("127.0.0.1", 9000)
+
+
+def test_uvloop_and_httptools_are_installed() -> None:
+    import httptools  # noqa: F401
+    import uvloop  # noqa: F401
