@@ -154,7 +154,7 @@ def lint(session: nox.Session) -> None:
     # mypy sees what the checked code imports: the meta-tests' tools, and typing stubs.
     session.install("ruff", "mypy", "nox", "pytest", "pytest-cookies", "cookiecutter", "jinja2")
     session.install("pyyaml", "types-pyyaml", "psutil", "types-psutil", "kubernetes-validate")
-    session.install("httpx", "asyncpg", "asyncpg-stubs", "sqlalchemy", "alembic")
+    session.install("httpx", "asyncpg", "asyncpg-stubs", "sqlalchemy", "alembic", "fastapi")
     session.run("ruff", "check", "--force-exclude", *LINTED)
     session.run("ruff", "format", "--check", "--force-exclude", *LINTED)
     session.run("mypy")  # the files pyproject.toml names

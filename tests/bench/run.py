@@ -38,7 +38,8 @@ async def main() -> None:
         async with database.engine.begin() as connection:
             await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
-    for name, empty in (("delete", lambda: delete_all_rows(database.engine)), ("truncate", truncate)):
+    emptiers = (("delete", lambda: delete_all_rows(database.engine)), ("truncate", truncate))
+    for name, empty in emptiers:
         times = []
         for _ in range(100):
             async with database.engine.begin() as connection:
