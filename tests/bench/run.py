@@ -16,57 +16,30 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from hooks.answers import ISOLATION_MODES
 from tests.bench.harnesses import HARNESSES, USER_TESTS, harness_figures
 from tests.bench.harnesses import REPEATS as HARNESS_REPEATS
-from tests.bench.project_scripts import run_in_project
 from tests.bench.service_load import CONCURRENCY, READS, ROUNDS, WORKERS, measure_service
-from tests.bench.workload import WORKLOAD_TESTS, median_ms, run_timed, write_workloads
+from tests.bench.workload import (
+    WORKLOAD_TESTS,
+    median_ms,
+    run_timed,
+    workload_env,
+    write_workloads,
+)
 
-MODES = ("rollback", "truncate", "recreate")
+MODES = ISOLATION_MODES
 PHASES = ("setup", "call", "teardown")
 REPEATS = 3
 SUITE_REPEATS = 5
 ROOT = Path(__file__).resolve().parents[2]
 
-# The cost of emptying the tables by DELETE (what `truncate` mode does) and by TRUNCATE.
-CLEANUP = """
-async def main() -> None:
-    database = await fresh_database()
-    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
 
-    async def truncate() -> None:
-        async with database.engine.begin() as connection:
-            await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-
-    emptiers = (("delete", lambda: delete_all_rows(database.engine)), ("truncate", truncate))
-    for name, empty in emptiers:
-        times = []
-        for _ in range(100):
-            async with database.engine.begin() as connection:
-                await connection.execute(insert(User), [new_user_values(DEFAULT_ROLE, "x")])
-            started = time.perf_counter()
-            await empty()
-            times.append(time.perf_counter() - started)
-        print(name, statistics.median(times) * 1000)
-    await database.dispose()
-"""
-
-
-# A throwaway embedded server started, its test database made and the schema built: what a
-# test run without DATABASE_URL pays before its first test.
-EMBEDDED_START = """
-async def main() -> None:
-    times = []
-    for _ in range(5):
-        started = time.perf_counter()
-        server = start_embedded_postgres()
-        sys.argv[1] = server.url("bench_start_test")
-        database = await fresh_database()
-        await database.dispose()
-        times.append(time.perf_counter() - started)
-        server.stop()
-    print(statistics.median(times))
-"""
+def _in_project(project: Path, package: str, *arguments: str) -> str:
+    """project_timings.py's output, run in `project` with its Python and code."""
+    script = Path(__file__).parent / "project_timings.py"
+    command = [sys.executable, str(script), package, *arguments]
+    return subprocess.run(command, cwd=project, check=True, capture_output=True, text=True).stdout
 
 
 def _wall(command: list[str], cwd: Path, env: dict[str, str]) -> float:
@@ -80,7 +53,8 @@ def _wall(command: list[str], cwd: Path, env: dict[str, str]) -> float:
 def isolation_figures(project: Path, package: str, env: dict[str, str]) -> dict[str, Any]:
     """Each run holds the workload and the baseline, so each overhead is taken against a baseline
     measured moments apart; the modes take turns, so a slow spell of the machine hits all."""
-    workload, baseline = write_workloads(project, package)
+    workload, baseline = write_workloads(project)
+    env = {**env, **workload_env(package)}
     runs: dict[str, list[dict[str, dict[str, float]]]] = {mode: [] for mode in MODES}
     try:
         for _ in range(REPEATS):
@@ -131,7 +105,7 @@ def isolation_figures(project: Path, package: str, env: dict[str, str]) -> dict[
 
 def cleanup_figures(project: Path, package: str, database_url: str) -> dict[str, float]:
     url = database_url.rsplit("/", 1)[0] + "/bench_cleanup_test"
-    output = run_in_project(project, package, CLEANUP, url)
+    output = _in_project(project, package, "cleanup", url)
     return {
         f"{name}_ms": float(value) for name, value in (line.split() for line in output.splitlines())
     }
@@ -161,7 +135,7 @@ def suite_figures(project: Path, env: dict[str, str], server: bool) -> dict[str,
 
 
 def embedded_start_seconds(project: Path, package: str) -> float:
-    return float(run_in_project(project, package, EMBEDDED_START, "unused"))
+    return float(_in_project(project, package, "embedded-start"))
 
 
 def render_seconds() -> float:

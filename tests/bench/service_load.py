@@ -11,18 +11,18 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import psutil
+
+from tests.served_render import HOST, served_render
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -34,38 +34,6 @@ SEED_USERS = 60
 PASSWORD = "bench password 123"
 READS = {"me": "/users/me", "list50": "/users?limit=50"}
 WORKERS = (1, 2)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@contextmanager
-def _serving(command: list[str], cwd: Path, env: dict[str, str], ready: str) -> Iterator[Any]:
-    """Start `command` (which listens on the port in env's BENCH_PORT), wait until `ready`
-    answers 200, yield (base URL, process), stop it."""
-    port = env["BENCH_PORT"]
-    server = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base_url}{ready}", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if server.poll() is not None:
-                raise RuntimeError(f"{command} ended with {server.returncode}")
-            time.sleep(0.2)
-        else:
-            raise RuntimeError(f"{command} did not answer within 60 s")
-        yield base_url, server
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def _ms(value: str, unit: str) -> float:
@@ -167,18 +135,21 @@ def measure_service(project: Path, package: str, database_url: str) -> dict[str,
             "BENCH_DATABASE_URL": database_url,
             "BENCH_USER_ID": admin_id,
         }
-        service_env = {**env, "BENCH_PORT": str(_free_port())}
-        floor_env = {**env, "BENCH_PORT": str(_free_port())}
-        service_command = [sys.executable, "-m", f"{package}.cli", "serve"]
-        service_command += ["--host", "127.0.0.1", "--port", service_env["BENCH_PORT"]]
+        service_command = [sys.executable, "-m", f"{package}.cli", "serve", "--host", HOST]
         floor_command = [sys.executable, "-m", "uvicorn", "tests.bench.floor_app:app"]
-        floor_command += ["--host", "127.0.0.1", "--port", floor_env["BENCH_PORT"]]
-        floor_command += ["--loop", "uvloop", "--http", "httptools", "--no-access-log"]
-        floor_command += ["--workers", str(workers), "--log-level", "warning"]
+        floor_command += ["--host", HOST, "--loop", "uvloop", "--http", "httptools"]
+        floor_command += ["--no-access-log", "--workers", str(workers), "--log-level", "warning"]
         with (
-            _serving(service_command, project, service_env, "/health/live") as (service, process),
-            _serving(floor_command, ROOT, floor_env, "/users/me") as (floor, _),
-        ):
+            tempfile.TemporaryDirectory() as logs,
+            served_render(
+                project, service_command, env, log=Path(logs) / "service.log",
+                ready_path="/health/live",
+            ) as served_service,
+            served_render(
+                ROOT, floor_command, env, log=Path(logs) / "floor.log", ready_path="/users/me"
+            ) as served_floor,
+        ):  # fmt: skip
+            service, floor, process = served_service.url, served_floor.url, served_service.process
             form = {"username": "admin@example.com", "password": PASSWORD}
             login = httpx.post(f"{service}/token", data=form, timeout=30)
             login.raise_for_status()

@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -10,57 +11,27 @@ from pathlib import Path
 
 WORKLOAD_TESTS = 200
 FIFTY_REPEATS = 20
-
-# Each test inserts and reads one row; the count proves that every test starts clean.
-DATABASE_WORKLOAD = """
-import pytest
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from {package}.models import User
-from {package}.roles import DEFAULT_ROLE
-
-from tests.factories import new_user_values
+HERE = Path(__file__).parent
 
 
-@pytest.mark.parametrize("n", range({tests}))
-async def test_insert_and_read(db_session: AsyncSession, password_hash: str, n: int) -> None:
-    db_session.add(User(**new_user_values(DEFAULT_ROLE, password_hash)))
-    await db_session.commit()
-    assert await db_session.scalar(select(func.count()).select_from(User)) == 1
-
-
-@pytest.mark.parametrize("n", range({fifty}))
-async def test_session_only(db_session: AsyncSession, password_hash: str, n: int) -> None:
-    assert db_session.is_active
-
-
-@pytest.mark.parametrize("n", range({fifty}))
-async def test_fifty_users(users_with_same_role_50_users: list[User], n: int) -> None:
-    assert len(users_with_same_role_50_users) == 50
-"""
-
-# The same number of tests with no database fixture at all: what pytest itself costs.
-BASELINE_WORKLOAD = """
-import pytest
-
-
-@pytest.mark.parametrize("n", range({tests}))
-async def test_nothing(n: int) -> None:
-    assert n >= 0
-"""
-
-
-def write_workloads(project: Path, package: str) -> tuple[Path, Path]:
+def write_workloads(project: Path) -> tuple[Path, Path]:
+    """isolation_workload.py as a test module of `project`; baseline_workload.py outside its
+    tests (no conftest). They read BENCH_PACKAGE and the counts from the environment."""
     database = project / "tests" / "test_bench_workload.py"
-    database.write_text(
-        DATABASE_WORKLOAD.format(package=package, tests=WORKLOAD_TESTS, fifty=FIFTY_REPEATS)
-    )
+    shutil.copyfile(HERE / "isolation_workload.py", database)
     baseline_dir = project / "bench_baseline"
     baseline_dir.mkdir(exist_ok=True)
     baseline = baseline_dir / "test_baseline.py"
-    baseline.write_text(BASELINE_WORKLOAD.format(tests=WORKLOAD_TESTS))
+    shutil.copyfile(HERE / "baseline_workload.py", baseline)
     return database, baseline
+
+
+def workload_env(package: str) -> dict[str, str]:
+    return {
+        "BENCH_PACKAGE": package,
+        "BENCH_WORKLOAD_TESTS": str(WORKLOAD_TESTS),
+        "BENCH_FIFTY_REPEATS": str(FIFTY_REPEATS),
+    }
 
 
 def run_timed(
