@@ -78,8 +78,8 @@ class RollbackEachTest(_TablesBuiltOnce):
                 await database.close_sessions()  # after the rollback: nothing left to send
 
 
-class DeleteRowsAfterEachTest(_TablesBuiltOnce):
-    """Every table emptied after each test."""
+class _ResetAfterEachTest(_TablesBuiltOnce):
+    """Tests commit for real, on the engine itself; after each, `reset` cleans the tables."""
 
     @asynccontextmanager
     async def clean_database(self) -> AsyncIterator[CleanDatabase]:
@@ -88,23 +88,27 @@ class DeleteRowsAfterEachTest(_TablesBuiltOnce):
             yield database
         finally:
             await database.close_sessions()
-            await delete_all_rows(self._engine)
+            await self.reset()
+
+    async def reset(self) -> None:
+        raise NotImplementedError
 
 
-class RecreateTablesAfterEachTest(_TablesBuiltOnce):
+class DeleteRowsAfterEachTest(_ResetAfterEachTest):
+    """Every table emptied after each test."""
+
+    async def reset(self) -> None:
+        await delete_all_rows(self._engine)
+
+
+class RecreateTablesAfterEachTest(_ResetAfterEachTest):
     """Every table dropped and created afresh after each test that used the database (so tests
     that take no database fixture, or only the engine, still find the tables)."""
 
-    @asynccontextmanager
-    async def clean_database(self) -> AsyncIterator[CleanDatabase]:
-        database = CleanDatabase(self._engine)
-        try:
-            yield database
-        finally:
-            await database.close_sessions()
-            async with self._engine.begin() as connection:
-                await connection.run_sync(Base.metadata.drop_all)
-                await connection.run_sync(Base.metadata.create_all)
+    async def reset(self) -> None:
+        async with self._engine.begin() as connection:
+            await connection.run_sync(Base.metadata.drop_all)
+            await connection.run_sync(Base.metadata.create_all)
 
 
 Isolation = RollbackEachTest | DeleteRowsAfterEachTest | RecreateTablesAfterEachTest
