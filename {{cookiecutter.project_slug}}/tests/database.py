@@ -62,17 +62,11 @@ async def create_database_if_missing(url: URL) -> None:
                 raise  # else created meanwhile by another run
 
 
-async def empty_schema(engine: AsyncEngine) -> None:
-    """The public schema emptied: nothing left from earlier runs or models."""
+async def recreate_schema(engine: AsyncEngine) -> None:
+    """An empty schema, then the models' tables: nothing left from earlier runs or models."""
     async with engine.begin() as connection:
         await connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
         await connection.execute(text("CREATE SCHEMA public"))
-
-
-async def recreate_schema(engine: AsyncEngine) -> None:
-    """An empty schema, then the models' tables."""
-    await empty_schema(engine)
-    async with engine.begin() as connection:
         await connection.run_sync(Base.metadata.create_all)
 
 
