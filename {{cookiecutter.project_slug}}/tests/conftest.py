@@ -151,14 +151,10 @@ async def _app_client(make_session: Callable[[], AsyncSession]) -> AsyncIterator
     """A client on the app whose requests each get a new session, as in production."""
     from httpx import ASGITransport, AsyncClient
 
-    from {{ cookiecutter.package_name }}.database import get_async_db
+    from {{ cookiecutter.package_name }}.database import get_async_db, sessions_from
     from {{ cookiecutter.package_name }}.main import app
 
-    async def request_session() -> AsyncIterator[AsyncSession]:
-        async with make_session() as session:
-            yield session
-
-    app.dependency_overrides[get_async_db] = request_session
+    app.dependency_overrides[get_async_db] = sessions_from(make_session)
     try:
         async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client:
             yield client

@@ -5,7 +5,7 @@ A value the schemas should have stopped is a 422; a database not fit to serve is
 errors are real ones from PostgreSQL and asyncpg, raised by a probe route on a fresh app.
 """
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 
 import pytest
 from fastapi import FastAPI
@@ -14,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from {{ cookiecutter.package_name }}.database import get_async_db
+from {{ cookiecutter.package_name }}.database import get_async_db, sessions_from
 from {{ cookiecutter.package_name }}.dependencies import DbSession
 from {{ cookiecutter.package_name }}.errors import UNAVAILABLE
 from {{ cookiecutter.package_name }}.main import create_app
@@ -66,11 +66,7 @@ def probe_app(make_session: Callable[[], AsyncSession]) -> FastAPI:
         sql, value, _ = PROBES[name]
         await session.execute(text(sql), {"value": value})
 
-    async def session_on_bind() -> AsyncIterator[AsyncSession]:
-        async with make_session() as session:
-            yield session
-
-    app.dependency_overrides[get_async_db] = session_on_bind
+    app.dependency_overrides[get_async_db] = sessions_from(make_session)
     return app
 
 

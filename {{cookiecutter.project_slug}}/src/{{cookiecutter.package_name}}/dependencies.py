@@ -53,11 +53,15 @@ def _ids(claims: tuple[str, str] | None) -> tuple[UUID, UUID] | None:
         return None
 
 
+BearerToken = Annotated[str | None, Depends(bearer_token)]
+
+# Each caller dependency takes what it needs itself rather than another caller dependency (a
+# level of dependencies costs a request about as much as the caller's query does); a route
+# takes one of them, as each runs the caller's query.
+
+
 async def get_optional_user(
-    token: Annotated[str | None, Depends(bearer_token)],
-    session: DbSession,
-    settings: AppSettings,
-    request: Request,
+    token: BearerToken, session: DbSession, settings: AppSettings, request: Request
 ) -> User | None:
     """The caller when a token is sent (which must then be valid), else None.
 
@@ -77,7 +81,10 @@ async def get_optional_user(
     return user
 
 
-async def get_current_user(user: Annotated[User | None, Depends(get_optional_user)]) -> User:
+async def get_current_user(
+    token: BearerToken, session: DbSession, settings: AppSettings, request: Request
+) -> User:
+    user = await get_optional_user(token, session, settings, request)
     if user is None:
         raise unauthorized("Not authenticated")
     return user
@@ -103,7 +110,10 @@ def require_admin(caller: User | None, action: str) -> None:
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail=detail)
 
 
-async def get_admin_user(user: CurrentUser) -> User:
+async def get_admin_user(
+    token: BearerToken, session: DbSession, settings: AppSettings, request: Request
+) -> User:
+    user = await get_current_user(token, session, settings, request)
     require_admin(user, "do this")
     return user
 

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from {{ cookiecutter.package_name }}.body_limit import BodyLimitMiddleware
 from {{ cookiecutter.package_name }}.connection_budget import pool_options, warn_if_over_budget
-from {{ cookiecutter.package_name }}.database import initialize_async_db
+from {{ cookiecutter.package_name }}.database import RequestSessions, initialize_async_db
 from {{ cookiecutter.package_name }}.errors import register_error_handlers
 from {{ cookiecutter.package_name }}.lifecycle import Lifecycle, watch_for_sigterm
 from {{ cookiecutter.package_name }}.pooler import engine_options
@@ -63,6 +63,7 @@ def create_app() -> FastAPI:
     app.state.lifecycle = Lifecycle()
     register_error_handlers(app)
     # The last added runs first: the headers go on every answer, the 413 included.
+    app.add_middleware(RequestSessions)
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     for module in (health, auth, sessions, users, docs):

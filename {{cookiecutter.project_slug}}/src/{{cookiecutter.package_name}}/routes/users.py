@@ -2,7 +2,7 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from {{ cookiecutter.package_name }}.admins import keep_an_active_admin, removes_an_admin
 from {{ cookiecutter.package_name }}.audit import audit
@@ -35,6 +35,20 @@ router = APIRouter(prefix="/users", tags=["users"], responses=error_responses(40
 
 MAX_PAGE_SIZE = 100
 MAX_OFFSET = 2**31 - 1
+
+# The list's queries, built once (building one costs more than running it), each without and
+# with the role filter. TOTAL is a label no field can have (field names start with a letter).
+TOTAL = "_total"
+_ROLE_IS = User.role == bindparam("role")
+_PAGE = (
+    select(*User.__table__.columns, func.count().over().label(TOTAL))
+    .order_by(User.created_at, User.id)
+    .offset(bindparam("offset"))
+    .limit(bindparam("limit"))
+)
+PAGE_QUERY = {False: _PAGE, True: _PAGE.where(_ROLE_IS)}
+_COUNT = select(func.count()).select_from(User)
+COUNT_QUERY = {False: _COUNT, True: _COUNT.where(_ROLE_IS)}
 
 
 async def _get_user_or_404(session: DbSession, user_id: UUID) -> User:
@@ -99,26 +113,17 @@ async def list_users(
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
 ) -> UserPage:
-    filters = [User.role == role] if role else []
-    # One round trip: the page's rows, each with the total; plain rows, not ORM objects (a
-    # page is read, never changed). Past the last row there is none to carry the total.
-    # A label no field can have (field names start with a letter).
-    total_column = func.count().over().label("_total")
-    rows = (
-        await session.execute(
-            select(*User.__table__.columns, total_column)
-            .where(*filters)
-            .order_by(User.created_at, User.id)
-            .offset(offset)
-            .limit(limit)
-        )
-    ).all()
-    if rows:
-        total = rows[0]._mapping["_total"]
-    else:
-        total = await session.scalar(select(func.count()).select_from(User).where(*filters))
+    # One round trip: the page's rows, each with the total. Plain rows on the session's
+    # connection, not ORM objects: a page is read, never changed, and rows cost a third as much.
+    # Past the last row there is none to carry the total.
+    by_role = role is not None
+    page = {"offset": offset, "limit": limit, "role": role}
+    result = await (await session.connection()).execute(PAGE_QUERY[by_role], page)
+    columns = list(result.keys())
+    rows = [dict(zip(columns, row, strict=True)) for row in result]
+    total = rows[0][TOTAL] if rows else await session.scalar(COUNT_QUERY[by_role], page)
     return UserPage(
-        items=[UserRead.model_validate(dict(row._mapping)) for row in rows],
+        items=[UserRead.model_validate(row) for row in rows],
         total=total or 0,
         offset=offset,
         limit=limit,
