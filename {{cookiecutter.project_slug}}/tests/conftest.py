@@ -199,17 +199,14 @@ async def password_hash() -> str:
 async def _add_user(database: CleanDatabase, session: AsyncSession, role: Role, hash_: str) -> User:
     """One INSERT ... RETURNING, outside the session's savepoints (what an application-side
     rollback undoes); the user is then the session's, as if it had loaded it."""
-    from sqlalchemy import insert
     from sqlalchemy.orm import make_transient_to_detached
 
     from {{ cookiecutter.package_name }}.models import User
 
-    from tests.factories import new_user_values
+    from tests.factories import INSERT_USER, new_user_values
 
-    columns = User.__table__.columns
-    statement = insert(User).values(new_user_values(role, hash_)).returning(*columns)
     async with database.connection() as connection:
-        row = (await connection.execute(statement)).one()
+        row = (await connection.execute(INSERT_USER, new_user_values(role, hash_))).one()
     user = User(**row._asdict())
     make_transient_to_detached(user)
     session.add(user)
