@@ -118,10 +118,11 @@ async def list_users(
     # Past the last row there is none to carry the total.
     by_role = role is not None
     page = {"offset": offset, "limit": limit, "role": role}
-    result = await (await session.connection()).execute(PAGE_QUERY[by_role], page)
+    connection = await session.connection()
+    result = await connection.execute(PAGE_QUERY[by_role], page)
     columns = list(result.keys())
     rows = [dict(zip(columns, row, strict=True)) for row in result]
-    total = rows[0][TOTAL] if rows else await session.scalar(COUNT_QUERY[by_role], page)
+    total = rows[0][TOTAL] if rows else await connection.scalar(COUNT_QUERY[by_role], page)
     return UserPage(
         items=[UserRead.model_validate(row) for row in rows],
         total=total or 0,
