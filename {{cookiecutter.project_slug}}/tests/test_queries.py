@@ -42,13 +42,21 @@ async def test_filter_by_role(
     assert body["total"] == len(expected)
     assert {item["id"] for item in body["items"]} == expected
     assert all(item["role"] == SHARED_ROLE.value for item in body["items"])
+    # Past the last row, the total is still counted (with the filter).
+    beyond = await async_client.get(
+        "/users",
+        params={"role": SHARED_ROLE.value, "offset": len(expected)},
+        headers=bearer(admin_token),
+    )
+    assert beyond.json()["items"] == []
+    assert beyond.json()["total"] == len(expected)
 
 
 async def test_pages_cover_every_user_once(
     async_client: AsyncClient, admin_token: str, users_with_same_role_50_users: list[User]
 ) -> None:
     seen: list[str] = []
-    for offset in range(0, 60, 20):
+    for offset in range(0, 80, 20):  # the last page is past the last row
         response = await async_client.get(
             "/users", params={"offset": offset, "limit": 20}, headers=bearer(admin_token)
         )
@@ -57,5 +65,6 @@ async def test_pages_cover_every_user_once(
         assert page["total"] == 51  # the 50 and the admin
         assert (page["offset"], page["limit"]) == (offset, 20)
         seen += [item["id"] for item in page["items"]]
+    assert page["items"] == []
     assert len(seen) == 51
     assert len(set(seen)) == 51
