@@ -7,8 +7,10 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
 
 from {{ cookiecutter.package_name }}.database import get_async_db
+from {{ cookiecutter.package_name }}.driver_select import DriverSelect
 from {{ cookiecutter.package_name }}.models import User, UserSession
 from {{ cookiecutter.package_name }}.roles import ADMIN_ROLE
 from {{ cookiecutter.package_name }}.security import read_access_token
@@ -23,9 +25,10 @@ async def app_settings() -> Settings:
 DbSession = Annotated[AsyncSession, Depends(get_async_db)]
 AppSettings = Annotated[Settings, Depends(app_settings)]
 
-# The caller, if their session is live: built once (building it costs more than running it).
-CALLER_QUERY = (
-    select(User)
+# The caller's columns, if their session is live: built once (building it costs more than
+# running it), and run on the driver where it may be (driver_select.py).
+CALLER_ROW = DriverSelect(
+    select(*User.__table__.columns)
     .join(UserSession, UserSession.user_id == User.id)
     .where(
         User.id == bindparam("user_id"),
@@ -35,6 +38,19 @@ CALLER_QUERY = (
         UserSession.expires_at > func.now(),
     )
 )
+
+
+async def _load_caller(session: AsyncSession, user_id: UUID, session_id: UUID) -> User | None:
+    """The caller, in `session` as if it had loaded them, or None."""
+    parameters = {"user_id": user_id, "session_id": session_id}
+    rows = await CALLER_ROW.all(await session.connection(), parameters)
+    if not rows:
+        return None
+    user = User(**rows[0])
+    make_transient_to_detached(user)
+    session.add(user)
+    return user
+
 
 # auto_error=False: sign-up accepts anonymous callers; routes that need a user say so below.
 bearer_token = OAuth2PasswordBearer(tokenUrl="token", auto_error=False)
@@ -74,7 +90,7 @@ async def get_optional_user(
     user = None
     if ids is not None:
         user_id, session_id = ids
-        user = await session.scalar(CALLER_QUERY, {"user_id": user_id, "session_id": session_id})
+        user = await _load_caller(session, user_id, session_id)
         request.state.session_id = session_id
     if user is None:
         raise unauthorized("Could not validate credentials")
