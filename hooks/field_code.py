@@ -96,7 +96,9 @@ def update_declaration(field: UserField) -> str:
 
 
 def read_declaration(field: UserField) -> str:
-    return f"{INDENT}{field.name}: {_maybe_none(field, _schema(field))}"
+    """The response field: a value read back needs none of the input checks (`read_schema`)."""
+    annotation = field.type.read_schema or _schema(field)
+    return f"{INDENT}{field.name}: {_maybe_none(field, annotation)}"
 
 
 def fake_value(field: UserField) -> str:

@@ -245,6 +245,9 @@ class FieldType:
     sizes: Callable[[str | None], dict[str, int]] | None = None  # parses "(...)"; None: no sizes
     constraints: tuple[str, ...] = ()  # Pydantic `Field(...)` arguments
     indexed_schema: str | None = None  # the API type when unique or indexed, if another
+    # The API type of a value read back, if another: what the database returns was checked on
+    # its way in, and each check in Python costs every row of every page again.
+    read_schema: str | None = None
     flags: tuple[str, ...] = FLAGS  # the flags it takes
     no_flags: str = ""  # why it takes none of FLAGS: part of the error
     capacity: Capacity | None = None  # set when a unique field could hold too few values
@@ -276,6 +279,7 @@ TYPES: dict[str, FieldType] = {
             schema="PgText",
             constraints=("max_length={length}",),
             indexed_schema="IndexedText",
+            read_schema="str",
             sizes=_length,
             fake="fake_string({length}, {unique})",
             hostile=_text_cases,
@@ -289,6 +293,7 @@ TYPES: dict[str, FieldType] = {
             # LongText: at most TEXT_MAX_LENGTH characters, a setting of the rendered project.
             schema="LongText",
             indexed_schema="IndexedText",
+            read_schema="str",
             fake="fake_text({unique})",
             hostile=_text_cases,
         ),
@@ -367,6 +372,7 @@ TYPES: dict[str, FieldType] = {
             python="dt.datetime",
             column="sa.DateTime(timezone=True)",
             schema="PgDatetime",
+            read_schema="AwareDatetime",
             fake="fake_datetime({unique})",
             hostile=_datetime_cases,
         ),
@@ -390,6 +396,7 @@ TYPES: dict[str, FieldType] = {
             python="JsonValue",
             column="JSONB(none_as_null=True)",
             schema="JsonDocument",
+            read_schema="JsonValue",
             flags=(),
             no_flags=(
                 "a B-tree index or a unique constraint compares whole documents; "

@@ -13,8 +13,8 @@ reach two servers, SQLAlchemy runs it as any other. Plain bind parameters only (
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Select
 from sqlalchemy.engine import Dialect
@@ -30,25 +30,44 @@ Values = dict[str, Any]
 class _Compiled:
     sql: str
     parameters: tuple[tuple[str, Processor | None], ...]
-    columns: tuple[tuple[str, Processor | None], ...]
+    keys: tuple[str, ...]
+    # Only the columns that have one (most have none): a row is made whole, then these applied.
+    result_processors: tuple[tuple[str, Processor], ...]
 
 
 class DriverSelect:
     def __init__(self, statement: Select[Any]) -> None:
         self.statement = statement
-        self._compiled_for = cache(self._compile)
+        # By dialect: an app has one engine, a test suite several.
+        self._compiled: WeakKeyDictionary[Dialect, _Compiled] = WeakKeyDictionary()
 
-    def _compile(self, dialect: Dialect) -> _Compiled:
+    async def _compiled_for(self, dialect: Dialect, driver: Any) -> _Compiled:
+        compiled = self._compiled.get(dialect)
+        if compiled is None:
+            compiled = self._compiled[dialect] = await self._compile(dialect, driver)
+        return compiled
+
+    async def _compile(self, dialect: Dialect, driver: Any) -> _Compiled:
         compiled = self.statement.compile(dialect=dialect)
         parameters = tuple(
             (name, compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect))
             for name in compiled.positiontup or ()
         )
-        columns = tuple(
-            (key, column.type.dialect_impl(dialect).result_processor(dialect, None))
-            for key, column in self.statement.selected_columns.items()
+        # Some processors depend on the type the server sends (numeric or float, say): as
+        # SQLAlchemy does, ask the server once, by preparing the statement.
+        prepared = await driver.prepare(compiled.string)
+        server_types = [attribute.type.oid for attribute in prepared.get_attributes()]
+        columns = self.statement.selected_columns
+        processors = (
+            (key, column.type.dialect_impl(dialect).result_processor(dialect, server_type))
+            for (key, column), server_type in zip(columns.items(), server_types, strict=True)
         )
-        return _Compiled(compiled.string, parameters, columns)
+        return _Compiled(
+            compiled.string,
+            parameters,
+            tuple(columns.keys()),
+            tuple((key, process) for key, process in processors if process is not None),
+        )
 
     async def all(self, connection: AsyncConnection, parameters: Mapping[str, Any]) -> list[Values]:
         """The rows, each as {column key: value}: on the driver where the statement may run."""
@@ -64,20 +83,19 @@ class DriverSelect:
     async def on_driver(
         self, connection: AsyncConnection, parameters: Mapping[str, Any]
     ) -> list[Values]:
-        compiled = self._compiled_for(connection.dialect)
+        # asyncpg's Connection (a checked-out connection always has one).
+        driver: Any = (await connection.get_raw_connection()).driver_connection
+        compiled = await self._compiled_for(connection.dialect, driver)
         values = [
             process(parameters[name]) if process else parameters[name]
             for name, process in compiled.parameters
         ]
-        driver = (await connection.get_raw_connection()).driver_connection
-        assert driver is not None  # a checked-out connection always has one
-        return [
-            {
-                key: process(value) if process else value
-                for (key, process), value in zip(compiled.columns, row, strict=True)
-            }
-            for row in await driver.fetch(compiled.sql, *values)
-        ]
+        records = await driver.fetch(compiled.sql, *values)
+        rows = [dict(zip(compiled.keys, record, strict=True)) for record in records]
+        for key, process in compiled.result_processors:
+            for row in rows:
+                row[key] = process(row[key])
+        return rows
 
     async def by_sqlalchemy(
         self, connection: AsyncConnection, parameters: Mapping[str, Any]
