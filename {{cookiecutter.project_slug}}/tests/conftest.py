@@ -199,18 +199,14 @@ async def password_hash() -> str:
 async def _add_user(database: CleanDatabase, session: AsyncSession, role: Role, hash_: str) -> User:
     """One INSERT ... RETURNING, outside the session's savepoints (what an application-side
     rollback undoes); the user is then the session's, as if it had loaded it."""
-    from sqlalchemy.orm import make_transient_to_detached
-
+    from {{ cookiecutter.package_name }}.database import as_loaded
     from {{ cookiecutter.package_name }}.models import User
 
     from tests.factories import INSERT_USER, new_user_values
 
     async with database.connection() as connection:
         row = (await connection.execute(INSERT_USER, new_user_values(role, hash_))).one()
-    user = User(**row._asdict())
-    make_transient_to_detached(user)
-    session.add(user)
-    return user
+    return as_loaded(session, User(**row._asdict()))
 
 
 @pytest.fixture

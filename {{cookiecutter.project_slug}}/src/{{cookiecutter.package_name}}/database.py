@@ -3,7 +3,7 @@ middleware that closes it."""
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Request
 from sqlalchemy.ext.asyncio import (
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import make_transient_to_detached
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 # Requests that only read: their session runs each statement on its own (autocommit), with no
@@ -62,6 +63,17 @@ def initialize_async_db(
         async_sessionmaker(engine, expire_on_commit=False),
         async_sessionmaker(read_engine if autocommit_reads else engine, expire_on_commit=False),
     )
+
+
+Model = TypeVar("Model")
+
+
+def as_loaded(session: AsyncSession, instance: Model) -> Model:
+    """`instance`, every column set, put in `session` as if the session had loaded it (no query):
+    for rows read some other way (a DriverSelect, an INSERT ... RETURNING)."""
+    make_transient_to_detached(instance)
+    session.add(instance)
+    return instance
 
 
 # Where a request's scope lists the sessions opened for it, for RequestSessions to close.

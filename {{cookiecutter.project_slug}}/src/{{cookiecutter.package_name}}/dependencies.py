@@ -7,9 +7,8 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import make_transient_to_detached
 
-from {{ cookiecutter.package_name }}.database import get_async_db
+from {{ cookiecutter.package_name }}.database import as_loaded, get_async_db
 from {{ cookiecutter.package_name }}.driver_select import DriverSelect
 from {{ cookiecutter.package_name }}.models import User, UserSession
 from {{ cookiecutter.package_name }}.roles import ADMIN_ROLE
@@ -46,10 +45,7 @@ async def _load_caller(session: AsyncSession, user_id: UUID, session_id: UUID) -
     rows = await CALLER_ROW.all(await session.connection(), parameters)
     if not rows:
         return None
-    user = User(**rows[0])
-    make_transient_to_detached(user)
-    session.add(user)
-    return user
+    return as_loaded(session, User(**rows[0]))
 
 
 # auto_error=False: sign-up accepts anonymous callers; routes that need a user say so below.
