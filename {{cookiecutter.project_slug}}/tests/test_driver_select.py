@@ -1,14 +1,16 @@
 """DriverSelect (driver_select.py): the list's and the caller's statements, sent on asyncpg's own
-connection, read what SQLAlchemy reads (the same values of the same types, for every field) and
-fail as SQLAlchemy fails."""
+connection (the session's, or one of the pool's of their own), read what SQLAlchemy reads (the
+same values of the same types, for every field) and fail as SQLAlchemy fails."""
 
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
 from typing import Any
 
 import pytest
 from sqlalchemy import event, text
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, create_async_engine
+from sqlalchemy.pool import NullPool, QueuePool
 
 from {{ cookiecutter.package_name }}.database import AsyncDatabase, initialize_async_db
 from {{ cookiecutter.package_name }}.models import User
@@ -52,7 +54,7 @@ async def test_statements_go_on_the_driver_unless_behind_pgbouncer(
 
     event.listen(connection.sync_engine, "before_cursor_execute", count)
     try:
-        assert len(await PAGE_ROWS[False].all(connection, PAGE)) == 50
+        assert len(await PAGE_ROWS[False].all(db_session, PAGE)) == 50
         assert len(sent) == (0 if DIRECT else 1)
         await PAGE_ROWS[False].by_sqlalchemy(connection, PAGE)
         assert len(sent) == (1 if DIRECT else 2)  # the listener does see SQLAlchemy's
@@ -71,18 +73,61 @@ async def own_database(initialize_database: AsyncDatabase) -> AsyncIterator[Asyn
         await database.dispose()
 
 
-async def _cut(connection: AsyncConnection, database: AsyncDatabase) -> None:
-    pid = await connection.scalar(text("SELECT pg_backend_pid()"))
-    async with database.engine.connect() as other:
-        await other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+async def _pid(connection: AsyncConnection) -> int:
+    # On the driver: no transaction begun, none to roll back on a connection about to be cut.
+    driver: Any = (await connection.get_raw_connection()).driver_connection
+    pid: int = await driver.fetchval("SELECT pg_backend_pid()")
+    return pid
+
+
+async def _cut_pooled_connections(database: AsyncDatabase, count: int) -> set[int]:
+    """`count` connections of `database`'s pool, their server processes ended; back in the pool."""
+    async with AsyncExitStack() as held:
+        connections = [
+            await held.enter_async_context(database.engine.connect()) for _ in range(count)
+        ]
+        pids = {await _pid(connection) for connection in connections}
+        # From outside the pool, which must hold only the connections cut.
+        outsider = create_async_engine(database.engine.url, poolclass=NullPool)
+        try:
+            async with outsider.connect() as other:
+                for pid in pids:
+                    await other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        finally:
+            await outsider.dispose()
+    return pids
 
 
 @needs_a_direct_connection
-async def test_a_lost_connection_fails_as_in_sqlalchemy(own_database: AsyncDatabase) -> None:
+async def test_a_session_that_has_not_begun_reads_on_a_connection_of_its_own(
+    own_database: AsyncDatabase,
+) -> None:
+    async with own_database.sessionmaker() as session:
+        assert isinstance(await PAGE_ROWS[False].all(session, PAGE), list)
+        assert not session.in_transaction()
+        pool = own_database.engine.sync_engine.pool
+        assert isinstance(pool, QueuePool)
+        assert pool.checkedout() == 0
+
+
+@needs_a_direct_connection
+async def test_a_lost_connection_is_dropped_and_the_statement_runs_on_another(
+    own_database: AsyncDatabase,
+) -> None:
+    cut = await _cut_pooled_connections(own_database, 1)
+    async with own_database.sessionmaker() as session:
+        assert isinstance(await PAGE_ROWS[False].all(session, PAGE), list)
     async with own_database.engine.connect() as connection:
-        await _cut(connection, own_database)
+        assert await _pid(connection) not in cut
+
+
+@needs_a_direct_connection
+async def test_every_connection_lost_fails_as_in_sqlalchemy(own_database: AsyncDatabase) -> None:
+    # As after a database restart: the pool's connections are all dead.
+    await _cut_pooled_connections(own_database, 2)
+    async with own_database.sessionmaker() as session:
         with pytest.raises(sa_exc.DBAPIError) as raised:
-            await PAGE_ROWS[False].all(connection, PAGE)
+            await PAGE_ROWS[False].all(session, PAGE)
         assert raised.value.connection_invalidated
     # The pool was discarded: the next connection is a new one, and the driver reads on it.
     async with own_database.engine.connect() as connection:

@@ -68,11 +68,16 @@ def initialize_async_db(
 Model = TypeVar("Model")
 
 
-def as_loaded(session: AsyncSession, instance: Model) -> Model:
-    """`instance`, every column set, put in `session` as if the session had loaded it (no query):
+def as_detached(instance: Model) -> Model:
+    """`instance`, every column set, as if a session had loaded it and let it go (no query):
     for rows read some other way (a DriverSelect, an INSERT ... RETURNING)."""
     make_transient_to_detached(instance)
-    session.add(instance)
+    return instance
+
+
+def as_loaded(session: AsyncSession, instance: Model) -> Model:
+    """`instance`, every column set, put in `session` as if the session had loaded it."""
+    session.add(as_detached(instance))
     return instance
 
 

@@ -8,7 +8,7 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from {{ cookiecutter.package_name }}.database import as_loaded, get_async_db
+from {{ cookiecutter.package_name }}.database import READ_METHODS, as_detached, as_loaded, get_async_db
 from {{ cookiecutter.package_name }}.driver_select import DriverSelect
 from {{ cookiecutter.package_name }}.models import User, UserSession
 from {{ cookiecutter.package_name }}.roles import ADMIN_ROLE
@@ -39,13 +39,17 @@ CALLER_ROW = DriverSelect(
 )
 
 
-async def _load_caller(session: AsyncSession, user_id: UUID, session_id: UUID) -> User | None:
-    """The caller, in `session` as if it had loaded them, or None."""
+async def _load_caller(
+    request: Request, session: AsyncSession, user_id: UUID, session_id: UUID
+) -> User | None:
+    """The caller, or None: in `session` if the request may write (one object per row there),
+    else loaded but in no session (putting it in one costs about as much as the query)."""
     parameters = {"user_id": user_id, "session_id": session_id}
-    rows = await CALLER_ROW.all(await session.connection(), parameters)
+    rows = await CALLER_ROW.all(session, parameters)
     if not rows:
         return None
-    return as_loaded(session, User(**rows[0]))
+    caller = User(**rows[0])
+    return as_detached(caller) if request.method in READ_METHODS else as_loaded(session, caller)
 
 
 # auto_error=False: sign-up accepts anonymous callers; routes that need a user say so below.
@@ -86,7 +90,7 @@ async def get_optional_user(
     user = None
     if ids is not None:
         user_id, session_id = ids
-        user = await _load_caller(session, user_id, session_id)
+        user = await _load_caller(request, session, user_id, session_id)
         request.state.session_id = session_id
     if user is None:
         raise unauthorized("Could not validate credentials")

@@ -4,7 +4,9 @@ What SQLAlchemy does around each statement (an execution context, a result, a gr
 call) costs a short request more than its query: about a third of `GET /users/me`'s CPU. A
 DriverSelect keeps what matters of SQLAlchemy, the statement's SQL and its type conversions
 (each parameter's bind processor, each column's result processor, as SQLAlchemy applies them),
-and sends the statement itself on the session's own asyncpg connection.
+and sends the statement itself on an asyncpg connection: the session's, once it has begun a
+transaction (so the statement sees what the transaction wrote), else one of the pool's of its
+own, returned at once (a session's first connection costs more bookkeeping than the query).
 
 Only where a statement may run outside a transaction: on a direct connection. Behind
 PgBouncer's transaction mode (DATABASE_POOLER), where asyncpg's prepare and execute steps may
@@ -18,7 +20,8 @@ from weakref import WeakKeyDictionary
 
 from sqlalchemy import Select
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy.util import greenlet_spawn
 
 from {{ cookiecutter.package_name }}.settings import get_settings
 
@@ -69,23 +72,49 @@ class DriverSelect:
             tuple((key, process) for key, process in processors if process is not None),
         )
 
-    async def all(self, connection: AsyncConnection, parameters: Mapping[str, Any]) -> list[Values]:
+    async def all(self, session: AsyncSession, parameters: Mapping[str, Any]) -> list[Values]:
         """The rows, each as {column key: value}: on the driver where the statement may run."""
-        if get_settings().database_pooler == "none":
-            try:
-                return await self.on_driver(connection, parameters)
-            except Exception:
-                # Run again by SQLAlchemy, which reports the failure as for any statement: a
-                # lost connection discards the pool's, a refusal becomes the usual DBAPIError.
-                pass
-        return await self.by_sqlalchemy(connection, parameters)
+        if get_settings().database_pooler != "none":
+            return await self.by_sqlalchemy(await session.connection(), parameters)
+        bind = session.bind
+        if isinstance(bind, AsyncEngine) and not session.in_transaction():
+            return await self.on_own_connection(bind, session, parameters)
+        connection = await session.connection()
+        try:
+            return await self.on_driver(connection, parameters)
+        except Exception:
+            # Run again by SQLAlchemy, which reports the failure as for any statement: a lost
+            # connection discards the pool's, a refusal becomes the usual DBAPIError.
+            return await self.by_sqlalchemy(connection, parameters)
+
+    async def on_own_connection(
+        self, engine: AsyncEngine, session: AsyncSession, parameters: Mapping[str, Any]
+    ) -> list[Values]:
+        """On a pool connection of its own; if the statement fails there, the connection is
+        discarded and `session` runs it by SQLAlchemy, as `all` does."""
+        # A failed checkout is SQLAlchemy's own error already: not tried twice.
+        borrowed = await engine.raw_connection()
+        try:
+            return await self._fetch(borrowed.driver_connection, engine.dialect, parameters)
+        except BaseException as error:
+            await greenlet_spawn(borrowed.invalidate, error)
+            if not isinstance(error, Exception):  # cancelled: nothing to answer
+                raise
+        finally:
+            await greenlet_spawn(borrowed.close)
+        return await self.by_sqlalchemy(await session.connection(), parameters)
 
     async def on_driver(
         self, connection: AsyncConnection, parameters: Mapping[str, Any]
     ) -> list[Values]:
-        # asyncpg's Connection (a checked-out connection always has one).
-        driver: Any = (await connection.get_raw_connection()).driver_connection
-        compiled = await self._compiled_for(connection.dialect, driver)
+        """On `connection`'s own asyncpg connection."""
+        driver = (await connection.get_raw_connection()).driver_connection
+        return await self._fetch(driver, connection.dialect, parameters)
+
+    async def _fetch(
+        self, driver: Any, dialect: Dialect, parameters: Mapping[str, Any]
+    ) -> list[Values]:
+        compiled = await self._compiled_for(dialect, driver)
         values = [
             process(parameters[name]) if process else parameters[name]
             for name, process in compiled.parameters

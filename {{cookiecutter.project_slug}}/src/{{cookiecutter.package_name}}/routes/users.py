@@ -119,9 +119,8 @@ async def list_users(
     # carry the total.
     by_role = role is not None
     page = {"offset": offset, "limit": limit, "role": role}
-    connection = await session.connection()
-    rows = await PAGE_ROWS[by_role].all(connection, page)
-    total = rows[0][TOTAL] if rows else await connection.scalar(COUNT_QUERY[by_role], page)
+    rows = await PAGE_ROWS[by_role].all(session, page)
+    total = rows[0][TOTAL] if rows else await session.scalar(COUNT_QUERY[by_role], page)
     return UserPage.model_validate(
         {"items": rows, "total": total or 0, "offset": offset, "limit": limit}
     )
@@ -130,7 +129,8 @@ async def list_users(
 @router.get("/{user_id}", responses=error_responses(403, 404))
 async def read_user(user_id: UUID, session: DbSession, caller: CurrentUser) -> UserRead:
     _check_self_or_admin(caller, user_id)
-    return UserRead.model_validate(await _get_user_or_404(session, user_id))
+    user = caller if caller.id == user_id else await _get_user_or_404(session, user_id)
+    return UserRead.model_validate(user)
 
 
 @router.patch("/{user_id}", responses=error_responses(403, 404, 409, 429))
