@@ -26,7 +26,7 @@ from tests.helpers import PASSWORD, SHARED_ROLE
 
 if TYPE_CHECKING:
     from httpx import AsyncClient
-    from sqlalchemy.ext.asyncio import AsyncSession
+    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
     from {{ cookiecutter.package_name }}.database import AsyncDatabase
     from {{ cookiecutter.package_name }}.embedded_database import EmbeddedPostgres
@@ -147,14 +147,16 @@ def db_session(setup_database: CleanDatabase) -> AsyncSession:
 
 
 @asynccontextmanager
-async def _app_client(make_session: Callable[[], AsyncSession]) -> AsyncIterator[AsyncClient]:
+async def _app_client(
+    bind: AsyncEngine | AsyncConnection, make_session: Callable[[], AsyncSession]
+) -> AsyncIterator[AsyncClient]:
     """A client on the app whose requests each get a new session, as in production."""
     from httpx import ASGITransport, AsyncClient
 
-    from {{ cookiecutter.package_name }}.database import get_async_db, sessions_from
+    from {{ cookiecutter.package_name }}.database import SessionsOn, get_async_db
     from {{ cookiecutter.package_name }}.main import app
 
-    app.dependency_overrides[get_async_db] = sessions_from(make_session)
+    app.dependency_overrides[get_async_db] = SessionsOn(bind, make_session)
     try:
         async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client:
             yield client
@@ -165,7 +167,7 @@ async def _app_client(make_session: Callable[[], AsyncSession]) -> AsyncIterator
 @pytest.fixture
 async def async_client(setup_database: CleanDatabase) -> AsyncIterator[AsyncClient]:
     """HTTP through the ASGI app; requests see the test's data (and its transaction)."""
-    async with _app_client(setup_database.make_session) as client:
+    async with _app_client(setup_database.bind, setup_database.make_session) as client:
         yield client
 
 
@@ -182,7 +184,9 @@ async def concurrent_client(
     from tests.database import delete_all_rows
 
     try:
-        async with _app_client(initialize_database.sessionmaker) as client:
+        async with _app_client(
+            initialize_database.engine, initialize_database.sessionmaker
+        ) as client:
             yield client
     finally:
         await delete_all_rows(initialize_database.engine)

@@ -5,8 +5,6 @@ A value the schemas should have stopped is a 422; a database not fit to serve is
 errors are real ones from PostgreSQL and asyncpg, raised by a probe route on a fresh app.
 """
 
-from collections.abc import Callable
-
 import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
@@ -14,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from {{ cookiecutter.package_name }}.database import get_async_db, sessions_from
+from {{ cookiecutter.package_name }}.database import SessionsOn, get_async_db
 from {{ cookiecutter.package_name }}.dependencies import DbSession
 from {{ cookiecutter.package_name }}.errors import UNAVAILABLE
 from {{ cookiecutter.package_name }}.main import create_app
@@ -58,7 +56,7 @@ PROBES: dict[str, tuple[str, object, int]] = {
 }
 
 
-def probe_app(make_session: Callable[[], AsyncSession]) -> FastAPI:
+def probe_app(database: CleanDatabase) -> FastAPI:
     app = create_app()
 
     @app.post("/probe/{name}")
@@ -66,13 +64,13 @@ def probe_app(make_session: Callable[[], AsyncSession]) -> FastAPI:
         sql, value, _ = PROBES[name]
         await session.execute(text(sql), {"value": value})
 
-    app.dependency_overrides[get_async_db] = sessions_from(make_session)
+    app.dependency_overrides[get_async_db] = SessionsOn(database.bind, database.make_session)
     return app
 
 
 @pytest.mark.parametrize("name", list(PROBES))
 async def test_database_refusal_is_never_a_500(setup_database: CleanDatabase, name: str) -> None:
-    app = probe_app(setup_database.make_session)
+    app = probe_app(setup_database)
     async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client:
         response = await client.post(f"/probe/{name}")
         # The failed statement left nothing behind: the next request works.

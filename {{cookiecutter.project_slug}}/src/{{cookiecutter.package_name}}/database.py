@@ -1,12 +1,13 @@
 """The async engine and session factories; `get_async_db`, the request's session, and the
 middleware that closes it."""
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from fastapi import Request
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -81,18 +82,23 @@ def as_loaded(session: AsyncSession, instance: Model) -> Model:
     return instance
 
 
-# Where a request's scope lists the sessions opened for it, for RequestSessions to close.
-OPENED_SESSIONS = "{{ cookiecutter.package_name }}.opened_sessions"
+# Where a request's scope holds its session (once made), for RequestSessions to close.
+REQUEST_SESSION = "{{ cookiecutter.package_name }}.session"
+
+Bind = AsyncEngine | AsyncConnection
 
 
-def close_after_request(request: Request, session: AsyncSession) -> AsyncSession:
-    """`session`, to be closed (what it left undone rolled back) once the response is sent."""
-    request.scope[OPENED_SESSIONS].append(session)
-    return session
+def request_session(request: Request, make_session: Callable[[], AsyncSession]) -> AsyncSession:
+    """The request's one session: made by `make_session` on first use, closed (what it left
+    undone rolled back) once the response is sent."""
+    made: list[AsyncSession] = request.scope[REQUEST_SESSION]
+    if not made:
+        made.append(make_session())
+    return made[0]
 
 
 async def get_async_db(request: Request) -> AsyncSession:
-    """One session per request, from the database the app's lifespan opened; a reading
+    """The request's session, from the database the app's lifespan opened; a reading
     request's runs its statements without a transaction around them.
 
     A plain dependency, closed by RequestSessions rather than by a `yield`: FastAPI's
@@ -100,25 +106,51 @@ async def get_async_db(request: Request) -> AsyncSession:
     """
     database: AsyncDatabase = request.app.state.database
     reads = request.method in READ_METHODS
-    return close_after_request(
-        request, (database.read_sessionmaker if reads else database.sessionmaker)()
+    return request_session(request, database.read_sessionmaker if reads else database.sessionmaker)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionsOn:
+    """A stand-in for get_async_db, `app.dependency_overrides[get_async_db] = SessionsOn(...)`:
+    each request's session from `make_session`, and its statements that need none (the
+    caller's lookup) on `bind`, where those sessions go."""
+
+    bind: Bind
+    make_session: Callable[[], AsyncSession]
+
+    async def __call__(self, request: Request) -> AsyncSession:
+        return request_session(request, self.make_session)
+
+
+async def session_for(request: Request) -> AsyncSession:
+    """What get_async_db gives `request` (or its override), outside the dependencies."""
+    get_session = request.app.dependency_overrides.get(get_async_db, get_async_db)
+    session: AsyncSession = await get_session(request)
+    return session
+
+
+def bind_for(request: Request) -> Bind:
+    """Where `request`'s statements go, for those that need no session: the app's engine, or
+    the bind of a test's SessionsOn."""
+    override = request.app.dependency_overrides.get(get_async_db)
+    if override is None:
+        database: AsyncDatabase = request.app.state.database
+        return database.engine
+    if isinstance(override, SessionsOn):
+        return override.bind
+    raise TypeError(
+        f"get_async_db is overridden by {override!r}: use SessionsOn(bind, make_session)"
     )
 
 
-def sessions_from(
-    make_session: Callable[[], AsyncSession],
-) -> Callable[[Request], Awaitable[AsyncSession]]:
-    """A stand-in for get_async_db (`app.dependency_overrides`): each request gets a session
-    from `make_session`, closed as get_async_db's are."""
-
-    async def request_session(request: Request) -> AsyncSession:
-        return close_after_request(request, make_session())
-
-    return request_session
+def begun_session(request: Request) -> AsyncSession | None:
+    """`request`'s session if it has begun a transaction (which other connections do not see)."""
+    made: list[AsyncSession] = request.scope[REQUEST_SESSION]
+    return made[0] if made and made[0].in_transaction() else None
 
 
 class RequestSessions:
-    """Closes the sessions a request opened (get_async_db's, or a test's), error or not."""
+    """Closes the session a request made (get_async_db's, or a test's), error or not."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -127,10 +159,10 @@ class RequestSessions:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        opened: list[AsyncSession] = []
-        scope[OPENED_SESSIONS] = opened
+        made: list[AsyncSession] = []
+        scope[REQUEST_SESSION] = made
         try:
             await self.app(scope, receive, send)
         finally:
-            for session in opened:
+            for session in made:
                 await session.close()

@@ -8,7 +8,13 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from {{ cookiecutter.package_name }}.database import READ_METHODS, as_detached, as_loaded, get_async_db
+from {{ cookiecutter.package_name }}.database import (
+    READ_METHODS,
+    as_detached,
+    as_loaded,
+    get_async_db,
+    session_for,
+)
 from {{ cookiecutter.package_name }}.driver_select import DriverSelect
 from {{ cookiecutter.package_name }}.models import User, UserSession
 from {{ cookiecutter.package_name }}.roles import ADMIN_ROLE
@@ -39,17 +45,16 @@ CALLER_ROW = DriverSelect(
 )
 
 
-async def _load_caller(
-    request: Request, session: AsyncSession, user_id: UUID, session_id: UUID
-) -> User | None:
-    """The caller, or None: in `session` if the request may write (one object per row there),
-    else loaded but in no session (putting it in one costs about as much as the query)."""
-    parameters = {"user_id": user_id, "session_id": session_id}
-    rows = await CALLER_ROW.all(session, parameters)
+async def _load_caller(request: Request, user_id: UUID, session_id: UUID) -> User | None:
+    """The caller, or None: in the request's session if it may write (one object per row
+    there), else loaded but in no session (a session costs more than the query)."""
+    rows = await CALLER_ROW.all(request, {"user_id": user_id, "session_id": session_id})
     if not rows:
         return None
     caller = User(**rows[0])
-    return as_detached(caller) if request.method in READ_METHODS else as_loaded(session, caller)
+    if request.method in READ_METHODS:
+        return as_detached(caller)
+    return as_loaded(await session_for(request), caller)
 
 
 # auto_error=False: sign-up accepts anonymous callers; routes that need a user say so below.
@@ -71,14 +76,12 @@ def _ids(claims: tuple[str, str] | None) -> tuple[UUID, UUID] | None:
 
 BearerToken = Annotated[str | None, Depends(bearer_token)]
 
-# Each caller dependency takes what it needs itself rather than another caller dependency (a
-# level of dependencies costs a request about as much as the caller's query does); a route
-# takes one of them, as each runs the caller's query.
+# The caller dependencies take only the token and the request: each dependency they took
+# would cost a request about as much as the caller's query does, and a reading request
+# needs no session (_load_caller). A route takes one of them, as each runs the query.
 
 
-async def get_optional_user(
-    token: BearerToken, session: DbSession, settings: AppSettings, request: Request
-) -> User | None:
+async def get_optional_user(token: BearerToken, request: Request) -> User | None:
     """The caller when a token is sent (which must then be valid), else None.
 
     The token's session is checked in the same query that loads the user: a session that was
@@ -86,21 +89,19 @@ async def get_optional_user(
     """
     if token is None:
         return None
-    ids = _ids(read_access_token(token, settings))
+    ids = _ids(read_access_token(token, get_settings()))
     user = None
     if ids is not None:
         user_id, session_id = ids
-        user = await _load_caller(request, session, user_id, session_id)
+        user = await _load_caller(request, user_id, session_id)
         request.state.session_id = session_id
     if user is None:
         raise unauthorized("Could not validate credentials")
     return user
 
 
-async def get_current_user(
-    token: BearerToken, session: DbSession, settings: AppSettings, request: Request
-) -> User:
-    user = await get_optional_user(token, session, settings, request)
+async def get_current_user(token: BearerToken, request: Request) -> User:
+    user = await get_optional_user(token, request)
     if user is None:
         raise unauthorized("Not authenticated")
     return user
@@ -126,10 +127,8 @@ def require_admin(caller: User | None, action: str) -> None:
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail=detail)
 
 
-async def get_admin_user(
-    token: BearerToken, session: DbSession, settings: AppSettings, request: Request
-) -> User:
-    user = await get_current_user(token, session, settings, request)
+async def get_admin_user(token: BearerToken, request: Request) -> User:
+    user = await get_current_user(token, request)
     require_admin(user, "do this")
     return user
 

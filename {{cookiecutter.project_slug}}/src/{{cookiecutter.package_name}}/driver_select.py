@@ -4,9 +4,10 @@ What SQLAlchemy does around each statement (an execution context, a result, a gr
 call) costs a short request more than its query: about a third of `GET /users/me`'s CPU. A
 DriverSelect keeps what matters of SQLAlchemy, the statement's SQL and its type conversions
 (each parameter's bind processor, each column's result processor, as SQLAlchemy applies them),
-and sends the statement itself on an asyncpg connection: the session's, once it has begun a
-transaction (so the statement sees what the transaction wrote), else one of the pool's of its
-own, returned at once (a session's first connection costs more bookkeeping than the query).
+and sends the statement itself on an asyncpg connection: the request's session's once it has
+begun a transaction (to see what the transaction wrote), else one of the pool's of its own,
+returned at once (a session and its connection cost more bookkeeping than the query), or a
+test's connection (SessionsOn).
 
 Only where a statement may run outside a transaction: on a direct connection. Behind
 PgBouncer's transaction mode (DATABASE_POOLER), where asyncpg's prepare and execute steps may
@@ -18,11 +19,13 @@ from dataclasses import dataclass
 from typing import Any
 from weakref import WeakKeyDictionary
 
+from fastapi import Request
 from sqlalchemy import Select
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.util import greenlet_spawn
 
+from {{ cookiecutter.package_name }}.database import begun_session, bind_for, session_for
 from {{ cookiecutter.package_name }}.settings import get_settings
 
 Processor = Callable[[Any], Any]
@@ -72,14 +75,24 @@ class DriverSelect:
             tuple((key, process) for key, process in processors if process is not None),
         )
 
-    async def all(self, session: AsyncSession, parameters: Mapping[str, Any]) -> list[Values]:
-        """The rows, each as {column key: value}: on the driver where the statement may run."""
+    async def all(self, request: Request, parameters: Mapping[str, Any]) -> list[Values]:
+        """`request`'s rows, each as {column key: value}: on the driver where the statement may
+        run, in the request's session once it has begun (to see what it wrote)."""
+        session = begun_session(request)
         if get_settings().database_pooler != "none":
+            session = session or await session_for(request)
             return await self.by_sqlalchemy(await session.connection(), parameters)
-        bind = session.bind
-        if isinstance(bind, AsyncEngine) and not session.in_transaction():
-            return await self.on_own_connection(bind, session, parameters)
-        connection = await session.connection()
+        if session is not None:
+            return await self.on_connection(await session.connection(), parameters)
+        bind = bind_for(request)
+        if isinstance(bind, AsyncEngine):
+            return await self.on_own_connection(bind, parameters)
+        return await self.on_connection(bind, parameters)
+
+    async def on_connection(
+        self, connection: AsyncConnection, parameters: Mapping[str, Any]
+    ) -> list[Values]:
+        """On `connection`'s own asyncpg connection; if that fails, by SQLAlchemy on it."""
         try:
             return await self.on_driver(connection, parameters)
         except Exception:
@@ -88,10 +101,10 @@ class DriverSelect:
             return await self.by_sqlalchemy(connection, parameters)
 
     async def on_own_connection(
-        self, engine: AsyncEngine, session: AsyncSession, parameters: Mapping[str, Any]
+        self, engine: AsyncEngine, parameters: Mapping[str, Any]
     ) -> list[Values]:
-        """On a pool connection of its own; if the statement fails there, the connection is
-        discarded and `session` runs it by SQLAlchemy, as `all` does."""
+        """On a pool connection of its own, returned at once; if the statement fails there,
+        that connection is discarded and SQLAlchemy runs it on another."""
         # A failed checkout is SQLAlchemy's own error already: not tried twice.
         borrowed = await engine.raw_connection()
         try:
@@ -102,7 +115,8 @@ class DriverSelect:
                 raise
         finally:
             await greenlet_spawn(borrowed.close)
-        return await self.by_sqlalchemy(await session.connection(), parameters)
+        async with engine.connect() as connection:
+            return await self.by_sqlalchemy(connection, parameters)
 
     async def on_driver(
         self, connection: AsyncConnection, parameters: Mapping[str, Any]

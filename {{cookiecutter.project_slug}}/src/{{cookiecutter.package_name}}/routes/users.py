@@ -8,6 +8,7 @@ from {{ cookiecutter.package_name }}.admins import keep_an_active_admin, removes
 from {{ cookiecutter.package_name }}.audit import audit
 from {{ cookiecutter.package_name }}.client_address import client_address
 from {{ cookiecutter.package_name }}.current_password import require_current_password
+from {{ cookiecutter.package_name }}.database import session_for
 from {{ cookiecutter.package_name }}.dependencies import (
     AdminUser,
     AppSettings,
@@ -108,19 +109,22 @@ async def read_me(caller: CurrentUser) -> UserRead:
 
 @router.get("", responses=error_responses(403))
 async def list_users(
-    session: DbSession,
+    request: Request,
     _admin: AdminUser,
     role: Role | None = None,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
 ) -> UserPage:
-    # One round trip: the page's rows, each with the total; plain rows, not ORM objects (a
-    # page is read, never changed), validated in one call. Past the last row there is none to
-    # carry the total.
+    # One round trip and no session: the page's rows, each with the total; plain rows, not ORM
+    # objects (a page is read, never changed), validated in one call. Past the last row there
+    # is none to carry the total.
     by_role = role is not None
     page = {"offset": offset, "limit": limit, "role": role}
-    rows = await PAGE_ROWS[by_role].all(session, page)
-    total = rows[0][TOTAL] if rows else await session.scalar(COUNT_QUERY[by_role], page)
+    rows = await PAGE_ROWS[by_role].all(request, page)
+    if rows:
+        total = rows[0][TOTAL]
+    else:
+        total = await (await session_for(request)).scalar(COUNT_QUERY[by_role], page)
     return UserPage.model_validate(
         {"items": rows, "total": total or 0, "offset": offset, "limit": limit}
     )
