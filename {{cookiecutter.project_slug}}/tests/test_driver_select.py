@@ -54,18 +54,17 @@ async def test_statements_go_on_the_driver_unless_behind_pgbouncer(
     sent: list[str] = []
 
     def count(*args: Any) -> None:
-        sent.append(args[2])
+        if args[2].startswith("SELECT"):  # not a test session's SAVEPOINT and its release
+            sent.append(args[2])
 
     engine = setup_database.bind.sync_engine
     event.listen(engine, "before_cursor_execute", count)
     try:
         response = await async_client.get(
-            "/users",
-            params={"role": SHARED_ROLE, "limit": 100},
-            headers={"Authorization": f"Bearer {admin_token}"},
+            "/users", params={"limit": 100}, headers={"Authorization": f"Bearer {admin_token}"}
         )
         assert response.status_code == 200
-        assert response.json()["total"] == 50
+        assert response.json()["total"] == 51  # and the admin
         # The caller's lookup and the page: SQLAlchemy runs them only behind PgBouncer.
         assert len(sent) == (0 if DIRECT else 2)
     finally:
