@@ -7,13 +7,20 @@ from contextlib import AsyncExitStack
 from typing import Any
 
 import pytest
-from httpx import AsyncClient
+from fastapi import Request
+from httpx import ASGITransport, AsyncClient
 from sqlalchemy import event, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, create_async_engine
 from sqlalchemy.pool import NullPool, QueuePool
 
-from {{ cookiecutter.package_name }}.database import AsyncDatabase, initialize_async_db
+from {{ cookiecutter.package_name }}.database import (
+    AsyncDatabase,
+    get_async_db,
+    initialize_async_db,
+    request_session,
+)
+from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.models import User
 from {{ cookiecutter.package_name }}.routes.users import PAGE_ROWS
 from {{ cookiecutter.package_name }}.settings import get_settings
@@ -137,3 +144,18 @@ async def test_every_connection_lost_fails_as_in_sqlalchemy(own_database: AsyncD
     # The pool was discarded: the next connection is a new one, and the driver reads on it.
     async with own_database.engine.connect() as connection:
         assert isinstance(await PAGE_ROWS[False].on_driver(connection, PAGE), list)
+
+
+async def test_any_other_override_of_get_async_db_serves_reads_through_its_session(
+    setup_database: CleanDatabase, user: User, token: str
+) -> None:
+    app = create_app()
+
+    async def own_sessions(request: Request) -> AsyncSession:
+        return request_session(request, setup_database.make_session)
+
+    app.dependency_overrides[get_async_db] = own_sessions
+    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client:
+        response = await client.get("/users/me", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+    assert response.json()["id"] == str(user.id)

@@ -124,7 +124,8 @@ async def list_users(
     if rows:
         total = rows[0][TOTAL]
     else:
-        total = await (await session_for(request)).scalar(COUNT_QUERY[by_role], page)
+        session = await session_for(request)
+        total = await session.scalar(COUNT_QUERY[by_role], page)
     return UserPage.model_validate(
         {"items": rows, "total": total or 0, "offset": offset, "limit": limit}
     )
