@@ -57,6 +57,7 @@ PASSWORD = "scale password 123"
 PHASE_TIMEOUT_SECONDS = 300
 START_TIMEOUT_SECONDS = 60
 EXIT_TIMEOUT_SECONDS = 60
+KEEPALIVE_EXPIRY_SECONDS = 2
 PREPARED_STATEMENT_ERRORS = ("prepared statement", "DuplicatePreparedStatement")
 # The order of the load's requests, repeated (each kind's expected status in EXPECTED).
 MIX = ("signup", "me", "list", "login", "me", "list", "signup", "me")
@@ -76,7 +77,13 @@ class Replica:
     draining: bool = False
 
     def __post_init__(self) -> None:
-        limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+        # Idle connections dropped before the server's 5 s keep-alive timeout ends them (as a
+        # load balancer must): else a request sent just as the server closes one is lost.
+        limits = httpx.Limits(
+            max_connections=CONCURRENCY,
+            max_keepalive_connections=CONCURRENCY,
+            keepalive_expiry=KEEPALIVE_EXPIRY_SECONDS,
+        )
         self.client = httpx.AsyncClient(
             base_url=f"http://127.0.0.1:{self.port}", limits=limits, timeout=60
         )
