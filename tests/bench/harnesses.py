@@ -15,7 +15,7 @@ from tests.bench.workload import median_ms, run_timed
 HERE = Path(__file__).resolve().parent
 HARNESSES = ("template", "floor", "seed", "peers")
 USER_TESTS = 150
-REPEATS = 3
+REPEATS = 5
 PHASES = ("setup", "call", "teardown")
 
 
