@@ -78,14 +78,14 @@ class DriverSelect:
     async def all(self, request: Request, parameters: Mapping[str, Any]) -> list[Values]:
         """`request`'s rows, each as {column key: value}: on the driver where the statement may
         run; in the request's session once it has begun (to see what it wrote)."""
-        direct = get_settings().database_pooler == "none"
         session = begun_session(request)
+        if get_settings().database_pooler != "none":
+            session = session or await session_for(request)
+            return await self.by_sqlalchemy(await session.connection(), parameters)
         bind = None if session else bind_for(request)
-        if bind is None or not direct:
-            connection = await (session or await session_for(request)).connection()
-            if direct:
-                return await self.on_connection(connection, parameters)
-            return await self.by_sqlalchemy(connection, parameters)
+        if bind is None:  # a begun session, or another override of get_async_db: its session
+            session = session or await session_for(request)
+            return await self.on_connection(await session.connection(), parameters)
         if isinstance(bind, AsyncEngine):
             return await self.on_own_connection(bind, parameters)
         return await self.on_connection(bind, parameters)
