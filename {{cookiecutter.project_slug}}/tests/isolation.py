@@ -5,6 +5,7 @@ set TEST_DB_ISOLATION to try another. Tests cannot tell the modes apart, except 
 import os
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
@@ -62,20 +63,66 @@ class RollbackEachTest(_TablesBuiltOnce):
     """Each test inside a transaction, rolled back after.
 
     Sessions join that transaction with savepoints, so application code may commit freely.
-    Serial tests reuse one pooled database connection; taking it afresh for each test restarts
-    SQLAlchemy's savepoint names, so asyncpg's prepared-statement cache keeps hitting.
+    One connection serves every test, and stays in a transaction from one test to the next: in
+    autocommit, SQLAlchemy sends no BEGIN or ROLLBACK of its own; the harness begins once, then
+    after each test sends "ROLLBACK; BEGIN", one round trip (was: a BEGIN before the test's first
+    statement, a ROLLBACK after it, and the connection taken from the pool and returned).
     """
+
+    _connection: AsyncConnection | None = None
+    _driver: Any = None
+
+    async def stop(self) -> None:
+        if self._connection is not None:
+            try:
+                await self._end_transaction("ROLLBACK")
+            finally:
+                await self._connection.close()
+
+    async def _held_connection(self) -> AsyncConnection:
+        connection = self._connection
+        if connection is not None and not connection.invalidated:
+            return connection
+        if connection is not None:
+            await connection.close()  # lost during a test: the pool discards it
+        connection = await self._engine.connect()
+        await connection.execution_options(isolation_level="AUTOCOMMIT")
+        self._driver = (await connection.get_raw_connection()).driver_connection
+        await self._driver.execute("BEGIN")
+        self._connection = connection
+        return connection
+
+    async def _end_transaction(self, statements: str) -> None:
+        """The test's work undone; sent as one simple query on the driver, around SQLAlchemy."""
+        assert self._connection is not None
+        if self._connection.invalidated:
+            return
+        try:
+            await self._driver.execute(statements)
+        except BaseException:
+            await self._connection.invalidate()  # the next test connects afresh
+            raise
 
     @asynccontextmanager
     async def clean_database(self) -> AsyncIterator[CleanDatabase]:
-        async with self._engine.connect() as connection:
-            transaction = await connection.begin()
-            database = CleanDatabase(connection)
-            try:
-                yield database
-            finally:
-                await transaction.rollback()
-                await database.close_sessions()  # after the rollback: nothing left to send
+        connection = await self._held_connection()
+        _restart_savepoint_names(connection)
+        transaction = await connection.begin()  # for the sessions' savepoints; sends nothing
+        database = CleanDatabase(connection)
+        try:
+            yield database
+        finally:
+            await transaction.rollback()  # sends nothing either
+            await database.close_sessions()  # after the rollback: no savepoint left to release
+            await self._end_transaction("ROLLBACK; BEGIN")
+
+
+def _restart_savepoint_names(connection: AsyncConnection) -> None:
+    """Savepoints named as in a connection of the test's own (sa_savepoint_1, 2, ...): the same
+    names each test keep asyncpg's prepared statements hitting. SQLAlchemy counts them per
+    Connection, in a private attribute; were it renamed, names would keep counting: slower, not
+    wrong (tests/test_harness.py notices)."""
+    vars(connection.sync_connection)["_Connection__savepoint_seq"] = 0
 
 
 class _ResetAfterEachTest(_TablesBuiltOnce):

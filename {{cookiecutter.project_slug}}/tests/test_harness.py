@@ -1,11 +1,72 @@
 """The harness itself: Ctrl-C stops an async test at once, though conftest replaced the handler
-that asyncio.Runner would install around each test (a cost on every async fixture)."""
+that asyncio.Runner would install around each test (a cost on every async fixture); each test
+finds the database clean, even after one lost its connection; in rollback mode, savepoint names
+restart with every test on the connection they all share."""
 
 import signal
 
 import pytest
+from sqlalchemy import event, func, select, text
+from sqlalchemy.exc import DBAPIError
+
+from {{ cookiecutter.package_name }}.database import AsyncDatabase
+from {{ cookiecutter.package_name }}.models import User
+from {{ cookiecutter.package_name }}.roles import DEFAULT_ROLE
+
+from tests.factories import INSERT_USER, new_user_values
+from tests.isolation import Isolation, RollbackEachTest
 
 
 async def test_ctrl_c_interrupts_an_async_test_at_once() -> None:
     with pytest.raises(KeyboardInterrupt):
         signal.raise_signal(signal.SIGINT)
+
+
+async def _users(isolation: Isolation) -> int:
+    async with isolation.clean_database() as database, database.connection() as connection:
+        count: int = (await connection.execute(select(func.count()).select_from(User))).scalar_one()
+    return count
+
+
+async def test_a_test_s_rows_are_gone_in_the_next(isolation: Isolation) -> None:
+    async with isolation.clean_database() as database, database.connection() as connection:
+        await connection.execute(INSERT_USER, new_user_values(DEFAULT_ROLE, "not a hash"))
+        assert await connection.scalar(select(func.count()).select_from(User)) == 1
+    assert await _users(isolation) == 0
+
+
+async def test_a_lost_connection_leaves_the_next_test_a_clean_database(
+    isolation: Isolation, initialize_database: AsyncDatabase
+) -> None:
+    if not isinstance(isolation, RollbackEachTest):
+        pytest.skip("only rollback mode keeps a connection from one test to the next")
+    async with isolation.clean_database() as database, database.connection() as held:
+        await held.execute(INSERT_USER, new_user_values(DEFAULT_ROLE, "not a hash"))
+        pid = await held.scalar(text("SELECT pg_backend_pid()"))
+        async with initialize_database.engine.connect() as other:
+            await other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        with pytest.raises(DBAPIError):  # the server ended it
+            await held.execute(text("SELECT 1"))
+    assert await _users(isolation) == 0
+
+
+async def test_savepoint_names_restart_with_every_test(isolation: Isolation) -> None:
+    if not isinstance(isolation, RollbackEachTest):
+        pytest.skip("only rollback mode's sessions use savepoints")
+    names: list[str] = []
+
+    def record(connection: object, cursor: object, statement: str, *_: object) -> None:
+        if statement.startswith("SAVEPOINT"):
+            names.append(statement.removeprefix("SAVEPOINT "))
+
+    for _ in range(2):
+        async with isolation.clean_database() as database:
+            engine = database.bind.sync_engine
+            event.listen(engine, "before_cursor_execute", record)
+            try:
+                session = database.session()
+                await session.execute(text("SELECT 1"))
+                await session.commit()
+            finally:
+                event.remove(engine, "before_cursor_execute", record)
+    assert names == ["sa_savepoint_1", "sa_savepoint_1"]
