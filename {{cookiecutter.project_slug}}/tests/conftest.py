@@ -217,12 +217,19 @@ async def _add_user(database: CleanDatabase, session: AsyncSession, role: Role, 
     rollback undoes); the user is then the session's, as if it had loaded it."""
     from {{ cookiecutter.package_name }}.database import as_loaded
     from {{ cookiecutter.package_name }}.models import User
+    from {{ cookiecutter.package_name }}.settings import get_settings
 
-    from tests.factories import INSERT_USER, new_user_values
+    from tests.factories import USER_ROW, new_user_row
 
+    values = new_user_row(role, hash_)
     async with database.connection() as connection:
-        row = (await connection.execute(INSERT_USER, new_user_values(role, hash_))).one()
-    return as_loaded(session, User(**row._asdict()))
+        # On the driver where a statement may run on its own (as the app's reads): not behind
+        # PgBouncer, where a connection outside a transaction (truncate mode) is no one's.
+        if get_settings().database_pooler == "none":
+            rows = await USER_ROW.on_driver(connection, values)
+        else:
+            rows = await USER_ROW.by_sqlalchemy(connection, values)
+    return as_loaded(session, User(**rows[0]))
 
 
 @pytest.fixture

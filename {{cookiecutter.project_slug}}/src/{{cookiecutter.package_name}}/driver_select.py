@@ -1,4 +1,5 @@
-"""DriverSelect: a SELECT that SQLAlchemy compiles once and asyncpg runs.
+"""DriverSelect: a SELECT (or an INSERT ... RETURNING) that SQLAlchemy compiles once and
+asyncpg runs.
 
 What SQLAlchemy does around each statement (an execution context, a result, a greenlet per
 call) costs a short request more than its query: about a third of `GET /users/me`'s CPU. A
@@ -12,17 +13,22 @@ test's connection (SessionsOn).
 Only where a statement may run outside a transaction: on a direct connection. Behind
 PgBouncer's transaction mode (DATABASE_POOLER), where asyncpg's prepare and execute steps may
 reach two servers, SQLAlchemy runs it as any other. Plain bind parameters only (no `IN` lists).
+An INSERT needs a value for every column: the model's Python-side defaults are SQLAlchemy's to
+fill in, not the driver's (the test harness's `user`: tests/factories.py, `new_user_row`).
 """
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from weakref import WeakKeyDictionary
 
 from fastapi import Request
 from sqlalchemy import Select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql.base import ReadOnlyColumnCollection
+from sqlalchemy.sql.dml import ReturningInsert
 from sqlalchemy.util import greenlet_spawn
 
 from {{ cookiecutter.package_name }}.database import begun_session, bind_for, session_for
@@ -30,6 +36,7 @@ from {{ cookiecutter.package_name }}.settings import get_settings
 
 Processor = Callable[[Any], Any]
 Values = dict[str, Any]
+_Columns = ReadOnlyColumnCollection[str, ColumnElement[Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +49,7 @@ class _Compiled:
 
 
 class DriverSelect:
-    def __init__(self, statement: Select[Any]) -> None:
+    def __init__(self, statement: Select[Any] | ReturningInsert[Any]) -> None:
         self.statement = statement
         # By dialect: an app has one engine, a test suite several.
         self._compiled: WeakKeyDictionary[Dialect, _Compiled] = WeakKeyDictionary()
@@ -63,7 +70,9 @@ class DriverSelect:
         # SQLAlchemy does, ask the server once, by preparing the statement.
         prepared = await driver.prepare(compiled.string)
         server_types = [attribute.type.oid for attribute in prepared.get_attributes()]
-        columns = self.statement.selected_columns
+        # Named columns only (an unnamed one has no key to answer by): any Select's, a RETURNING
+        # of a table's columns.
+        columns = cast(_Columns, self.statement.exported_columns)
         processors = (
             (key, column.type.dialect_impl(dialect).result_processor(dialect, server_type))
             for (key, column), server_type in zip(columns.items(), server_types, strict=True)
