@@ -215,6 +215,8 @@ async def password_hash() -> str:
 async def _add_user(database: CleanDatabase, session: AsyncSession, role: Role, hash_: str) -> User:
     """One INSERT ... RETURNING, outside the session's savepoints (what an application-side
     rollback undoes); the user is then the session's, as if it had loaded it."""
+    from sqlalchemy.ext.asyncio import AsyncConnection
+
     from {{ cookiecutter.package_name }}.database import as_loaded
     from {{ cookiecutter.package_name }}.models import User
     from {{ cookiecutter.package_name }}.settings import get_settings
@@ -222,10 +224,13 @@ async def _add_user(database: CleanDatabase, session: AsyncSession, role: Role, 
     from tests.factories import USER_ROW, new_user_row
 
     values = new_user_row(role, hash_)
+    # On the driver in the test's transaction (rollback mode) on a direct connection; not where
+    # tables are made anew for each test (the driver's statement cache would not notice) nor
+    # behind PgBouncer (its server connections share prepared statements' names).
+    on_driver = isinstance(database.bind, AsyncConnection)
+    on_driver &= get_settings().database_pooler == "none"
     async with database.connection() as connection:
-        # On the driver where a statement may run on its own (as the app's reads): not behind
-        # PgBouncer, where a connection outside a transaction (truncate mode) is no one's.
-        if get_settings().database_pooler == "none":
+        if on_driver:
             rows = await USER_ROW.on_driver(connection, values)
         else:
             rows = await USER_ROW.by_sqlalchemy(connection, values)

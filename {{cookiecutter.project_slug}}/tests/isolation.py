@@ -2,6 +2,7 @@
 set TEST_DB_ISOLATION to try another. Tests cannot tell the modes apart, except by speed.
 """
 
+import asyncio
 import os
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
@@ -65,43 +66,48 @@ class RollbackEachTest(_TablesBuiltOnce):
     Sessions join that transaction with savepoints, so application code may commit freely.
     One connection serves every test, and stays in a transaction from one test to the next: in
     autocommit, SQLAlchemy sends no BEGIN or ROLLBACK of its own; the harness begins once, then
-    after each test sends "ROLLBACK; BEGIN", one round trip (was: a BEGIN before the test's first
-    statement, a ROLLBACK after it, and the connection taken from the pool and returned).
+    after each test sends "ROLLBACK; BEGIN" and reads the answer only when the next test needs
+    the connection, so the round trip overlaps pytest's own work between tests (was: a BEGIN
+    before the test's first statement, a ROLLBACK after it, and the connection taken from the
+    pool and returned).
     """
 
     _connection: AsyncConnection | None = None
     _driver: Any = None
+    _restarting: asyncio.Task[Any] | None = None  # the last test's "ROLLBACK; BEGIN"
 
     async def stop(self) -> None:
         if self._connection is not None:
             try:
-                await self._end_transaction("ROLLBACK")
+                if await self._restarted():
+                    await self._driver.execute("ROLLBACK")
             finally:
                 await self._connection.close()
 
+    async def _restarted(self) -> bool:
+        """Whether the connection is still good, once the last test's restart has answered."""
+        assert self._connection is not None
+        restarting, self._restarting = self._restarting, None
+        if restarting is not None:
+            try:
+                await restarting
+            except Exception:
+                await self._connection.invalidate()  # lost between tests
+        if self._driver.is_closed() and not self._connection.invalidated:
+            await self._connection.invalidate()  # ended by the server since (a restart, say)
+        return not self._connection.invalidated
+
     async def _held_connection(self) -> AsyncConnection:
-        connection = self._connection
-        if connection is not None and not connection.invalidated:
-            return connection
-        if connection is not None:
-            await connection.close()  # lost during a test: the pool discards it
+        if self._connection is not None:
+            if await self._restarted():
+                return self._connection
+            await self._connection.close()  # lost: the pool discards it
         connection = await self._engine.connect()
         await connection.execution_options(isolation_level="AUTOCOMMIT")
         self._driver = (await connection.get_raw_connection()).driver_connection
         await self._driver.execute("BEGIN")
         self._connection = connection
         return connection
-
-    async def _end_transaction(self, statements: str) -> None:
-        """The test's work undone; sent as one simple query on the driver, around SQLAlchemy."""
-        assert self._connection is not None
-        if self._connection.invalidated:
-            return
-        try:
-            await self._driver.execute(statements)
-        except BaseException:
-            await self._connection.invalidate()  # the next test connects afresh
-            raise
 
     @asynccontextmanager
     async def clean_database(self) -> AsyncIterator[CleanDatabase]:
@@ -114,7 +120,9 @@ class RollbackEachTest(_TablesBuiltOnce):
         finally:
             await transaction.rollback()  # sends nothing either
             await database.close_sessions()  # after the rollback: no savepoint left to release
-            await self._end_transaction("ROLLBACK; BEGIN")
+            if not connection.invalidated:  # else lost during the test
+                self._restarting = asyncio.create_task(self._driver.execute("ROLLBACK; BEGIN"))
+                await asyncio.sleep(0)  # sent now: the server undoes the test at once
 
 
 def _restart_savepoint_names(connection: AsyncConnection) -> None:

@@ -50,6 +50,19 @@ async def test_a_lost_connection_leaves_the_next_test_a_clean_database(
     assert await _users(isolation) == 0
 
 
+async def test_a_connection_ended_between_tests_is_replaced(
+    isolation: Isolation, initialize_database: AsyncDatabase
+) -> None:
+    if not isinstance(isolation, RollbackEachTest):
+        pytest.skip("only rollback mode keeps a connection from one test to the next")
+    async with isolation.clean_database() as database, database.connection() as held:
+        pid = await held.scalar(text("SELECT pg_backend_pid()"))
+    async with initialize_database.engine.connect() as other:
+        ended = "SELECT pg_terminate_backend(:pid, 5000)"  # waits (ms) until it has ended
+        assert await other.scalar(text(ended), {"pid": pid})
+    assert await _users(isolation) == 0
+
+
 async def test_savepoint_names_restart_with_every_test(isolation: Isolation) -> None:
     if not isinstance(isolation, RollbackEachTest):
         pytest.skip("only rollback mode's sessions use savepoints")
