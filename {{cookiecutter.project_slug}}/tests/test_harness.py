@@ -35,37 +35,42 @@ async def test_a_test_s_rows_are_gone_in_the_next(isolation: Isolation) -> None:
     assert await _users(isolation) == 0
 
 
-async def test_a_lost_connection_leaves_the_next_test_a_clean_database(
-    isolation: Isolation, initialize_database: AsyncDatabase
-) -> None:
+@pytest.fixture
+def rollback_mode(isolation: Isolation) -> RollbackEachTest:
     if not isinstance(isolation, RollbackEachTest):
-        pytest.skip("only rollback mode keeps a connection from one test to the next")
-    async with isolation.clean_database() as database, database.connection() as held:
+        pytest.skip("only rollback mode keeps a connection, and its savepoints, across tests")
+    return isolation
+
+
+async def _end_connection(database: AsyncDatabase, pid: int) -> None:
+    """The server ends the connection served by process `pid` (waiting until it has)."""
+    async with database.engine.connect() as other:
+        ended = await other.scalar(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid})
+    assert ended
+
+
+async def test_a_lost_connection_leaves_the_next_test_a_clean_database(
+    rollback_mode: RollbackEachTest, initialize_database: AsyncDatabase
+) -> None:
+    async with rollback_mode.clean_database() as database, database.connection() as held:
         await held.execute(INSERT_USER, new_user_values(DEFAULT_ROLE, "not a hash"))
         pid = await held.scalar(text("SELECT pg_backend_pid()"))
-        async with initialize_database.engine.connect() as other:
-            await other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        await _end_connection(initialize_database, pid)
         with pytest.raises(DBAPIError):  # the server ended it
             await held.execute(text("SELECT 1"))
-    assert await _users(isolation) == 0
+    assert await _users(rollback_mode) == 0
 
 
 async def test_a_connection_ended_between_tests_is_replaced(
-    isolation: Isolation, initialize_database: AsyncDatabase
+    rollback_mode: RollbackEachTest, initialize_database: AsyncDatabase
 ) -> None:
-    if not isinstance(isolation, RollbackEachTest):
-        pytest.skip("only rollback mode keeps a connection from one test to the next")
-    async with isolation.clean_database() as database, database.connection() as held:
+    async with rollback_mode.clean_database() as database, database.connection() as held:
         pid = await held.scalar(text("SELECT pg_backend_pid()"))
-    async with initialize_database.engine.connect() as other:
-        ended = "SELECT pg_terminate_backend(:pid, 5000)"  # waits (ms) until it has ended
-        assert await other.scalar(text(ended), {"pid": pid})
-    assert await _users(isolation) == 0
+    await _end_connection(initialize_database, pid)
+    assert await _users(rollback_mode) == 0
 
 
-async def test_savepoint_names_restart_with_every_test(isolation: Isolation) -> None:
-    if not isinstance(isolation, RollbackEachTest):
-        pytest.skip("only rollback mode's sessions use savepoints")
+async def test_savepoint_names_restart_with_every_test(rollback_mode: RollbackEachTest) -> None:
     names: list[str] = []
 
     def record(connection: object, cursor: object, statement: str, *_: object) -> None:
@@ -73,7 +78,7 @@ async def test_savepoint_names_restart_with_every_test(isolation: Isolation) -> 
             names.append(statement.removeprefix("SAVEPOINT "))
 
     for _ in range(2):
-        async with isolation.clean_database() as database:
+        async with rollback_mode.clean_database() as database:
             engine = database.bind.sync_engine
             event.listen(engine, "before_cursor_execute", record)
             try:
