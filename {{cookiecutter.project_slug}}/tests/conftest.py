@@ -221,7 +221,7 @@ async def _add_user(database: CleanDatabase, session: AsyncSession, role: Role, 
     from {{ cookiecutter.package_name }}.models import User
     from {{ cookiecutter.package_name }}.settings import get_settings
 
-    from tests.factories import USER_ROW, new_user_row
+    from tests.factories import new_user_row, user_row_insert
 
     values = new_user_row(role, hash_)
     # On the driver in the test's transaction (rollback mode) on a direct connection; not where
@@ -229,11 +229,12 @@ async def _add_user(database: CleanDatabase, session: AsyncSession, role: Role, 
     # behind PgBouncer (its server connections share prepared statements' names).
     on_driver = isinstance(database.bind, AsyncConnection)
     on_driver &= get_settings().database_pooler == "none"
+    insert = user_row_insert(values)
     async with database.connection() as connection:
         if on_driver:
-            rows = await USER_ROW.on_driver(connection, values)
+            rows = await insert.on_driver(connection, values)
         else:
-            rows = await USER_ROW.by_sqlalchemy(connection, values)
+            rows = await insert.by_sqlalchemy(connection, values)
     return as_loaded(session, User(**rows[0]))
 
 

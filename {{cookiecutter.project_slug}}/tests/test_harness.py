@@ -1,7 +1,8 @@
 """The harness itself: Ctrl-C stops an async test at once, though conftest replaced the handler
 that asyncio.Runner would install around each test (a cost on every async fixture); each test
 finds the database clean, even after one lost its connection; in rollback mode, savepoint names
-restart with every test on the connection they all share."""
+restart with every test on the connection they all share, and `user`'s insert on the driver
+leaves the columns it is not given to the server."""
 
 import signal
 
@@ -13,7 +14,7 @@ from {{ cookiecutter.package_name }}.database import AsyncDatabase
 from {{ cookiecutter.package_name }}.models import User
 from {{ cookiecutter.package_name }}.roles import DEFAULT_ROLE
 
-from tests.factories import INSERT_USER, new_user_values
+from tests.factories import INSERT_USER, new_user_row, new_user_values, user_row_insert
 from tests.isolation import Isolation, RollbackEachTest
 
 
@@ -68,6 +69,25 @@ async def test_a_connection_ended_between_tests_is_replaced(
         pid = await held.scalar(text("SELECT pg_backend_pid()"))
     await _end_connection(initialize_database, pid)
     assert await _users(rollback_mode) == 0
+
+
+async def test_user_s_insert_leaves_a_column_it_is_not_given_to_the_server(
+    rollback_mode: RollbackEachTest,
+) -> None:
+    # As for a column added to the model that the factories do not know of.
+    optional = [
+        column.key
+        for column in User.__table__.columns
+        if column.nullable and column.default is None and column.server_default is None
+    ]
+    if not optional:
+        pytest.skip("every column of User is required or has a default")
+    row = new_user_row(DEFAULT_ROLE, "not a hash")
+    for key in optional:
+        row.pop(key, None)
+    async with rollback_mode.clean_database() as database, database.connection() as connection:
+        [inserted] = await user_row_insert(row).on_driver(connection, row)
+    assert {key: inserted[key] for key in optional} == dict.fromkeys(optional)
 
 
 async def test_savepoint_names_restart_with_every_test(rollback_mode: RollbackEachTest) -> None:

@@ -13,8 +13,8 @@ test's connection (SessionsOn).
 Only where a statement may run outside a transaction: on a direct connection. Behind
 PgBouncer's transaction mode (DATABASE_POOLER), where asyncpg's prepare and execute steps may
 reach two servers, SQLAlchemy runs it as any other. Plain bind parameters only (no `IN` lists).
-An INSERT needs a value for every column: the model's Python-side defaults are SQLAlchemy's to
-fill in, not the driver's (the test harness's `user`: tests/factories.py, `new_user_row`).
+An INSERT needs a value for every column it names: the model's Python-side defaults are
+SQLAlchemy's to fill in, not the driver's (the test harness's `user`: tests/factories.py).
 """
 
 from collections.abc import Callable, Mapping
