@@ -224,17 +224,17 @@ async def _add_user(database: CleanDatabase, session: AsyncSession, role: Role, 
     from tests.factories import new_user_row, user_row_insert
 
     values = new_user_row(role, hash_)
+    insert = user_row_insert(values)
     # On the driver in the test's transaction (rollback mode) on a direct connection; not where
     # tables are made anew for each test (the driver's statement cache would not notice) nor
     # behind PgBouncer (its server connections share prepared statements' names).
-    on_driver = isinstance(database.bind, AsyncConnection)
-    on_driver &= get_settings().database_pooler == "none"
-    insert = user_row_insert(values)
+    direct = get_settings().database_pooler == "none"
+    if direct and isinstance(database.bind, AsyncConnection):
+        run = insert.on_driver
+    else:
+        run = insert.by_sqlalchemy
     async with database.connection() as connection:
-        if on_driver:
-            rows = await insert.on_driver(connection, values)
-        else:
-            rows = await insert.by_sqlalchemy(connection, values)
+        rows = await run(connection, values)
     return as_loaded(session, User(**rows[0]))
 
 

@@ -23,16 +23,20 @@ async def test_ctrl_c_interrupts_an_async_test_at_once() -> None:
         signal.raise_signal(signal.SIGINT)
 
 
+USER_COUNT = select(func.count()).select_from(User)
+
+
 async def _users(isolation: Isolation) -> int:
+    """How many users a new test finds."""
     async with isolation.clean_database() as database, database.connection() as connection:
-        count: int = (await connection.execute(select(func.count()).select_from(User))).scalar_one()
+        count: int = (await connection.execute(USER_COUNT)).scalar_one()
     return count
 
 
 async def test_a_test_s_rows_are_gone_in_the_next(isolation: Isolation) -> None:
     async with isolation.clean_database() as database, database.connection() as connection:
         await connection.execute(INSERT_USER, new_user_values(DEFAULT_ROLE, "not a hash"))
-        assert await connection.scalar(select(func.count()).select_from(User)) == 1
+        assert await connection.scalar(USER_COUNT) == 1
     assert await _users(isolation) == 0
 
 
