@@ -8,6 +8,7 @@ exposes each public function as a filter of the same name.
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from collections.abc import Iterable
 
@@ -232,3 +233,29 @@ def with_type_imports(block: str, fields: list[UserField], module: str) -> str:
         if lines:
             sections.append("\n".join(lines))
     return "\n\n".join(sections)
+
+
+# The types of the rendered database/storable.py that the fields' schema code may name.
+STORABLE_NAMES = (
+    "FiniteDecimal",
+    "FiniteFloat",
+    "IndexedText",
+    "Int32",
+    "LongText",
+    "PgDatetime",
+    "PgText",
+    "storable_text",
+)
+
+
+def storable_imports(fields: list[UserField], package: str) -> str:
+    """The import line (with its newline) of the storable types the fields' schemas name; empty
+    when they name none."""
+    code = " ".join(
+        [_schema(field) for field in fields] + [field.type.schema_definitions for field in fields]
+    )
+    names = [name for name in STORABLE_NAMES if re.search(rf"\b{name}\b", code)]
+    if not names:
+        return ""
+    aliases = [ast.alias(name) for name in names]
+    return _from_line(f"{package}.database.storable", aliases) + "\n"

@@ -23,7 +23,7 @@ DEFAULT_STR_LENGTH = 255
 MAX_STR_LENGTH = 10_485_760  # PostgreSQL's limit for varchar(N)
 DEFAULT_DECIMAL = (12, 2)
 MAX_DECIMAL_PRECISION = 1000  # PostgreSQL's limit for numeric(P, S)
-# The rendered schemas.py's limit for text in an indexed column (a B-tree entry holds 2704 bytes).
+# The rendered database/storable.py's limit for text in an indexed column (a B-tree entry holds 2704 bytes).
 MAX_INDEXED_BYTES = 2600
 
 Sizes = Mapping[str, int]
@@ -256,7 +256,7 @@ class FieldType:
     # The Python type holds None itself (JSON's null): the model states the column's nullability.
     nullable_python: bool = False
     imports: Imports = field(default_factory=Imports)
-    # Definitions the rendered schemas.py needs for `schema` (validators, aliases).
+    # Definitions the rendered users/schemas.py needs for `schema` (validators, aliases).
     schema_definitions: str = ""
 
     def distinct_values(self, sizes: Sizes) -> int | None:
@@ -364,6 +364,7 @@ TYPES: dict[str, FieldType] = {
             schema="dt.date",
             fake="fake_date({unique})",
             hostile=_date_cases,
+            imports=Imports(model=("import datetime as dt",), schema=("import datetime as dt",)),
         ),
         FieldType(
             "datetime",
@@ -375,6 +376,7 @@ TYPES: dict[str, FieldType] = {
             read_schema="AwareDatetime",
             fake="fake_datetime({unique})",
             hostile=_datetime_cases,
+            imports=Imports(model=("import datetime as dt",)),
         ),
         FieldType(
             "uuid",
@@ -385,6 +387,7 @@ TYPES: dict[str, FieldType] = {
             schema="UUID",
             fake="fake_uuid()",
             hostile=_uuid_cases,
+            imports=Imports(model=("from uuid import UUID",), schema=("from uuid import UUID",)),
         ),
         FieldType(
             "json",
@@ -428,7 +431,7 @@ def _storable_json(document: object) -> object:
     while pending:
         value, depth = pending.pop()
         if isinstance(value, str):
-            _storable(value)
+            storable_text(value)
         elif isinstance(value, float) and not math.isfinite(value):
             raise ValueError("must not hold NaN or Infinity")
         elif isinstance(value, dict | list):

@@ -128,6 +128,7 @@ FIELD_CODE_FILTERS = (
     "schema_definitions",
     "hostile_values",
     "with_type_imports",
+    "storable_imports",
 )
 
 

@@ -15,12 +15,12 @@ from sqlalchemy import insert, make_url
 
 async def seed(package: str, url: str, users: int, password: str) -> str:
     sys.path.insert(0, os.getcwd())  # the render's `tests`, not the template's
-    from tests.database import create_database_if_missing, recreate_schema
+    from tests.database_setup import create_database_if_missing, recreate_schema
     from tests.factories import new_user_values
 
     database = importlib.import_module(f"{package}.database")
     models = importlib.import_module(f"{package}.models")
-    roles = importlib.import_module(f"{package}.roles")
+    roles = importlib.import_module(f"{package}.users.roles")
     security = importlib.import_module(f"{package}.security")
 
     await create_database_if_missing(make_url(url))

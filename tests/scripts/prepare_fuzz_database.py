@@ -4,7 +4,7 @@ run with the role it needs, each printed as `user <email>`.
     cd PROJECT_DIR && python .../prepare_fuzz_database.py PACKAGE PASSWORD KIND[,KIND...]
 
 Run by tests/fuzz_rendered.py with the project's Python, in the project's folder: its own code
-and test helpers (`tests.database`, `tests.factories`) make the database and the users. KIND is
+and test helpers (`tests.database_setup`, `tests.factories`) make the database and the users. KIND is
 `admin` or `user`; DATABASE_URL (through the project's settings) names the database.
 """
 
@@ -27,7 +27,7 @@ async def prepare(package: str, password: str, kinds: list[str]) -> list[str]:
         project_module(f"{package}.{name}")
         for name in ("settings", "database", "models", "roles", "security")
     )
-    test_database = project_module("tests.database")
+    test_database = project_module("tests.database_setup")
     factories = project_module("tests.factories")
     role = {"admin": roles.ADMIN_ROLE, "user": roles.DEFAULT_ROLE}
     url = make_url(settings.get_settings().database_url)

@@ -18,9 +18,9 @@ ROUTE = '''"""Figures about the service."""
 from fastapi import APIRouter
 from sqlalchemy import func, select
 
-from {package}.dependencies import DbSession
-from {package}.errors import error_responses
-from {package}.models import User
+from {package}.database.session import DbSession
+from {package}.web.errors import error_responses
+from {package}.users.models import User
 
 router = APIRouter(tags=["stats"])
 

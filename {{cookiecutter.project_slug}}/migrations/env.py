@@ -15,10 +15,10 @@ from alembic import context
 from sqlalchemy import Connection, pool
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from {{ cookiecutter.package_name }}.migration_lock import take_migration_lock
+from {{ cookiecutter.package_name }}.core.settings import get_settings
+from {{ cookiecutter.package_name }}.database.migration_lock import take_migration_lock
+from {{ cookiecutter.package_name }}.database.pooler import engine_options
 from {{ cookiecutter.package_name }}.models import Base
-from {{ cookiecutter.package_name }}.pooler import engine_options
-from {{ cookiecutter.package_name }}.settings import get_settings
 
 config = context.config
 

@@ -11,43 +11,32 @@ this file in its controller process too, which runs no test and should start at 
 
 from __future__ import annotations
 
-import gc
 import os
 import secrets
-import signal
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 import pytest
 
-from {{ cookiecutter.package_name }}.roles import ADMIN_ROLE, DEFAULT_ROLE, Role
+from {{ cookiecutter.package_name }}.users.roles import ADMIN_ROLE, DEFAULT_ROLE, Role
 
 from tests.helpers import PASSWORD, SHARED_ROLE
 
 if TYPE_CHECKING:
     from httpx import AsyncClient
-    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+    from sqlalchemy.ext.asyncio import AsyncSession
 
-    from {{ cookiecutter.package_name }}.database import AsyncDatabase
-    from {{ cookiecutter.package_name }}.embedded_database import EmbeddedPostgres
-    from {{ cookiecutter.package_name }}.models import User
+    from {{ cookiecutter.package_name }}.database.embedded import EmbeddedPostgres
+    from {{ cookiecutter.package_name }}.database.engine import AsyncDatabase
+    from {{ cookiecutter.package_name }}.users.models import User
 
     from tests.isolation import CleanDatabase, Isolation
 
 EMBEDDED_SERVER: pytest.StashKey[EmbeddedPostgres] = pytest.StashKey()
 
 
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
 def pytest_configure(config: pytest.Config) -> None:
-    # asyncio.Runner swaps SIGINT's handler around every async fixture and test it runs while
-    # Python's default is installed: about a tenth of a database test's time. With a handler of
-    # our own (the same effect: KeyboardInterrupt, tests/test_harness.py), it leaves it alone.
-    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-        signal.signal(signal.SIGINT, _interrupt)
     # Tests need no .env: a throwaway key, and a cheaper (still Argon2id) hash.
     os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(32))
     os.environ["ARGON2_MEMORY_KIB"] = "8192"
@@ -62,11 +51,11 @@ def _start_embedded_server_unless_configured(config: pytest.Config) -> None:
     The workers that pytest-xdist starts next inherit DATABASE_URL, so they all share it, each
     with its own database as on any server. It stops when the run ends, however it ends.
     """
-    from {{ cookiecutter.package_name }}.embedded_database import (
+    from {{ cookiecutter.package_name }}.core.settings import get_settings
+    from {{ cookiecutter.package_name }}.database.embedded import (
         EmbeddedPostgresError,
         start_embedded_postgres,
     )
-    from {{ cookiecutter.package_name }}.settings import get_settings
 
     if get_settings().database_url is not None:
         return
@@ -80,8 +69,6 @@ def _start_embedded_server_unless_configured(config: pytest.Config) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    if signal.getsignal(signal.SIGINT) is _interrupt:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
     server = config.stash.get(EMBEDDED_SERVER, None)
     if server is not None:
         server.stop()
@@ -93,22 +80,16 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     restart_sequence()  # unique values count from 1 again, as the database is empty again
 
 
-def pytest_collection_finish(session: pytest.Session) -> None:
-    # What is imported and collected by now lives until the end: spare it every garbage
-    # collection (about 5% of a run, and a quicker exit for each xdist worker).
-    gc.freeze()
-
-
 @pytest.fixture(scope="session", autouse=True)
 async def initialize_database() -> AsyncIterator[AsyncDatabase]:
     """The test database (DATABASE_URL's database + `_test`), created if missing."""
     from sqlalchemy.pool import QueuePool
 
-    from {{ cookiecutter.package_name }}.database import initialize_async_db
-    from {{ cookiecutter.package_name }}.pooler import engine_options
-    from {{ cookiecutter.package_name }}.settings import get_settings
+    from {{ cookiecutter.package_name }}.core.settings import get_settings
+    from {{ cookiecutter.package_name }}.database.engine import initialize_async_db
+    from {{ cookiecutter.package_name }}.database.pooler import engine_options
 
-    from tests.database import create_database_if_missing, database_url_for_tests
+    from tests.database_setup import create_database_if_missing, database_url_for_tests
 
     url = database_url_for_tests(get_settings().require_database_url())
     try:
@@ -131,14 +112,13 @@ async def initialize_database() -> AsyncIterator[AsyncDatabase]:
 
 
 @pytest.fixture(scope="session")
-async def isolation(initialize_database: AsyncDatabase) -> AsyncIterator[Isolation]:
+async def isolation(initialize_database: AsyncDatabase) -> Isolation:
     """The schema, and the way each test gets a clean database (see tests/isolation.py)."""
     from tests.isolation import chosen_isolation
 
     isolation = chosen_isolation()
     await isolation.start(initialize_database.engine)
-    yield isolation
-    await isolation.stop()
+    return isolation
 
 
 @pytest.fixture
@@ -159,16 +139,15 @@ def db_session(setup_database: CleanDatabase) -> AsyncSession:
 
 
 @asynccontextmanager
-async def _app_client(
-    bind: AsyncEngine | AsyncConnection, make_session: Callable[[], AsyncSession]
-) -> AsyncIterator[AsyncClient]:
-    """A client on the app whose requests each get a new session, as in production."""
+async def _app_client(database: CleanDatabase) -> AsyncIterator[AsyncClient]:
+    """A client on the app whose requests each get a session of their own, as in production,
+    on the test's database."""
     from httpx import ASGITransport, AsyncClient
 
-    from {{ cookiecutter.package_name }}.database import SessionsOn, get_async_db
+    from {{ cookiecutter.package_name }}.database.session import get_async_db
     from {{ cookiecutter.package_name }}.main import app
 
-    app.dependency_overrides[get_async_db] = SessionsOn(bind, make_session)
+    app.dependency_overrides[get_async_db] = database.request_session
     try:
         async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client:
             yield client
@@ -178,8 +157,8 @@ async def _app_client(
 
 @pytest.fixture
 async def async_client(setup_database: CleanDatabase) -> AsyncIterator[AsyncClient]:
-    """HTTP through the ASGI app; requests see the test's data (and its transaction)."""
-    async with _app_client(setup_database.bind, setup_database.make_session) as client:
+    """HTTP through the ASGI app; requests see what the test committed."""
+    async with _app_client(setup_database) as client:
         yield client
 
 
@@ -193,12 +172,11 @@ async def concurrent_client(
     this client. What they commit is real, and outside the test's transaction: every row is
     deleted after the test.
     """
-    from tests.database import delete_all_rows
+    from tests.database_setup import delete_all_rows
+    from tests.isolation import CleanDatabase
 
     try:
-        async with _app_client(
-            initialize_database.engine, initialize_database.sessionmaker
-        ) as client:
+        async with _app_client(CleanDatabase(initialize_database.engine)) as client:
             yield client
     finally:
         await delete_all_rows(initialize_database.engine)
@@ -207,49 +185,33 @@ async def concurrent_client(
 @pytest.fixture(scope="session")
 async def password_hash() -> str:
     """The real hash of PASSWORD, computed once: hashing is deliberately slow."""
-    from {{ cookiecutter.package_name }}.security import hash_password
+    from {{ cookiecutter.package_name }}.auth.hashing import hash_password
 
     return await hash_password(PASSWORD)
 
 
-async def _add_user(database: CleanDatabase, session: AsyncSession, role: Role, hash_: str) -> User:
-    """One INSERT ... RETURNING, outside the session's savepoints (what an application-side
-    rollback undoes); the user is then the session's, as if it had loaded it."""
-    from sqlalchemy.ext.asyncio import AsyncConnection
+async def _add_user(session: AsyncSession, role: Role, password_hash: str) -> User:
+    """A committed user (so that requests see it in every isolation mode)."""
+    from {{ cookiecutter.package_name }}.users.models import User
 
-    from {{ cookiecutter.package_name }}.database import as_loaded
-    from {{ cookiecutter.package_name }}.models import User
-    from {{ cookiecutter.package_name }}.settings import get_settings
+    from tests.factories import new_user_values
 
-    from tests.factories import new_user_row, user_row_insert
-
-    values = new_user_row(role, hash_)
-    insert = user_row_insert(values)
-    # On the driver in the test's transaction (rollback mode) on a direct connection; not where
-    # tables are made anew for each test (the driver's statement cache would not notice) nor
-    # behind PgBouncer (its server connections share prepared statements' names).
-    direct = get_settings().database_pooler == "none"
-    if direct and isinstance(database.bind, AsyncConnection):
-        run = insert.on_driver
-    else:
-        run = insert.by_sqlalchemy
-    async with database.connection() as connection:
-        rows = await run(connection, values)
-    return as_loaded(session, User(**rows[0]))
+    user = User(**new_user_values(role, password_hash))
+    session.add(user)
+    await session.commit()
+    return user
 
 
 @pytest.fixture
-async def user(setup_database: CleanDatabase, db_session: AsyncSession, password_hash: str) -> User:
+async def user(db_session: AsyncSession, password_hash: str) -> User:
     """A user with the default role and the password PASSWORD."""
-    return await _add_user(setup_database, db_session, DEFAULT_ROLE, password_hash)
+    return await _add_user(db_session, DEFAULT_ROLE, password_hash)
 
 
 @pytest.fixture
-async def admin(
-    setup_database: CleanDatabase, db_session: AsyncSession, password_hash: str
-) -> User:
+async def admin(db_session: AsyncSession, password_hash: str) -> User:
     """A user with the admin role and the password PASSWORD."""
-    return await _add_user(setup_database, db_session, ADMIN_ROLE, password_hash)
+    return await _add_user(db_session, ADMIN_ROLE, password_hash)
 
 
 async def _token_for(client: AsyncClient, user: User) -> str:
@@ -276,7 +238,7 @@ async def users_with_same_role_50_users(db_session: AsyncSession, password_hash:
     """50 users with SHARED_ROLE and the password PASSWORD, inserted in one statement."""
     from sqlalchemy import insert
 
-    from {{ cookiecutter.package_name }}.models import User
+    from {{ cookiecutter.package_name }}.users.models import User
 
     from tests.factories import new_user_values
 

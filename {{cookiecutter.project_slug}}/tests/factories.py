@@ -6,7 +6,6 @@ ran before it. A test that needs more than a unique field can hold is skipped, s
 """
 
 import datetime as dt
-import functools
 import itertools
 import string
 from decimal import Decimal
@@ -16,11 +15,8 @@ from uuid import UUID, uuid4
 import pytest
 from faker import Faker
 from pydantic_core import to_jsonable_python
-from sqlalchemy import ColumnDefault, bindparam, insert
 
-from {{ cookiecutter.package_name }}.driver_select import DriverSelect
-from {{ cookiecutter.package_name }}.models import User
-from {{ cookiecutter.package_name }}.roles import Role
+from {{ cookiecutter.package_name }}.users.roles import Role
 
 fake = Faker()
 # Letters of the tags that make text unique: ASCII first, then the CJK ideographs, so that even a
@@ -139,11 +135,6 @@ def extra_field_values(seq: int) -> dict[str, Any]:
     }
 
 
-# One user's INSERT ... RETURNING every column, built once (building it costs more than running
-# it): the values (new_user_values) go as its parameters.
-INSERT_USER = insert(User).returning(*User.__table__.columns)
-
-
 def new_user_values(role: Role, hashed_password: str) -> dict[str, Any]:
     """The columns of a new User row."""
     seq = next(_sequence)
@@ -153,37 +144,6 @@ def new_user_values(role: Role, hashed_password: str) -> dict[str, Any]:
         "hashed_password": hashed_password,
         **extra_field_values(seq),
     }
-
-
-def new_user_row(role: Role, hashed_password: str) -> dict[str, Any]:
-    """A new User row for `user_row_insert`: new_user_values, and what SQLAlchemy would fill in
-    (the model's Python-side defaults: the id, the timestamps)."""
-    defaults = {
-        key: default.arg(None) if default.is_callable else default.arg
-        for key, default in _PYTHON_DEFAULTS
-    }
-    return {**defaults, **new_user_values(role, hashed_password)}
-
-
-_PYTHON_DEFAULTS = tuple(
-    (column.key, column.default)
-    for column in User.__table__.columns
-    if isinstance(column.default, ColumnDefault)
-)
-
-
-def user_row_insert(row: dict[str, Any]) -> DriverSelect:
-    """An INSERT ... RETURNING every column, of the columns in `row` only (any other, such as one
-    added to the model since, takes its server default or NULL), to run on the driver: without
-    SQLAlchemy's execution around it, about 0.15 ms of every test taking conftest's `user`."""
-    return _insert_of(frozenset(row))
-
-
-@functools.cache
-def _insert_of(keys: frozenset[str]) -> DriverSelect:
-    columns = User.__table__.columns
-    values = {key: bindparam(key, type_=columns[key].type) for key in sorted(keys)}
-    return DriverSelect(insert(User).values(values).returning(*columns))
 
 
 def new_sign_up(password: str) -> dict[str, Any]:

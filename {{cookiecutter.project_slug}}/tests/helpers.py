@@ -1,6 +1,6 @@
 """What tests share besides fixtures: the fixture users' password and role, a bearer header."""
 
-from {{ cookiecutter.package_name }}.roles import ADMIN_ROLE, Role
+from {{ cookiecutter.package_name }}.users.roles import ADMIN_ROLE, Role
 
 # Every fixture user has this password.
 PASSWORD = "correct horse battery staple"

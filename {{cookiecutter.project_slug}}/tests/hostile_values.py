@@ -8,8 +8,8 @@ lone surrogates).
 
 import json
 
-from {{ cookiecutter.package_name }}.schemas import MAX_INDEXED_BYTES
-from {{ cookiecutter.package_name }}.settings import get_settings
+from {{ cookiecutter.package_name }}.core.settings import get_settings
+from {{ cookiecutter.package_name }}.database.storable import MAX_INDEXED_BYTES
 
 
 def json_string(text: str) -> str:

@@ -1,18 +1,18 @@
 """How each test gets a clean database. The project was made with `{{ cookiecutter.db_isolation }}`;
-set TEST_DB_ISOLATION to try another. Tests cannot tell the modes apart, except by speed.
+set TEST_DB_ISOLATION to try another. Tests cannot tell the modes apart, except by speed, as
+long as they commit the rows that requests must see (the fixtures do): in rollback mode the
+requests share the test's connection, and would see rows that were only flushed too.
 """
 
-import asyncio
 import os
 from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
-from typing import Any
+from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from {{ cookiecutter.package_name }}.models import Base
 
-from tests.database import delete_all_rows, recreate_schema
+from tests.database_setup import delete_all_rows, recreate_schema
 
 DB_ISOLATION = os.environ.get("TEST_DB_ISOLATION", "{{ cookiecutter.db_isolation }}")
 
@@ -25,22 +25,32 @@ class CleanDatabase:
         self._sessions: list[AsyncSession] = []
 
     def make_session(self) -> AsyncSession:
-        # On a connection in a transaction (rollback mode), a commit only releases a savepoint.
+        # SQLAlchemy's recipe for tests in a transaction: on a connection in one (rollback
+        # mode), a session's commit only releases a savepoint; on the engine, it commits.
         return AsyncSession(
             bind=self.bind, expire_on_commit=False, join_transaction_mode="create_savepoint"
         )
 
-    def connection(self) -> AbstractAsyncContextManager[AsyncConnection]:
-        """Where a fixture writes directly: the test's transaction, or a committed one."""
-        if isinstance(self.bind, AsyncConnection):
-            return nullcontext(self.bind)
-        return self.bind.begin()
+    async def request_session(self) -> AsyncIterator[AsyncSession]:
+        """A stand-in for get_async_db: each request's own session, on the test's database,
+        closed (its uncommitted work rolled back) when the request ends, as in production."""
+        async with self.make_session() as session:
+            yield session
 
     def session(self) -> AsyncSession:
         """A session that is closed when the test ends."""
         session = self.make_session()
         self._sessions.append(session)
         return session
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[AsyncConnection]:
+        """The test's connection (rollback mode), else one of its own, committed at the end."""
+        if isinstance(self.bind, AsyncConnection):
+            yield self.bind
+        else:
+            async with self.bind.begin() as connection:
+                yield connection
 
     async def close_sessions(self) -> None:
         for session in self._sessions:
@@ -56,81 +66,26 @@ class _TablesBuiltOnce:
         await recreate_schema(engine)
         self._engine = engine
 
-    async def stop(self) -> None:
-        """Nothing is held between tests."""
-
 
 class RollbackEachTest(_TablesBuiltOnce):
-    """Each test inside a transaction, rolled back after.
+    """Each test inside a transaction on a connection of its own, rolled back after it.
 
-    Sessions join that transaction with savepoints, so application code may commit freely.
-    One connection serves every test, and stays in a transaction from one test to the next: in
-    autocommit, SQLAlchemy sends no BEGIN or ROLLBACK of its own; the harness begins once, then
-    after each test sends "ROLLBACK; BEGIN" and reads the answer only when the next test needs
-    the connection, so the round trip overlaps pytest's own work between tests (was: a BEGIN
-    before the test's first statement, a ROLLBACK after it, and the connection taken from the
-    pool and returned).
+    Sessions (the test's and each request's) join that transaction with savepoints, so code
+    under test may commit freely: SQLAlchemy's documented recipe ("Joining a Session into an
+    External Transaction").
     """
-
-    _connection: AsyncConnection | None = None
-    _driver: Any = None
-    _restarting: asyncio.Task[Any] | None = None  # the last test's "ROLLBACK; BEGIN"
-
-    async def stop(self) -> None:
-        if self._connection is not None:
-            try:
-                if await self._restarted():
-                    await self._driver.execute("ROLLBACK")
-            finally:
-                await self._connection.close()
-
-    async def _restarted(self) -> bool:
-        """Whether the connection is still good, once the last test's restart has answered."""
-        assert self._connection is not None
-        restarting, self._restarting = self._restarting, None
-        if restarting is not None:
-            try:
-                await restarting
-            except Exception:
-                await self._connection.invalidate()  # lost between tests
-        if self._driver.is_closed() and not self._connection.invalidated:
-            await self._connection.invalidate()  # ended by the server since (a restart, say)
-        return not self._connection.invalidated
-
-    async def _held_connection(self) -> AsyncConnection:
-        if self._connection is not None:
-            if await self._restarted():
-                return self._connection
-            await self._connection.close()  # lost: the pool discards it
-        connection = await self._engine.connect()
-        await connection.execution_options(isolation_level="AUTOCOMMIT")
-        self._driver = (await connection.get_raw_connection()).driver_connection
-        await self._driver.execute("BEGIN")
-        self._connection = connection
-        return connection
 
     @asynccontextmanager
     async def clean_database(self) -> AsyncIterator[CleanDatabase]:
-        connection = await self._held_connection()
-        _restart_savepoint_names(connection)
-        transaction = await connection.begin()  # for the sessions' savepoints; sends nothing
-        database = CleanDatabase(connection)
-        try:
-            yield database
-        finally:
-            await transaction.rollback()  # sends nothing either
-            await database.close_sessions()  # after the rollback: no savepoint left to release
-            if not connection.invalidated:  # else lost during the test
-                self._restarting = asyncio.create_task(self._driver.execute("ROLLBACK; BEGIN"))
-                await asyncio.sleep(0)  # sent now: the server undoes the test at once
-
-
-def _restart_savepoint_names(connection: AsyncConnection) -> None:
-    """Savepoints named as in a connection of the test's own (sa_savepoint_1, 2, ...): the same
-    names each test keep asyncpg's prepared statements hitting. SQLAlchemy counts them per
-    Connection, in a private attribute; were it renamed, names would keep counting: slower, not
-    wrong (tests/test_harness.py notices)."""
-    vars(connection.sync_connection)["_Connection__savepoint_seq"] = 0
+        async with self._engine.connect() as connection:
+            transaction = await connection.begin()
+            database = CleanDatabase(connection)
+            try:
+                yield database
+            finally:
+                await database.close_sessions()
+                if transaction.is_active:
+                    await transaction.rollback()
 
 
 class _ResetAfterEachTest(_TablesBuiltOnce):

@@ -15,8 +15,8 @@ from httpx import ASGITransport, AsyncClient
 from sqlalchemy import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from {{ cookiecutter.package_name }}.core.settings import get_settings
 from {{ cookiecutter.package_name }}.main import create_app
-from {{ cookiecutter.package_name }}.settings import get_settings
 
 from tests.tcp_proxy import free_port
 

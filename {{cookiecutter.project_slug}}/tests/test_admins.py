@@ -13,10 +13,10 @@ import pytest
 from httpx import AsyncClient
 from sqlalchemy import delete, func, select
 
-from {{ cookiecutter.package_name }}.database import AsyncDatabase
-from {{ cookiecutter.package_name }}.models import User
-from {{ cookiecutter.package_name }}.roles import ADMIN_ROLE, DEFAULT_ROLE
-from {{ cookiecutter.package_name }}.security import hash_password
+from {{ cookiecutter.package_name }}.auth.hashing import hash_password
+from {{ cookiecutter.package_name }}.database.engine import AsyncDatabase
+from {{ cookiecutter.package_name }}.users.models import User
+from {{ cookiecutter.package_name }}.users.roles import ADMIN_ROLE, DEFAULT_ROLE
 
 from tests.factories import new_sign_up, new_user_values
 from tests.helpers import PASSWORD, SHARED_ROLE, bearer

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from httpx import AsyncClient
 
-from {{ cookiecutter.package_name }}.audit import audit
-from {{ cookiecutter.package_name }}.models import User
-from {{ cookiecutter.package_name }}.roles import ADMIN_ROLE
+from {{ cookiecutter.package_name }}.core.audit import audit
+from {{ cookiecutter.package_name }}.users.models import User
+from {{ cookiecutter.package_name }}.users.roles import ADMIN_ROLE
 
 from tests.helpers import PASSWORD, SHARED_ROLE, bearer
 
@@ -111,7 +111,7 @@ def test_the_audit_log_takes_no_secrets() -> None:
 def test_the_lines_reach_standard_error_without_any_logging_setup() -> None:
     package = AUDIT_LOGGER.rpartition(".")[0]
     call = "audit('login', outcome='success', address='192.0.2.1')"
-    code = f"from {package}.audit import audit; {call}"
+    code = f"from {package}.core.audit import audit; {call}"
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )

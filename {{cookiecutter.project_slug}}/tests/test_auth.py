@@ -12,9 +12,9 @@ import pytest
 from httpx import AsyncClient
 from pydantic import ValidationError
 
-from {{ cookiecutter.package_name }}.models import User
-from {{ cookiecutter.package_name }}.security import JWT_ALGORITHM
-from {{ cookiecutter.package_name }}.settings import Settings, get_settings
+from {{ cookiecutter.package_name }}.auth.tokens import JWT_ALGORITHM
+from {{ cookiecutter.package_name }}.core.settings import Settings, get_settings
+from {{ cookiecutter.package_name }}.users.models import User
 
 from tests.factories import new_sign_up
 from tests.helpers import PASSWORD, bearer

@@ -5,9 +5,9 @@ import asyncio
 from httpx import AsyncClient
 from sqlalchemy import func, select
 
-from {{ cookiecutter.package_name }}.database import AsyncDatabase
-from {{ cookiecutter.package_name }}.models import User
-from {{ cookiecutter.package_name }}.roles import ADMIN_ROLE
+from {{ cookiecutter.package_name }}.database.engine import AsyncDatabase
+from {{ cookiecutter.package_name }}.users.models import User
+from {{ cookiecutter.package_name }}.users.roles import ADMIN_ROLE
 
 from tests.factories import new_sign_up
 from tests.helpers import PASSWORD, bearer

@@ -5,7 +5,7 @@ from httpx import AsyncClient
 from sqlalchemy import func, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from {{ cookiecutter.package_name }}.models import User
+from {{ cookiecutter.package_name }}.users.models import User
 
 from tests.factories import new_sign_up
 from tests.helpers import PASSWORD, bearer

@@ -7,12 +7,12 @@ import logging
 import pytest
 from sqlalchemy.pool import QueuePool
 
-from {{ cookiecutter.package_name }}.database import AsyncDatabase
-from {{ cookiecutter.package_name }}.settings import get_settings
+from {{ cookiecutter.package_name }}.core.settings import get_settings
+from {{ cookiecutter.package_name }}.database.engine import AsyncDatabase
 
 from tests.served import started_app
 
-BUDGET_LOGGER = "{{ cookiecutter.package_name }}.connection_budget"
+BUDGET_LOGGER = "{{ cookiecutter.package_name }}.database.connection_budget"
 # More requests at once than the small pool below has connections: they queue for them.
 CONCURRENT_REQUESTS = 20
 

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from {{ cookiecutter.package_name }}.core.settings import MissingDatabaseUrlError, get_settings
 from {{ cookiecutter.package_name }}.main import create_app
-from {{ cookiecutter.package_name }}.settings import MissingDatabaseUrlError, get_settings
 
 
 async def test_session_runs_a_query(db_session: AsyncSession) -> None:

@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 from httpx import AsyncClient, Response
 
-from {{ cookiecutter.package_name }}.database import AsyncDatabase
-from {{ cookiecutter.package_name }}.errors import UNAVAILABLE
+from {{ cookiecutter.package_name }}.auth.tokens import create_access_token
+from {{ cookiecutter.package_name }}.core.settings import get_settings
+from {{ cookiecutter.package_name }}.database.engine import AsyncDatabase
 from {{ cookiecutter.package_name }}.main import create_app
-from {{ cookiecutter.package_name }}.security import create_access_token
-from {{ cookiecutter.package_name }}.settings import get_settings
+from {{ cookiecutter.package_name }}.web.errors import UNAVAILABLE
 
-from tests.database import delete_all_rows
+from tests.database_setup import delete_all_rows
 from tests.factories import new_sign_up
 from tests.helpers import PASSWORD, bearer
 from tests.leaks import assert_no_secrets

@@ -11,8 +11,8 @@ from httpx import AsyncClient
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 
-from {{ cookiecutter.package_name }}.database import AsyncDatabase
-from {{ cookiecutter.package_name }}.settings import Settings, get_settings
+from {{ cookiecutter.package_name }}.core.settings import Settings, get_settings
+from {{ cookiecutter.package_name }}.database.engine import AsyncDatabase
 
 from tests.helpers import PASSWORD
 from tests.served import started_app

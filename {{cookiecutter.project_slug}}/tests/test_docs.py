@@ -3,7 +3,7 @@
 import pytest
 from httpx import AsyncClient
 
-from {{ cookiecutter.package_name }}.database import AsyncDatabase
+from {{ cookiecutter.package_name }}.database.engine import AsyncDatabase
 
 from tests.served import started_app
 

@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from {{ cookiecutter.package_name }}.embedded_database import (
+from {{ cookiecutter.package_name }}.database.embedded import (
     ADVICE,
     EmbeddedPostgresError,
     start_embedded_postgres,
@@ -26,7 +26,7 @@ GONE_WITHIN_SECONDS = 15
 # Starts a throwaway server, says where it is, then waits to be killed.
 OWNER = """
 import sys, time
-from {{ cookiecutter.package_name }}.embedded_database import start_embedded_postgres
+from {{ cookiecutter.package_name }}.database.embedded import start_embedded_postgres
 print(start_embedded_postgres().socket_dir, flush=True)
 time.sleep(600)
 """

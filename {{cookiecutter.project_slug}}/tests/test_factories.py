@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from {{ cookiecutter.package_name }}.roles import DEFAULT_ROLE
+from {{ cookiecutter.package_name }}.users.roles import DEFAULT_ROLE
 
 from tests.factories import _TAG_LETTERS, _tag, fake_decimal, fake_string, new_user_values
 

@@ -20,10 +20,10 @@ from httpx import AsyncClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from {{ cookiecutter.package_name }}.database import AsyncDatabase
-from {{ cookiecutter.package_name }}.models import User
+from {{ cookiecutter.package_name }}.database.engine import AsyncDatabase
+from {{ cookiecutter.package_name }}.users.models import User
 
-from tests.database import delete_all_rows
+from tests.database_setup import delete_all_rows
 from tests.factories import new_sign_up
 from tests.helpers import PASSWORD
 from tests.served import started_app

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from httpx import AsyncClient, Response
 
-from {{ cookiecutter.package_name }}.models import User
-from {{ cookiecutter.package_name }}.roles import Role
-from {{ cookiecutter.package_name }}.schemas import UserCreate
-from {{ cookiecutter.package_name }}.settings import get_settings
+from {{ cookiecutter.package_name }}.core.settings import get_settings
+from {{ cookiecutter.package_name }}.users.models import User
+from {{ cookiecutter.package_name }}.users.roles import Role
+from {{ cookiecutter.package_name }}.users.schemas import UserCreate
 
 from tests.factories import new_sign_up
 from tests.helpers import PASSWORD, bearer

@@ -12,12 +12,11 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from {{ cookiecutter.package_name }}.database import SessionsOn, get_async_db
-from {{ cookiecutter.package_name }}.dependencies import DbSession
-from {{ cookiecutter.package_name }}.errors import UNAVAILABLE
+from {{ cookiecutter.package_name }}.database.session import DbSession, get_async_db
 from {{ cookiecutter.package_name }}.main import create_app
-from {{ cookiecutter.package_name }}.models import User
-from {{ cookiecutter.package_name }}.roles import DEFAULT_ROLE
+from {{ cookiecutter.package_name }}.users.models import User
+from {{ cookiecutter.package_name }}.users.roles import DEFAULT_ROLE
+from {{ cookiecutter.package_name }}.web.errors import UNAVAILABLE
 
 from tests.factories import new_user_values
 from tests.isolation import CleanDatabase
@@ -64,7 +63,7 @@ def probe_app(database: CleanDatabase) -> FastAPI:
         sql, value, _ = PROBES[name]
         await session.execute(text(sql), {"value": value})
 
-    app.dependency_overrides[get_async_db] = SessionsOn(database.bind, database.make_session)
+    app.dependency_overrides[get_async_db] = database.request_session
     return app
 
 

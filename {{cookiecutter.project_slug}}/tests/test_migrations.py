@@ -22,11 +22,11 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import URL, Connection, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from {{ cookiecutter.package_name }}.migration_lock import take_migration_lock
-from {{ cookiecutter.package_name }}.models import Base
-from {{ cookiecutter.package_name }}.settings import get_settings
+from {{ cookiecutter.package_name }}.core.settings import get_settings
+from {{ cookiecutter.package_name }}.database.base import Base
+from {{ cookiecutter.package_name }}.database.migration_lock import take_migration_lock
 
-from tests.database import (
+from tests.database_setup import (
     create_database_if_missing,
     database_url_for_tests,
     on_server,

@@ -6,9 +6,9 @@ Each refusal is a 422 that names the rule and never echoes the password.
 import pytest
 from httpx import AsyncClient
 
-from {{ cookiecutter.package_name }}.models import User
-from {{ cookiecutter.package_name }}.passwords import common_passwords
-from {{ cookiecutter.package_name }}.settings import Settings, get_settings
+from {{ cookiecutter.package_name }}.auth.passwords import common_passwords
+from {{ cookiecutter.package_name }}.core.settings import Settings, get_settings
+from {{ cookiecutter.package_name }}.users.models import User
 
 from tests.factories import new_sign_up
 from tests.helpers import PASSWORD, bearer

@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 
-from {{ cookiecutter.package_name }}.pooler import POOLERS
+from {{ cookiecutter.package_name }}.database.pooler import POOLERS
 
 # The app refuses long before this; the bound only keeps a broken start from hanging the run.
 START_TIMEOUT_SECONDS = 60

@@ -4,7 +4,7 @@ from httpx import AsyncClient
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from {{ cookiecutter.package_name }}.models import User
+from {{ cookiecutter.package_name }}.users.models import User
 
 from tests.helpers import SHARED_ROLE, bearer
 

@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator
 import pytest
 from httpx import AsyncClient
 
-from {{ cookiecutter.package_name }}.database import AsyncDatabase
-from {{ cookiecutter.package_name }}.settings import get_settings
+from {{ cookiecutter.package_name }}.core.settings import get_settings
+from {{ cookiecutter.package_name }}.database.engine import AsyncDatabase
 
 from tests.factories import new_sign_up
 from tests.helpers import PASSWORD

@@ -4,7 +4,7 @@ the Host header."""
 import pytest
 from httpx import AsyncClient
 
-from {{ cookiecutter.package_name }}.models import User
+from {{ cookiecutter.package_name }}.users.models import User
 
 from tests.helpers import PASSWORD
 

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from {{ cookiecutter.package_name }} import cli
-from {{ cookiecutter.package_name }}.settings import get_settings
+from {{ cookiecutter.package_name }}.core.settings import get_settings
 
 
 def _served_with(monkeypatch: pytest.MonkeyPatch, *arguments: str) -> dict[str, Any]:

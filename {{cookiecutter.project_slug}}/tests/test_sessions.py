@@ -11,8 +11,9 @@ from httpx import AsyncClient, Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from {{ cookiecutter.package_name }}.models import RefreshToken, User, UserSession
-from {{ cookiecutter.package_name }}.settings import get_settings
+from {{ cookiecutter.package_name }}.auth.models import RefreshToken, UserSession
+from {{ cookiecutter.package_name }}.core.settings import get_settings
+from {{ cookiecutter.package_name }}.users.models import User
 
 from tests.factories import new_sign_up
 from tests.helpers import PASSWORD, bearer

@@ -9,13 +9,12 @@ from typing import Any
 import httpx
 from httpx import AsyncClient, Response
 
-from {{ cookiecutter.package_name }}.database import AsyncDatabase
-from {{ cookiecutter.package_name }}.dependencies import app_settings
-from {{ cookiecutter.package_name }}.models import User
-from {{ cookiecutter.package_name }}.roles import ADMIN_ROLE
-from {{ cookiecutter.package_name }}.settings import get_settings
+from {{ cookiecutter.package_name }}.core.settings import app_settings, get_settings
+from {{ cookiecutter.package_name }}.database.engine import AsyncDatabase
+from {{ cookiecutter.package_name }}.users.models import User
+from {{ cookiecutter.package_name }}.users.roles import ADMIN_ROLE
 
-from tests.database import delete_all_rows
+from tests.database_setup import delete_all_rows
 from tests.factories import new_sign_up
 from tests.helpers import PASSWORD, bearer
 from tests.served import uvicorn_serving

@@ -7,9 +7,9 @@ from httpx import AsyncClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from {{ cookiecutter.package_name }}.models import User
-from {{ cookiecutter.package_name }}.roles import ADMIN_ROLE, DEFAULT_ROLE, Role
-from {{ cookiecutter.package_name }}.schemas import UserCreate, UserRead
+from {{ cookiecutter.package_name }}.users.models import User
+from {{ cookiecutter.package_name }}.users.roles import ADMIN_ROLE, DEFAULT_ROLE, Role
+from {{ cookiecutter.package_name }}.users.schemas import UserCreate, UserRead
 
 from tests.factories import new_sign_up
 from tests.helpers import PASSWORD, bearer

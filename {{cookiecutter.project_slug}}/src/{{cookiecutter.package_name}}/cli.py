@@ -22,17 +22,17 @@ from pathlib import Path
 import uvicorn
 from alembic.config import CommandLine
 
-from {{ cookiecutter.package_name }}.create_admin import (
+from {{ cookiecutter.package_name }}.auth.create_admin import (
     CreateAdminError,
     create_admin,
     parse_fields,
 )
-from {{ cookiecutter.package_name }}.embedded_database import (
+from {{ cookiecutter.package_name }}.core.settings import get_settings
+from {{ cookiecutter.package_name }}.database.embedded import (
     DATABASE_NAME,
     EmbeddedPostgresError,
     start_embedded_postgres,
 )
-from {{ cookiecutter.package_name }}.settings import get_settings
 
 # Where the embedded server keeps its data (git- and docker-ignored), and Alembic its settings.
 DEV_DATA_DIR = Path(".pgdata")

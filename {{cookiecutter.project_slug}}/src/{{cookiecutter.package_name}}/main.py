@@ -1,20 +1,25 @@
 """The ASGI application: `uvicorn {{ cookiecutter.package_name }}.main:app`."""
 
-import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from {{ cookiecutter.package_name }}.body_limit import BodyLimitMiddleware
-from {{ cookiecutter.package_name }}.connection_budget import pool_options, warn_if_over_budget
-from {{ cookiecutter.package_name }}.database import RequestSessions, initialize_async_db
-from {{ cookiecutter.package_name }}.errors import register_error_handlers
-from {{ cookiecutter.package_name }}.lifecycle import Lifecycle, watch_for_sigterm
-from {{ cookiecutter.package_name }}.pooler import engine_options
-from {{ cookiecutter.package_name }}.routes import auth, docs, health, sessions, users
-from {{ cookiecutter.package_name }}.security_headers import SecurityHeadersMiddleware
-from {{ cookiecutter.package_name }}.settings import get_settings
+from {{ cookiecutter.package_name }}.auth import routes as auth_routes
+from {{ cookiecutter.package_name }}.auth import session_routes
+from {{ cookiecutter.package_name }}.core.settings import get_settings
+from {{ cookiecutter.package_name }}.database.connection_budget import (
+    pool_options,
+    warn_if_over_budget,
+)
+from {{ cookiecutter.package_name }}.database.engine import initialize_async_db
+from {{ cookiecutter.package_name }}.database.pooler import engine_options
+from {{ cookiecutter.package_name }}.users import routes as user_routes
+from {{ cookiecutter.package_name }}.web import docs, health
+from {{ cookiecutter.package_name }}.web.body_limit import BodyLimitMiddleware
+from {{ cookiecutter.package_name }}.web.errors import register_error_handlers
+from {{ cookiecutter.package_name }}.web.lifecycle import Lifecycle, watch_for_sigterm
+from {{ cookiecutter.package_name }}.web.security_headers import SecurityHeadersMiddleware
 
 
 @asynccontextmanager
@@ -30,13 +35,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.require_database_url(),
         # A start-up parameter, which PgBouncer refuses: behind it, set it on the role instead.
         statement_timeout_seconds=settings.database_statement_timeout_seconds if direct else None,
-        autocommit_reads=direct,
         **options,
     )
     app.state.database = database
-    # What start-up made (modules, routes, schemas) lives as long as the process: the garbage
-    # collector need not walk it again at every full collection, a pause of every request.
-    gc.freeze()
     stop_watching = watch_for_sigterm(
         app.state.lifecycle, settings.shutdown_timeout_seconds, settings.shutdown_delay_seconds
     )
@@ -45,6 +46,16 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         stop_watching()
         await database.dispose()
+
+
+# Every domain's routes; a new resource's router is added here.
+ROUTERS = (
+    health.router,
+    auth_routes.router,
+    session_routes.router,
+    user_routes.router,
+    docs.router,
+)
 
 
 def create_app() -> FastAPI:
@@ -63,11 +74,10 @@ def create_app() -> FastAPI:
     app.state.lifecycle = Lifecycle()
     register_error_handlers(app)
     # The last added runs first: the headers go on every answer, the 413 included.
-    app.add_middleware(RequestSessions)
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
-    for module in (health, auth, sessions, users, docs):
-        app.include_router(module.router)
+    for router in ROUTERS:
+        app.include_router(router)
     return app
 
 

@@ -5,14 +5,14 @@ be used to guess the password either: past the limit, 429."""
 from fastapi import HTTPException, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from {{ cookiecutter.package_name }}.models import User
-from {{ cookiecutter.package_name }}.security import verify_password
-from {{ cookiecutter.package_name }}.settings import Settings
-from {{ cookiecutter.package_name }}.throttling import (
+from {{ cookiecutter.package_name }}.auth.hashing import verify_password
+from {{ cookiecutter.package_name }}.auth.throttling import (
     login_retry_after,
     record_login_failure,
     too_many,
 )
+from {{ cookiecutter.package_name }}.core.settings import Settings
+from {{ cookiecutter.package_name }}.users.models import User
 
 
 async def require_current_password(

@@ -7,22 +7,23 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
-from {{ cookiecutter.package_name }}.audit import audit
-from {{ cookiecutter.package_name }}.client_address import client_address
-from {{ cookiecutter.package_name }}.dependencies import AppSettings, DbSession, unauthorized
-from {{ cookiecutter.package_name }}.errors import error_responses
-from {{ cookiecutter.package_name }}.models import User
-from {{ cookiecutter.package_name }}.schemas import OAuthError, Token, TokenForm
-from {{ cookiecutter.package_name }}.security import verify_password
-from {{ cookiecutter.package_name }}.sessions import InvalidGrantError, rotate, start_session
-from {{ cookiecutter.package_name }}.settings import Settings
-from {{ cookiecutter.package_name }}.throttling import (
+from {{ cookiecutter.package_name }}.auth.dependencies import unauthorized
+from {{ cookiecutter.package_name }}.auth.hashing import verify_password
+from {{ cookiecutter.package_name }}.auth.schemas import OAuthError, Token, TokenForm
+from {{ cookiecutter.package_name }}.auth.sessions import InvalidGrantError, rotate, start_session
+from {{ cookiecutter.package_name }}.auth.throttling import (
     forget_login_failures,
     lock_account,
     login_retry_after,
     record_login_failure,
     too_many,
 )
+from {{ cookiecutter.package_name }}.core.audit import audit
+from {{ cookiecutter.package_name }}.core.settings import AppSettings, Settings
+from {{ cookiecutter.package_name }}.database.session import DbSession
+from {{ cookiecutter.package_name }}.users.models import User
+from {{ cookiecutter.package_name }}.web.client_address import client_address
+from {{ cookiecutter.package_name }}.web.errors import error_responses
 
 router = APIRouter(tags=["auth"])
 

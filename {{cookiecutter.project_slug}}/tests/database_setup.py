@@ -7,9 +7,9 @@ from sqlalchemy import URL, make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
+from {{ cookiecutter.package_name }}.core.settings import get_settings
+from {{ cookiecutter.package_name }}.database.pooler import engine_options
 from {{ cookiecutter.package_name }}.models import Base
-from {{ cookiecutter.package_name }}.pooler import engine_options
-from {{ cookiecutter.package_name }}.settings import get_settings
 
 # SQLSTATE duplicate_database.
 DUPLICATE_DATABASE = "42P04"

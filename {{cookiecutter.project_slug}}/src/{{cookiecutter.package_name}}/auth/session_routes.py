@@ -5,24 +5,22 @@ from uuid import UUID
 
 from fastapi import APIRouter, Form, HTTPException, Request, Response, status
 
-from {{ cookiecutter.package_name }}.audit import audit
-from {{ cookiecutter.package_name }}.client_address import client_address
-from {{ cookiecutter.package_name }}.current_password import require_current_password
-from {{ cookiecutter.package_name }}.dependencies import (
-    AppSettings,
-    CurrentSessionId,
-    CurrentUser,
-    DbSession,
-)
-from {{ cookiecutter.package_name }}.errors import error_responses
-from {{ cookiecutter.package_name }}.passwords import password_problem_for
-from {{ cookiecutter.package_name }}.schemas import PasswordChange, RevocationForm
-from {{ cookiecutter.package_name }}.security import hash_password, read_access_token
-from {{ cookiecutter.package_name }}.sessions import (
+from {{ cookiecutter.package_name }}.auth.current_password import require_current_password
+from {{ cookiecutter.package_name }}.auth.dependencies import CurrentSessionId, CurrentUser
+from {{ cookiecutter.package_name }}.auth.hashing import hash_password
+from {{ cookiecutter.package_name }}.auth.passwords import password_problem_for
+from {{ cookiecutter.package_name }}.auth.schemas import PasswordChange, RevocationForm
+from {{ cookiecutter.package_name }}.auth.sessions import (
     revoke_session,
     revoke_user_sessions,
     session_of_refresh_token,
 )
+from {{ cookiecutter.package_name }}.auth.tokens import read_access_token
+from {{ cookiecutter.package_name }}.core.audit import audit
+from {{ cookiecutter.package_name }}.core.settings import AppSettings
+from {{ cookiecutter.package_name }}.database.session import DbSession
+from {{ cookiecutter.package_name }}.web.client_address import client_address
+from {{ cookiecutter.package_name }}.web.errors import error_responses
 
 router = APIRouter(tags=["auth"])
 
@@ -44,12 +42,9 @@ async def revoke_token(
     200 whether or not the token was valid (RFC 7009 2.2): the answer tells nothing about it.
     """
     claims = read_access_token(form.token, settings)
-    session_id: UUID | None = None
+    session_id: UUID | None
     if claims is not None:
-        try:
-            session_id = UUID(claims[1])
-        except ValueError:
-            session_id = None
+        _user_id, session_id = claims
     else:
         session_id = await session_of_refresh_token(session, form.token)
     if session_id is not None:

@@ -14,7 +14,7 @@ from fastapi.openapi.docs import (
 )
 from fastapi.responses import HTMLResponse
 
-from {{ cookiecutter.package_name }}.dependencies import AppSettings
+from {{ cookiecutter.package_name }}.core.settings import AppSettings
 
 router = APIRouter(include_in_schema=False)
 

@@ -13,8 +13,8 @@ from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from {{ cookiecutter.package_name }}.models import LoginFailure, SignUpRecord
-from {{ cookiecutter.package_name }}.settings import Settings
+from {{ cookiecutter.package_name }}.auth.models import LoginFailure, SignUpRecord
+from {{ cookiecutter.package_name }}.core.settings import Settings
 
 HOUR = dt.timedelta(hours=1)
 

@@ -7,6 +7,7 @@
 
 import logging
 import math
+import re
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,7 +21,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from {{ cookiecutter.package_name }}.models import Base, User
+from {{ cookiecutter.package_name }}.database.base import Base
 
 logger = logging.getLogger(__name__)
 
@@ -39,27 +40,48 @@ class ErrorBody(BaseModel):
 ERROR_DESCRIPTIONS = {
     401: "Missing, invalid or expired credentials",
     403: "The caller's role does not allow this",
-    404: "No such user",
-    409: "Conflicts with an existing user, or would leave no active admin",
+    404: "No {resource} with this id",
+    409: "Conflicts with an existing {resource}",
     429: "Too many attempts from this client or for this account; see Retry-After",
     503: "The database is unavailable",
 }
 
 
-def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI entries for the error answers a route can give, so clients (and fuzzers) know."""
-    return {code: {"model": ErrorBody, "description": ERROR_DESCRIPTIONS[code]} for code in codes}
+def error_responses(
+    *codes: int, resource: str = "resource", **described: str
+) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the error answers a route can give, so clients (and fuzzers) know:
+    `error_responses(404, 409, resource="book")`. A description of a route's own is given by
+    code: `error_responses(409, resource="user", on_409="... or would leave no admin")`."""
+    return {
+        code: {
+            "model": ErrorBody,
+            "description": described.get(f"on_{code}")
+            or ERROR_DESCRIPTIONS[code].format(resource=resource),
+        }
+        for code in codes
+    }
 
 
-def _columns_of(constraint_name: str | None) -> list[str]:
-    table = Base.metadata.tables[User.__tablename__]
-    for index in table.indexes:
-        if index.name == constraint_name:
-            return [column.name for column in index.columns]
-    for constraint in table.constraints:
-        if isinstance(constraint, sa.UniqueConstraint) and constraint.name == constraint_name:
-            return [column.name for column in constraint.columns]
-    return []
+def resource_name(model: type) -> str:
+    """How messages name a model's rows: `LogEntry` -> "log entry"."""
+    return re.sub(r"(?<!^)(?=[A-Z])", " ", model.__name__).lower()
+
+
+def _unique_columns(constraint_name: str | None) -> tuple[str, list[str]] | None:
+    """The resource and the columns of a unique index or constraint, by its name."""
+    for mapper in Base.registry.mappers:
+        table = mapper.local_table
+        if not isinstance(table, sa.Table):
+            continue
+        for index in table.indexes:
+            if index.name == constraint_name:
+                return resource_name(mapper.class_), [column.name for column in index.columns]
+        for constraint in table.constraints:
+            if isinstance(constraint, sa.UniqueConstraint) and constraint.name == constraint_name:
+                columns = [column.name for column in constraint.columns]
+                return resource_name(mapper.class_), columns
+    return None
 
 
 def _driver_error(error: sa_exc.DBAPIError) -> BaseException | None:
@@ -73,9 +95,10 @@ def _sqlstate(error: sa_exc.DBAPIError) -> str:
 
 def conflict(error: sa_exc.IntegrityError) -> HTTPException:
     constraint = getattr(_driver_error(error), "constraint_name", None)
-    columns = _columns_of(constraint)
-    if columns:
-        detail = f"A user with this {', '.join(columns)} already exists"
+    found = _unique_columns(constraint)
+    if found:
+        resource, columns = found
+        detail = f"A {resource} with this {', '.join(columns)} already exists"
     else:
         detail = "The change conflicts with existing data"
     return HTTPException(status.HTTP_409_CONFLICT, detail=detail)
@@ -105,11 +128,15 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
+# FastAPI's own 400, for a body it cannot even parse (bytes that are no UTF-8, JSON nested too
+# deep); a route's own HTTPException(400) is left as it is.
+UNPARSABLE_BODY = "There was an error parsing the body"
+
+
 async def unparsable_body(request: Request, error: Exception) -> Response:
-    # The framework's only 400 is for a body it cannot even parse (bytes that are no UTF-8,
-    # JSON nested too deep): as invalid as malformed JSON, so the same 422.
+    # As invalid as malformed JSON, so the same 422.
     assert isinstance(error, StarletteHTTPException)
-    if error.status_code == 400:
+    if error.status_code == 400 and error.detail == UNPARSABLE_BODY:
         body_error = {"type": "body_unparsable", "loc": ["body"], "msg": str(error.detail)}
         return JSONResponse(status_code=422, content={"detail": [body_error]})
     return await http_exception_handler(request, error)

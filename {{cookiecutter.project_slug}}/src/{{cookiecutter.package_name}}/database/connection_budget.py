@@ -9,7 +9,7 @@ app keeps no pool: PgBouncer's own pool size bounds the server's connections ins
 import logging
 from typing import Any
 
-from {{ cookiecutter.package_name }}.settings import Settings
+from {{ cookiecutter.package_name }}.core.settings import Settings
 
 logger = logging.getLogger(__name__)
 

@@ -15,14 +15,14 @@ from pydantic import ValidationError
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import select
 
-from {{ cookiecutter.package_name }}.audit import audit
-from {{ cookiecutter.package_name }}.database import initialize_async_db
-from {{ cookiecutter.package_name }}.models import User
-from {{ cookiecutter.package_name }}.pooler import engine_options
-from {{ cookiecutter.package_name }}.roles import ADMIN_ROLE
-from {{ cookiecutter.package_name }}.schemas import UserCreate
-from {{ cookiecutter.package_name }}.security import hash_password
-from {{ cookiecutter.package_name }}.settings import get_settings
+from {{ cookiecutter.package_name }}.auth.hashing import hash_password
+from {{ cookiecutter.package_name }}.core.audit import audit
+from {{ cookiecutter.package_name }}.core.settings import get_settings
+from {{ cookiecutter.package_name }}.database.engine import initialize_async_db
+from {{ cookiecutter.package_name }}.database.pooler import engine_options
+from {{ cookiecutter.package_name }}.users.models import User
+from {{ cookiecutter.package_name }}.users.roles import ADMIN_ROLE
+from {{ cookiecutter.package_name }}.users.schemas import UserCreate
 
 
 class CreateAdminError(Exception):

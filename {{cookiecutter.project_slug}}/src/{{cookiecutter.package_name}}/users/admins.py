@@ -10,8 +10,8 @@ from fastapi import HTTPException, status
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from {{ cookiecutter.package_name }}.models import User
-from {{ cookiecutter.package_name }}.roles import ADMIN_ROLE
+from {{ cookiecutter.package_name }}.users.models import User
+from {{ cookiecutter.package_name }}.users.roles import ADMIN_ROLE
 
 
 def _last_admin(action: str) -> HTTPException:

@@ -15,9 +15,10 @@ from uuid import UUID
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from {{ cookiecutter.package_name }}.models import RefreshToken, User, UserSession
-from {{ cookiecutter.package_name }}.security import create_access_token
-from {{ cookiecutter.package_name }}.settings import Settings
+from {{ cookiecutter.package_name }}.auth.models import RefreshToken, UserSession
+from {{ cookiecutter.package_name }}.auth.tokens import create_access_token
+from {{ cookiecutter.package_name }}.core.settings import Settings
+from {{ cookiecutter.package_name }}.users.models import User
 
 # How long a revoked session's refresh tokens are kept, so that one presented again is still
 # recognised (and logged) as reused rather than unknown.

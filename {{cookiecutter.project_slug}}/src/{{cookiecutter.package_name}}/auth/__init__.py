@@ -1,0 +1,1 @@
+"""Who the caller is: passwords, login sessions and their tokens, throttling, admins."""

@@ -1,0 +1,70 @@
+"""The tables of authentication: failed logins and sign-ups (for throttling), and login
+sessions with their refresh tokens."""
+
+import datetime as dt
+from uuid import UUID, uuid4
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from {{ cookiecutter.package_name }}.database.base import Base
+
+
+class LoginFailure(Base):
+    """A failed login, counted per account and per client address (see throttling.py)."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger(), primary_key=True)
+    # The email as typed (lower case), whether or not such an account exists.
+    account: Mapped[str] = mapped_column(sa.String(320), index=True)
+    address: Mapped[str] = mapped_column(sa.String(64), index=True)
+    # The database's clock, which every process and replica shares.
+    failed_at: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now(), index=True
+    )
+
+
+class SignUpRecord(Base):
+    """A sign-up, counted per client address (see throttling.py)."""
+
+    __tablename__ = "sign_ups"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger(), primary_key=True)
+    address: Mapped[str] = mapped_column(sa.String(64), index=True)
+    signed_up_at: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now(), index=True
+    )
+
+
+class UserSession(Base):
+    """A login's session: its access tokens carry its id, its refresh tokens belong to it.
+
+    Revoked (logout, a refresh token used twice, a password change, deactivation) or expired,
+    it lets no token in.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
+    user_id: Mapped[UUID] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )
+    expires_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+
+class RefreshToken(Base):
+    """A refresh token, stored only as its SHA-256; used once, then replaced (RFC 6749 6)."""
+
+    __tablename__ = "refresh_tokens"
+
+    token_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    session_id: Mapped[UUID] = mapped_column(
+        sa.ForeignKey("user_sessions.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )
+    used_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))

@@ -1,0 +1,1 @@
+"""What every domain shares: the settings and the audit log."""

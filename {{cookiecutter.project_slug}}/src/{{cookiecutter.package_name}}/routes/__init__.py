@@ -1,1 +1,0 @@
-"""The API's routers, one module per resource."""

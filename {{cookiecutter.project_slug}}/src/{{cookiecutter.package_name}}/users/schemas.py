@@ -1,0 +1,101 @@
+"""Request and response bodies of the users endpoints."""
+{%- set fields = cookiecutter.user_fields | user_fields %}
+
+{% filter with_type_imports(fields, "schema") %}
+from typing import Annotated, Self
+from uuid import UUID
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from sqlalchemy import inspect
+{% endfilter %}
+
+from {{ cookiecutter.package_name }}.auth.passwords import (
+    MAX_PASSWORD_LENGTH,
+    Password,
+    check_password,
+)
+{{ fields | storable_imports(cookiecutter.package_name) }}from {{ cookiecutter.package_name }}.users.models import User
+from {{ cookiecutter.package_name }}.users.roles import Role
+
+MAX_EMAIL_LENGTH = 320
+Email = Annotated[EmailStr, Field(max_length=MAX_EMAIL_LENGTH), AfterValidator(str.lower)]
+{{- fields | schema_definitions }}
+
+NULLABLE_COLUMNS = frozenset(column.key for column in inspect(User).columns if column.nullable)
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: Email
+    password: Password
+    role: Role | None = None
+{%- for field in fields %}
+{{ field | create_declaration }}
+{%- endfor %}
+
+    @field_validator("password")
+    @classmethod
+    def _password_follows_the_rules(cls, password: str | None, info: ValidationInfo) -> str | None:
+        return check_password(password, info)
+
+
+class UserUpdate(BaseModel):
+    """Only the fields sent are changed; `null` is allowed only where the column is nullable."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: Email | None = None
+    password: Password | None = None
+    # Needed to change one's own email or password.
+    current_password: Annotated[str, Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)] | None = (
+        None
+    )
+    role: Role | None = None
+    is_active: bool | None = None
+{%- for field in fields %}
+{{ field | update_declaration }}
+{%- endfor %}
+
+    @field_validator("password")
+    @classmethod
+    def _password_follows_the_rules(cls, password: str | None, info: ValidationInfo) -> str | None:
+        return check_password(password, info)
+
+    @model_validator(mode="after")
+    def _reject_null_for_required(self) -> Self:
+        for name in sorted(self.model_fields_set - NULLABLE_COLUMNS):
+            if getattr(self, name) is None:
+                raise ValueError(f"{name} may not be null")
+        return self
+
+
+class UserRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    email: str
+    role: Role
+    is_active: bool
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+{%- for field in fields %}
+{{ field | read_declaration }}
+{%- endfor %}
+
+
+class UserPage(BaseModel):
+    items: list[UserRead]
+    total: int
+    offset: int
+    limit: int

@@ -1,0 +1,1 @@
+"""The HTTP plumbing: middleware, error answers, the client's address, health and docs."""
