@@ -33,7 +33,7 @@ from tests.database_setup import (
     unpooled_engine,
 )
 
-ALEMBIC_INI = Path(__file__).resolve().parent.parent / "alembic.ini"
+ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
 # What a migrated database holds besides the models: Alembic's record of the applied revision.
 ALEMBIC_TABLE = "alembic_version"
 # Replicas that start together, each running `alembic upgrade head`.

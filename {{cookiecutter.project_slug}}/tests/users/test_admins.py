@@ -21,7 +21,7 @@ from {{ cookiecutter.package_name }}.users.roles import ADMIN_ROLE, DEFAULT_ROLE
 from tests.factories import new_sign_up, new_user_values
 from tests.helpers import PASSWORD, SHARED_ROLE, bearer
 
-PROJECT = Path(__file__).parent.parent
+PROJECT = Path(__file__).resolve().parents[2]
 
 
 def _removals() -> list[tuple[str, str, dict[str, object] | None]]:

@@ -1,0 +1,1 @@
+"""Tests of src/{{ cookiecutter.package_name }}/users/ and what it serves."""

@@ -1,0 +1,1 @@
+"""Tests of src/{{ cookiecutter.package_name }}/web/ and what it serves."""
