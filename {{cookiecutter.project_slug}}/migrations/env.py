@@ -12,6 +12,7 @@ import asyncio
 from logging.config import fileConfig
 
 from alembic import context
+from alembic.util import CommandError
 from sqlalchemy import Connection, pool
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -21,6 +22,12 @@ from {{ cookiecutter.package_name }}.database.pooler import engine_options
 from {{ cookiecutter.package_name }}.models import Base
 
 config = context.config
+# Alembic's own words, when autogenerate or `check` meets a database behind the migrations.
+NOT_UP_TO_DATE = "Target database is not up to date."
+UPGRADE_FIRST = (
+    "The database has not had every migration yet (a fresh project's has had none): run "
+    "`uv run {{ cookiecutter.project_slug }} alembic upgrade head`, then this command again."
+)
 
 
 def run_migrations(connection: Connection) -> None:
@@ -32,7 +39,12 @@ def run_migrations(connection: Connection) -> None:
     with context.begin_transaction():
         # Before Alembic reads the current revision: a waiter reads it once the holder committed.
         take_migration_lock(connection)
-        context.run_migrations()
+        try:
+            context.run_migrations()
+        except CommandError as error:
+            if str(error) == NOT_UP_TO_DATE:
+                raise CommandError(UPGRADE_FIRST) from None
+            raise
 
 
 async def run_migrations_online() -> None:

@@ -8,8 +8,11 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy.orm import Session
 
+from {{ cookiecutter.package_name }}.database.reading import READ_METHODS, ReadingSession
 from {{ cookiecutter.package_name }}.models import Base
 
 from tests.database_setup import delete_all_rows, recreate_schema
@@ -24,17 +27,21 @@ class CleanDatabase:
         self.bind = bind
         self._sessions: list[AsyncSession] = []
 
-    def make_session(self) -> AsyncSession:
+    def make_session(self, *, reading: bool = False) -> AsyncSession:
         # SQLAlchemy's recipe for tests in a transaction: on a connection in one (rollback
         # mode), a session's commit only releases a savepoint; on the engine, it commits.
         return AsyncSession(
-            bind=self.bind, expire_on_commit=False, join_transaction_mode="create_savepoint"
+            bind=self.bind,
+            expire_on_commit=False,
+            join_transaction_mode="create_savepoint",
+            sync_session_class=ReadingSession if reading else Session,
         )
 
-    async def request_session(self) -> AsyncIterator[AsyncSession]:
-        """A stand-in for get_async_db: each request's own session, on the test's database,
-        closed (its uncommitted work rolled back) when the request ends, as in production."""
-        async with self.make_session() as session:
+    async def request_session(self, request: Request) -> AsyncIterator[AsyncSession]:
+        """A stand-in for get_async_db: each request's own session, on the test's database, as
+        in production: closed (its uncommitted work rolled back) when the request ends, and
+        refusing to write in a reading request."""
+        async with self.make_session(reading=request.method in READ_METHODS) as session:
             yield session
 
     def session(self) -> AsyncSession:

@@ -3,7 +3,7 @@ test lost its connection; what a test commits is what its requests see."""
 
 import pytest
 from httpx import AsyncClient
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,16 +36,16 @@ async def test_a_test_s_rows_are_gone_in_the_next(isolation: Isolation) -> None:
 async def test_a_lost_connection_leaves_the_next_test_a_clean_database(
     isolation: Isolation, initialize_database: AsyncDatabase
 ) -> None:
-    async with isolation.clean_database() as database, database.connection() as connection:
-        await connection.execute(insert(User), new_user_values(DEFAULT_ROLE, "not a hash"))
-        pid = await connection.scalar(text("SELECT pg_backend_pid()"))
+    async with isolation.clean_database() as database:
+        session = database.session()
+        session.add(User(**new_user_values(DEFAULT_ROLE, "not a hash")))
+        await session.commit()
+        pid = await session.scalar(text("SELECT pg_backend_pid()"))
         async with initialize_database.engine.connect() as other:
-            ended = await other.scalar(
-                text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid}
-            )
+            ended = await other.scalar(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid})
         assert ended
         with pytest.raises(DBAPIError):  # the server ended it
-            await connection.execute(text("SELECT 1"))
+            await session.execute(text("SELECT 1"))
     assert await _users(isolation) == 0
 
 

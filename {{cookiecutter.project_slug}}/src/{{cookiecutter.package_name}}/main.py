@@ -35,6 +35,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.require_database_url(),
         # A start-up parameter, which PgBouncer refuses: behind it, set it on the role instead.
         statement_timeout_seconds=settings.database_statement_timeout_seconds if direct else None,
+        autocommit_reads=direct,
         **options,
     )
     app.state.database = database

@@ -19,12 +19,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import URL, Connection, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from {{ cookiecutter.package_name }}.core.settings import get_settings
-from {{ cookiecutter.package_name }}.database.base import Base
 from {{ cookiecutter.package_name }}.database.migration_lock import take_migration_lock
+from {{ cookiecutter.package_name }}.models import Base
 
 from tests.database_setup import (
     create_database_if_missing,
@@ -124,6 +125,20 @@ async def test_migrations_match_the_models_and_downgrade_to_nothing(
     # Nothing was left behind that would stop the first migration from running again.
     await _run(scratch_engine, _upgrade_to_head)
     assert await _run(scratch_engine, _differences_from_models) == []
+
+
+async def test_autogenerate_on_a_fresh_database_says_to_migrate_first(
+    scratch_engine: AsyncEngine, tmp_path: Path
+) -> None:
+    def autogenerate(connection: Connection) -> None:
+        # Into tmp_path, were it to get as far as writing (Alembic refuses a path it does not
+        # know, with another message): migrations/versions/ gets nothing either way.
+        config = _alembic(connection)
+        command.revision(config, "probe", autogenerate=True, version_path=str(tmp_path))
+
+    with pytest.raises(CommandError, match="alembic upgrade head`, then this command again"):
+        await _run(scratch_engine, autogenerate)
+    assert not any(tmp_path.iterdir())  # noqa: ASYNC240 (a look at an empty folder)
 
 
 async def _alembic_upgrade_head(url: URL) -> tuple[int, str]:

@@ -1,4 +1,4 @@
-"""The async engine and its session factory: `initialize_async_db`."""
+"""The async engine and its session factories: `initialize_async_db`."""
 
 from dataclasses import dataclass
 from typing import Any
@@ -10,23 +10,35 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from {{ cookiecutter.package_name }}.database.reading import ReadingSession
+
 
 @dataclass(frozen=True, slots=True)
 class AsyncDatabase:
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
+    # For reading requests (GET, HEAD, OPTIONS): sessions that refuse to write, on connections
+    # in autocommit where that is safe (see reading.py).
+    reading_sessionmaker: async_sessionmaker[AsyncSession]
 
     async def dispose(self) -> None:
         await self.engine.dispose()
 
 
 def initialize_async_db(
-    url: str, *, statement_timeout_seconds: float | None = None, **engine_options: Any
+    url: str,
+    *,
+    statement_timeout_seconds: float | None = None,
+    autocommit_reads: bool = False,
+    **engine_options: Any,
 ) -> AsyncDatabase:
-    """Make the engine and its session factory; no connection is opened until first use.
+    """Make the engine and its session factories; no connection is opened until first use.
 
     `statement_timeout_seconds`: the server cancels any statement that runs (or waits for a
     lock) longer, so a stuck database gives a prompt 503 rather than hung requests.
+    `autocommit_reads`: reading requests send no BEGIN and ROLLBACK around their statements
+    (not behind PgBouncer's transaction mode, where a statement's two steps outside a
+    transaction may reach two server connections).
     """
     # No pre-ping (a round trip per checkout): after the database restarts, the first statement
     # on a dead connection fails as a disconnect, and SQLAlchemy then discards every connection
@@ -38,5 +50,14 @@ def initialize_async_db(
         timeout = {"statement_timeout": str(max(1, round(statement_timeout_seconds * 1000)))}
         options["connect_args"] = {**options["connect_args"], "server_settings": timeout}
     engine = create_async_engine(url, **options)
+    reading_engine = engine.execution_options(isolation_level="AUTOCOMMIT")
     # Objects stay readable after a commit (no reload): a route commits, then answers with them.
-    return AsyncDatabase(engine, async_sessionmaker(engine, expire_on_commit=False))
+    return AsyncDatabase(
+        engine,
+        async_sessionmaker(engine, expire_on_commit=False),
+        async_sessionmaker(
+            reading_engine if autocommit_reads else engine,
+            expire_on_commit=False,
+            sync_session_class=ReadingSession,
+        ),
+    )

@@ -4,9 +4,10 @@
     async def read_book(book_id: UUID, session: DbSession) -> BookRead:
         book = await session.get(Book, book_id)
 
-One session per request, whichever dependencies ask for it (FastAPI caches it for the request),
-in one transaction: a route commits what it changed (`await session.commit()`); anything not
-committed is rolled back when the request ends, for reading requests too.
+One session per request, whichever dependencies ask for it (FastAPI caches it for the request).
+A writing request (POST, PUT, PATCH, DELETE) runs in one transaction: the route commits what it
+changed (`await session.commit()`), anything not committed is rolled back when it ends. A
+reading request (GET, HEAD, OPTIONS) only reads: its session refuses to write (reading.py).
 """
 
 from collections.abc import AsyncIterator
@@ -16,16 +17,18 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from {{ cookiecutter.package_name }}.database.engine import AsyncDatabase
+from {{ cookiecutter.package_name }}.database.reading import READ_METHODS
 
 
 async def get_async_db(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's session, from the database the app's lifespan opened.
 
-    The tests override this dependency (tests/conftest.py), so that every request runs on the
-    test's database, as production would run it.
+    The tests override this dependency (tests/isolation.py's `request_session`), so that every
+    request runs on the test's database, as production would run it.
     """
     database: AsyncDatabase = request.app.state.database
-    async with database.sessionmaker() as session:
+    reading = request.method in READ_METHODS
+    async with (database.reading_sessionmaker if reading else database.sessionmaker)() as session:
         yield session
 
 
