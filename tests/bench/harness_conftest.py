@@ -27,7 +27,7 @@ def _new_user(password_hash: str) -> Any:
     from tests.factories import new_user_values
 
     models = importlib.import_module(f"{PACKAGE}.models")
-    roles = importlib.import_module(f"{PACKAGE}.roles")
+    roles = importlib.import_module(f"{PACKAGE}.users.roles")
     return models.User(**new_user_values(roles.DEFAULT_ROLE, password_hash))
 
 

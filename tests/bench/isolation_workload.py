@@ -16,7 +16,7 @@ TESTS = int(os.environ.get("BENCH_WORKLOAD_TESTS", "200"))
 FIFTY_REPEATS = int(os.environ.get("BENCH_FIFTY_REPEATS", "20"))
 PACKAGE = os.environ.get("BENCH_PACKAGE", "")
 User: Any = importlib.import_module(f"{PACKAGE}.models").User
-DEFAULT_ROLE: Any = importlib.import_module(f"{PACKAGE}.roles").DEFAULT_ROLE
+DEFAULT_ROLE: Any = importlib.import_module(f"{PACKAGE}.users.roles").DEFAULT_ROLE
 
 
 @pytest.mark.parametrize("n", range(TESTS))

@@ -32,20 +32,20 @@ def project_module(package: str, name: str) -> Any:
 
 async def fresh_database(package: str, url: str) -> Any:
     """The database at `url`, made if missing, with an empty schema built from the models."""
-    test_database = project_module("tests", "database")
+    test_database = project_module("tests", "database_setup")
     await test_database.create_database_if_missing(make_url(url))
-    database = project_module(package, "database").initialize_async_db(url)
+    database = project_module(package, "database.engine").initialize_async_db(url)
     await test_database.recreate_schema(database.engine)
     return database
 
 
 async def cleanup(package: str, url: str) -> None:
     database = await fresh_database(package, url)
-    models, roles = project_module(package, "models"), project_module(package, "roles")
+    models, roles = project_module(package, "models"), project_module(package, "users.roles")
     tables = ", ".join(table.name for table in models.Base.metadata.sorted_tables)
 
     async def delete() -> None:
-        await project_module("tests", "database").delete_all_rows(database.engine)
+        await project_module("tests", "database_setup").delete_all_rows(database.engine)
 
     async def truncate() -> None:
         async with database.engine.begin() as connection:
@@ -66,7 +66,7 @@ async def cleanup(package: str, url: str) -> None:
 
 
 async def embedded_start(package: str) -> None:
-    start_embedded_postgres = project_module(package, "embedded_database").start_embedded_postgres
+    start_embedded_postgres = project_module(package, "database.embedded").start_embedded_postgres
     times = []
     for _ in range(STARTS):
         started = time.perf_counter()

@@ -18,10 +18,10 @@ async def seed(package: str, url: str, users: int, password: str) -> str:
     from tests.database_setup import create_database_if_missing, recreate_schema
     from tests.factories import new_user_values
 
-    database = importlib.import_module(f"{package}.database")
+    database = importlib.import_module(f"{package}.database.engine")
     models = importlib.import_module(f"{package}.models")
     roles = importlib.import_module(f"{package}.users.roles")
-    security = importlib.import_module(f"{package}.security")
+    security = importlib.import_module(f"{package}.auth.hashing")
 
     await create_database_if_missing(make_url(url))
     db = database.initialize_async_db(url)
