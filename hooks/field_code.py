@@ -12,7 +12,7 @@ import re
 import sys
 from collections.abc import Iterable
 
-from hooks.field_types import TYPES, HostileCase, UserField
+from .field_types import TYPES, HostileCase, UserField
 
 INDENT = "    "
 LINE_LENGTH = 100  # the rendered project's

@@ -14,7 +14,7 @@ from __future__ import annotations
 import keyword
 import re
 
-from hooks.field_types import (
+from .field_types import (
     ALLOWED_TYPES,
     CODE_NAMES,
     FLAGS,
@@ -93,8 +93,11 @@ class SpecError(ValueError):
         self.problems = problems
 
 
-def parse_user_fields(spec: str) -> list[UserField]:
-    """Parse a `user_fields` answer; raise SpecError listing every problem found."""
+def parse_user_fields(
+    spec: str, built_in: tuple[str, ...] = BUILT_IN_COLUMNS, row: str = "user"
+) -> list[UserField]:
+    """Parse a `user_fields` answer (or the fields of `new resource`, whose rows, `row`, have
+    the columns `built_in`); raise SpecError listing every problem found."""
     problems: list[str] = []
     fields: list[UserField] = []
     items = [item.strip() for item in spec.split(",")] if spec.strip() else []
@@ -108,7 +111,7 @@ def parse_user_fields(spec: str) -> list[UserField]:
     seen: set[str] = set()
     for item in filter(None, items):
         try:
-            field = _parse_item(item)
+            field = _parse_item(item, built_in, row)
         except SpecError as error:
             problems += error.problems
             continue
@@ -138,13 +141,13 @@ def _problem(item: str, what: str, allowed: str) -> SpecError:
     return SpecError([f"user_fields: {item!r} {what}; {allowed}"])
 
 
-def _parse_item(item: str) -> UserField:
+def _parse_item(item: str, built_in: tuple[str, ...], row: str) -> UserField:
     name, sep, rest = (part.strip() for part in item.partition(":"))
     if not sep or not rest:
         raise _problem(
             item, "is missing its ':type'", f"write name:type[?][:flag...], e.g. {EXAMPLE}"
         )
-    problems = _name_problems(item, name)
+    problems = _name_problems(item, name, built_in, row)
     type_part, *flag_parts = (part.strip() for part in rest.split(":"))
     match = _TYPE.fullmatch(type_part)
     kind = match["kind"] if match else type_part
@@ -227,7 +230,7 @@ def _capacity_problems(item: str, kind: str, sizes: dict[str, int]) -> list[str]
     ]
 
 
-def _name_problems(item: str, name: str) -> list[str]:
+def _name_problems(item: str, name: str, built_in: tuple[str, ...], row: str) -> list[str]:
     snake = "snake_case: a lower-case ASCII letter, then lower-case letters, digits and single "
     snake += "underscores"
     other = f"choose another name, e.g. user_{name}"
@@ -242,10 +245,10 @@ def _name_problems(item: str, name: str) -> list[str]:
     # Soft keywords (match, case, type) are fine as attribute names.
     if keyword.iskeyword(name):
         return [f"user_fields: {item!r} uses the Python keyword {name!r} as a name; {other}"]
-    if name in BUILT_IN_COLUMNS:
+    if name in built_in:
         return [
-            f"user_fields: {item!r} redefines the built-in column {name!r} (every user already "
-            f"has {', '.join(BUILT_IN_COLUMNS)}); {other}"
+            f"user_fields: {item!r} redefines the built-in column {name!r} (every {row} already "
+            f"has {', '.join(built_in)}); {other}"
         ]
     if name in RESERVED_NAMES or name.startswith("model_"):
         return [

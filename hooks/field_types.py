@@ -23,7 +23,7 @@ DEFAULT_STR_LENGTH = 255
 MAX_STR_LENGTH = 10_485_760  # PostgreSQL's limit for varchar(N)
 DEFAULT_DECIMAL = (12, 2)
 MAX_DECIMAL_PRECISION = 1000  # PostgreSQL's limit for numeric(P, S)
-# The rendered database/storable.py's limit for text in an indexed column (a B-tree entry holds 2704 bytes).
+# The rendered storable.py's limit for text in an indexed column (a B-tree entry holds 2704 bytes).
 MAX_INDEXED_BYTES = 2600
 
 Sizes = Mapping[str, int]

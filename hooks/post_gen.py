@@ -85,10 +85,23 @@ configuration, migrations, containers, CI, pre-commit and nox; commit the uv.loc
     )
 
 
+# The field types' registry: the prompts read it here, the project's `new resource` its copy.
+REGISTRY = ("field_spec.py", "field_types.py", "field_code.py")
+
+
+def copy_field_registry(project: Path, package: str, template_root: str) -> None:
+    """The registry's modules into the project's scaffold package, as they are (no Jinja)."""
+    scaffold = project / "src" / package / "scaffold"
+    for name in REGISTRY:
+        shutil.copyfile(Path(template_root) / "hooks" / name, scaffold / name)
+
+
 def main(context: dict[str, Any], call: dict[str, Any], template_root: str) -> None:
     """Finish the project in the current folder from its answers (`context`, in cookiecutter's
     key order, which is the order cruft writes to `.cruft.json`) and cruft's command, if any."""
     project = Path.cwd()
+    # In every render, cruft's too: the copies are files of the project like the others.
+    copy_field_registry(project, context["package_name"], template_root)
     if renders_to_compare(call):
         # Only what the template's files depend on: cruft compares this render with another one.
         choose_license(project, context["license"])

@@ -45,6 +45,12 @@ def restart_sequence() -> None:
     _sequence.restart()
 
 
+def unique_number() -> int:
+    """The test's next number: what makes a value of a unique field unique (factories of new
+    resources use it too)."""
+    return next(_sequence)
+
+
 def _too_few(what: str, capacity: int, number: int) -> NoReturn:
     pytest.skip(
         f"a unique {what} holds only {capacity} distinct values; this test needs more ({number})"
@@ -137,7 +143,7 @@ def extra_field_values(seq: int) -> dict[str, Any]:
 
 def new_user_values(role: Role, hashed_password: str) -> dict[str, Any]:
     """The columns of a new User row."""
-    seq = next(_sequence)
+    seq = unique_number()
     return {
         "email": fake_email(seq),
         "role": role,
@@ -148,6 +154,6 @@ def new_user_values(role: Role, hashed_password: str) -> dict[str, Any]:
 
 def new_sign_up(password: str) -> dict[str, Any]:
     """A JSON body for `POST /users`."""
-    seq = next(_sequence)
+    seq = unique_number()
     body = {"email": fake_email(seq), "password": password, **extra_field_values(seq)}
     return dict(to_jsonable_python(body))

@@ -15,6 +15,8 @@ from tests.factories import new_user_values
 from tests.isolation import Isolation
 
 USER_COUNT = select(func.count()).select_from(User)
+# The server ends the connection served by process `pid`, waiting until it has.
+TERMINATE = text("SELECT pg_terminate_backend(:pid, 5000)")
 
 
 async def _users(isolation: Isolation) -> int:
@@ -42,8 +44,7 @@ async def test_a_lost_connection_leaves_the_next_test_a_clean_database(
         await session.commit()
         pid = await session.scalar(text("SELECT pg_backend_pid()"))
         async with initialize_database.engine.connect() as other:
-            ended = await other.scalar(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid})
-        assert ended
+            assert await other.scalar(TERMINATE, {"pid": pid})
         with pytest.raises(DBAPIError):  # the server ended it
             await session.execute(text("SELECT 1"))
     assert await _users(isolation) == 0

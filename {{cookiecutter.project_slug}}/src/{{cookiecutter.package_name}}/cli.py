@@ -5,6 +5,7 @@
   WEB_CONCURRENCY workers, ACCESS_LOG, bounded keep-alive, concurrency and shutdown.
 - `alembic ...`: Alembic's own command line (`revision --autogenerate`, `check`, ...).
 - `create-admin EMAIL`: make the first admin, or an existing user an admin (create_admin.py).
+- `new resource NAME "FIELDS" [--owned]`: add a resource like users/ (scaffold/resource.py).
 
 All but `serve` use DATABASE_URL's database; when it is unset, an embedded PostgreSQL whose data
 stays in `.pgdata/` in the project folder. The service itself (`serve`, the image) never starts
@@ -116,6 +117,24 @@ def make_admin(email: str, fields: str) -> None:
     print(done)
 
 
+def add_resource(name: str, fields: str, owned: bool) -> None:
+    """`new resource`: says what it wrote, or why it wrote nothing, in a line."""
+    # A development tool: loaded only for this command.
+    from {{ cookiecutter.package_name }}.scaffold.resource import ResourceError, new_resource
+
+    try:
+        written = new_resource("{{ cookiecutter.package_name }}", name, fields, owned)
+    except ResourceError as error:
+        sys.exit(f"new resource: {error}")
+    root = Path.cwd()
+    for path in written:
+        print(f"wrote {path.relative_to(root)}")
+    print(
+        "Next: read the new files, then `uv run {{ cookiecutter.project_slug }} alembic upgrade "
+        "head` and `uv run pytest`."
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     arguments = list(sys.argv[1:] if argv is None else argv)
     if arguments[:1] == ["alembic"]:  # Alembic reads the rest of the line itself
@@ -138,6 +157,22 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="make an active admin (a new account, or an existing one); the password is read "
         "from standard input",
     )
+    new = commands.add_parser("new", help="add code to the project: `new resource`")
+    kinds = new.add_subparsers(dest="kind", required=True, metavar="KIND")
+    resource = kinds.add_parser(
+        "resource",
+        help="a resource like users/: model, schemas, routes, migration and tests",
+        description="Add a resource: NAME is a CamelCase singular (Voyage, LogEntry); FIELDS "
+        "are written as the template's user_fields, e.g. 'title:str(200):unique, pages:int?'.",
+    )
+    resource.add_argument("name", metavar="NAME", help="CamelCase singular, e.g. LogEntry")
+    resource.add_argument("fields", metavar="FIELDS", help="name:type[?][:unique][:index], ...")
+    resource.add_argument(
+        "--owned",
+        action="store_true",
+        help="each row belongs to the user who made it (owner_id); only they or an admin may "
+        "change it",
+    )
     admin.add_argument("email", help="the account's email")
     admin.add_argument(
         "--fields",
@@ -145,6 +180,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="a new account's other fields, as a JSON object (where the project requires some)",
     )
     options = parser.parse_args(arguments)
+    if options.command == "new":
+        add_resource(options.name, options.fields, options.owned)
+        return
     if options.command == "serve":
         serve(options.host, options.port)
         return

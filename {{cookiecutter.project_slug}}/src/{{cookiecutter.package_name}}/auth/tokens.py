@@ -1,6 +1,8 @@
 """Signed, expiring JWT access tokens, each bound to a login session."""
 
 import datetime as dt
+import time
+from functools import lru_cache
 from uuid import UUID
 
 import jwt
@@ -29,14 +31,29 @@ def create_access_token(subject: str, session_id: str, settings: Settings) -> st
 def read_access_token(token: str, settings: Settings) -> tuple[UUID, UUID] | None:
     """The token's user id and session id, or None when it is malformed, expired or wrongly
     signed."""
+    verified = _verified(token, settings.secret_key.get_secret_value())
+    if verified is None:
+        return None
+    user_id, session_id, expires_at = verified
+    if time.time() >= expires_at + CLOCK_SKEW_LEEWAY.total_seconds():
+        return None
+    return user_id, session_id
+
+
+# A client sends the same token with every request, and checking its signature again costs
+# about a tenth of a short GET: a verified token is remembered (keyed by the key too, so a new
+# SECRET_KEY trusts nothing checked with the old one), its expiry still checked at each use.
+# Revocation is unaffected: the login session is checked in the database on every request.
+@lru_cache(maxsize=4096)
+def _verified(token: str, secret_key: str) -> tuple[UUID, UUID, float] | None:
     try:
         claims = jwt.decode(
             token,
-            settings.secret_key.get_secret_value(),
+            secret_key,
             algorithms=[JWT_ALGORITHM],
             options={"require": ["sub", "sid", "exp", "iat"]},
             leeway=CLOCK_SKEW_LEEWAY,
         )
-        return UUID(claims["sub"]), UUID(claims["sid"])
+        return UUID(claims["sub"]), UUID(claims["sid"]), float(claims["exp"])
     except (jwt.InvalidTokenError, ValueError, TypeError, AttributeError):
         return None

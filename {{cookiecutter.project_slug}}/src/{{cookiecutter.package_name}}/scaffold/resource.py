@@ -1,0 +1,459 @@
+"""`<project> new resource NAME "FIELDS" [--owned]`: a resource the way `users/` is written.
+
+It writes, for `LogEntry` say: the package `log_entries/` (model, schemas, routes), a migration
+chained to the current head, the wiring (`main.py`'s ROUTERS, `models.py`), and `tests/
+log_entries/` (factories, fixtures and tests), then formats them with ruff. Everything is
+checked before anything is written: a refusal is one line, exit status 1, and no file changed.
+
+FIELDS has the grammar and the types of the template's `user_fields` prompt, from the same
+registry (field_spec.py, field_types.py, field_code.py beside this file).
+"""
+
+from __future__ import annotations
+
+import builtins
+import importlib
+import keyword
+import re
+import subprocess
+import sys
+import textwrap
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from string import Template
+
+from .field_code import (
+    create_declaration,
+    fake_value,
+    hostile_values,
+    migration_column,
+    migration_constraint,
+    migration_index,
+    model_declaration,
+    read_declaration,
+    schema_definitions,
+    storable_imports,
+    update_declaration,
+)
+from .field_spec import SOFT_KEYWORDS, SpecError, UserField, parse_user_fields
+
+TEMPLATES = Path(__file__).parent / "templates"
+LINE_LENGTH = 100  # the project's
+INDENT = "    "
+# A line a template keeps only when its block is not empty.
+EMPTY = "@@empty@@"
+RESOURCE_COLUMNS = ("id", "created_at", "updated_at")
+OWNER = "owner_id"
+# Names the generated code gives its variables and fixtures, and the project's own packages.
+TAKEN_NAMES = frozenset(
+    {
+        "admin",
+        "admin_token",
+        "body",
+        "caller",
+        "cli",
+        "core",
+        "database",
+        "main",
+        "models",
+        "name",
+        "only",
+        "page",
+        "request",
+        "response",
+        "router",
+        "scaffold",
+        "session",
+        "status",
+        "tests",
+        "token",
+        "total",
+        "user",
+        "users",
+        "value",
+        "wanted",
+        "web",
+        "auth",
+    }
+)
+_CAMEL_CASE = re.compile(r"[A-Z][a-z0-9]*(?:[A-Z][a-z0-9]*)*")
+
+
+class ResourceError(Exception):
+    """Why the resource cannot be added: one line, naming the problem and what is allowed."""
+
+
+def plural(word: str) -> str:
+    """English plural of a lower-case word: voyage -> voyages, entry -> entries, box -> boxes."""
+    if re.search(r"[^aeiou]y$", word):
+        return word[:-1] + "ies"
+    if re.search(r"(s|x|z|ch|sh)$", word):
+        return word + "es"
+    return word + "s"
+
+
+@dataclass(frozen=True)
+class Resource:
+    name: str  # CamelCase singular: LogEntry
+    fields: list[UserField]
+    owned: bool
+
+    @property
+    def words(self) -> list[str]:
+        return [part.lower() for part in re.findall(r"[A-Z][a-z0-9]*", self.name)]
+
+    @property
+    def snake(self) -> str:  # log_entry: a variable, a fixture
+        return "_".join(self.words)
+
+    @property
+    def module(self) -> str:  # log_entries: the package, the table, the list's name
+        return "_".join([*self.words[:-1], plural(self.words[-1])])
+
+    @property
+    def path(self) -> str:  # log-entries: the routes' prefix
+        return self.module.replace("_", "-")
+
+    @property
+    def word(self) -> str:  # "log entry", in messages
+        return " ".join(self.words)
+
+    @property
+    def words_plural(self) -> str:  # "log entries"
+        return self.module.replace("_", " ")
+
+
+@dataclass(frozen=True)
+class Project:
+    root: Path
+    package: str
+
+    @property
+    def source(self) -> Path:
+        return self.root / "src" / self.package
+
+    @classmethod
+    def here(cls, package: str) -> Project:
+        root = Path.cwd()
+        if (
+            not (root / "alembic.ini").is_file()
+            or not (root / "src" / package / "main.py").is_file()
+        ):
+            raise ResourceError(
+                f"{root} is not this project's folder (no alembic.ini and src/{package}/main.py "
+                "there): run the command from the folder that holds pyproject.toml"
+            )
+        return cls(root, package)
+
+
+def parse_resource(name: str, spec: str, owned: bool) -> Resource:
+    """The resource, or ResourceError naming what is wrong with the name or the fields."""
+    if not _CAMEL_CASE.fullmatch(name) or (name.isupper() and len(name) > 1):
+        raise ResourceError(
+            f"NAME {name!r} is not a CamelCase singular noun: use letters and digits, each word "
+            "starting upper-case, e.g. Voyage or LogEntry"
+        )
+    built_in = (*RESOURCE_COLUMNS, OWNER) if owned else RESOURCE_COLUMNS
+    try:
+        fields = parse_user_fields(spec, built_in=built_in, row=name)
+    except SpecError as error:
+        first = str(error.problems[0]).replace("user_fields: ", "FIELDS: ", 1)
+        more = len(error.problems) - 1
+        raise ResourceError(first + (f" (and {more} more)" if more else "")) from None
+    resource = Resource(name, fields, owned)
+    for word in {resource.snake, resource.module}:
+        if keyword.iskeyword(word) or word in SOFT_KEYWORDS or hasattr(builtins, word):
+            raise ResourceError(
+                f"NAME {name!r} gives the Python name {word!r}, a keyword or built-in: choose "
+                f"another, e.g. {name}Item"
+            )
+        if word in TAKEN_NAMES:
+            raise ResourceError(
+                f"NAME {name!r} gives the name {word!r}, which the project or the generated code "
+                f"already uses: choose another, e.g. {name}Item"
+            )
+    return resource
+
+
+def check_free(resource: Resource, project: Project) -> None:
+    """ResourceError if the project already has the resource's class, table or package."""
+    models = importlib.import_module(f"{project.package}.models")
+    classes = {mapper.class_.__name__ for mapper in models.Base.registry.mappers}
+    if resource.name in classes:
+        raise ResourceError(f"NAME {resource.name!r} is taken: the project has that model")
+    if resource.module in models.Base.metadata.tables:
+        raise ResourceError(
+            f"NAME {resource.name!r} is taken: its table {resource.module!r} exists"
+        )
+    for taken in (project.source / resource.module, project.source / f"{resource.module}.py"):
+        if taken.exists():
+            raise ResourceError(
+                f"NAME {resource.name!r} is taken: src/{project.package}/{taken.name} exists"
+            )
+    if (project.root / "tests" / resource.module).exists():
+        raise ResourceError(f"NAME {resource.name!r} is taken: tests/{resource.module} exists")
+
+
+def _fill(template: str, **values: str) -> str:
+    text = Template((TEMPLATES / template).read_text(encoding="utf-8")).substitute(values)
+    lines = [line for line in text.split("\n") if line.strip() != EMPTY]
+    return "\n".join(line.replace(EMPTY, "") for line in lines)
+
+
+def _block(lines: list[str]) -> str:
+    return "\n".join(lines) if lines else EMPTY
+
+
+def _docstring_lines(text: str) -> str:
+    """`text` wrapped for a function's docstring, after its first line and a blank one."""
+    lines = textwrap.wrap(text, width=LINE_LENGTH - len(INDENT) - 3)
+    return "\n\n" + "\n".join(f"{INDENT}{line}" for line in lines) + f"\n{INDENT}"
+
+
+def _python_type(field: UserField) -> str:
+    return f"{field.type.python} | None"
+
+
+def _filters(resource: Resource) -> list[tuple[str, str]]:
+    """The list's query parameters: (name, annotation), the indexed fields and the owner."""
+    found = [(OWNER, "UUID | None")] if resource.owned else []
+    found += [
+        (field.name, _python_type(field))
+        for field in resource.fields
+        if field.index or field.unique
+    ]
+    return found
+
+
+def _head_revision(project: Project) -> str | None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(Config(str(project.root / "alembic.ini")))
+    heads = script.get_heads()
+    if len(heads) > 1:
+        raise ResourceError(
+            f"the migrations have {len(heads)} heads ({', '.join(heads)}): merge them first "
+            "(`alembic merge heads`), then run this again"
+        )
+    return heads[0] if heads else None
+
+
+def _next_revision(head: str | None) -> str:
+    if head is None:
+        return "0001"
+    if re.fullmatch(r"\d{4}", head):
+        return f"{int(head) + 1:04d}"
+    return uuid.uuid4().hex[:12]
+
+
+def render(resource: Resource, project: Project) -> dict[Path, str]:
+    """Every file to write, by path, with the new contents of the two files it changes."""
+    r, package, fields = resource, project.package, resource.fields
+    names = {
+        "Name": r.name,
+        "snake": r.snake,
+        "module": r.module,
+        "path": r.path,
+        "word": r.word,
+        "words": r.words_plural,
+        "package": package,
+        "slug": project.root.name,
+        "table": r.module,
+    }
+    owner_column = (
+        f"{INDENT}owner_id: Mapped[UUID] = mapped_column(\n"
+        f'{INDENT * 2}sa.ForeignKey("users.id", ondelete="CASCADE"), index=True\n{INDENT})'
+    )
+    filters = _filters(r)
+    rules = (
+        "any user may create one (and owns it) and read them all; only its owner or an admin "
+        "may change or delete it."
+        if r.owned
+        else "any user may read them; only an admin may create, change or delete one."
+    )
+    head = _head_revision(project)
+    revision = _next_revision(head)
+    files: dict[Path, str] = {}
+    source = project.source / r.module
+    files[source / "__init__.py"] = f'"""The {r.word} resource: its model, schemas and routes."""\n'
+    files[source / "models.py"] = _fill(
+        "models.py.tmpl",
+        **names,
+        owner_column=owner_column if r.owned else EMPTY,
+        columns=_block([model_declaration(field) for field in fields]),
+    )
+    files[source / "schemas.py"] = _fill(
+        "schemas.py.tmpl",
+        **names,
+        storable_import=storable_imports(fields, package),
+        definitions=schema_definitions(fields) or EMPTY,
+        create_fields=_block([create_declaration(field) for field in fields])
+        if fields
+        else f"{INDENT}pass",
+        update_fields=_block([update_declaration(field) for field in fields]),
+        owner_read=f"{INDENT}owner_id: UUID\n" if r.owned else "",
+        read_fields=_block([read_declaration(field) for field in fields]),
+    )
+    files[source / "routes.py"] = _fill(
+        "routes.py.tmpl",
+        **names,
+        module_doc=textwrap.fill(
+            f'"""The {r.words_plural} endpoints: {rules}"""', width=LINE_LENGTH
+        ),
+        may_change=(
+            f"{INDENT}if {r.snake}.owner_id != caller.id:\n"
+            f"{INDENT * 2}require_admin(caller, "
+            f'"change or delete another user\'s {r.words_plural}")'
+            if r.owned
+            else f'{INDENT}require_admin(caller, "change or delete {r.words_plural}")'
+        ),
+        create_rule=(
+            f"Any user may create a {r.word}; it is theirs (owner_id)."
+            if r.owned
+            else f"Only an admin may create a {r.word}."
+        ),
+        create_check=""
+        if r.owned
+        else f'{INDENT}require_admin(caller, "create {r.words_plural}")\n',
+        owner_argument=", owner_id=caller.id" if r.owned else "",
+        filter_parameters="".join(
+            f"{INDENT}{name}: {annotation} = None,\n" for name, annotation in filters
+        ),
+        filters_doc=_docstring_lines(
+            f"Given {', '.join(name for name, _ in filters)}, only the matching ones."
+            if filters
+            else "No filters: no field is indexed."
+        ),
+        filter_items="".join(f'{INDENT * 2}"{name}": {name},\n' for name, _ in filters),
+        change_rule=(f"Only the {r.word}'s owner or an admin." if r.owned else "Only an admin."),
+    )
+    files[project.root / "migrations" / "versions" / f"{revision}_{r.module}.py"] = _fill(
+        "migration.py.tmpl",
+        **names,
+        revision=revision,
+        down_revision=head or "",
+        down_revision_literal=f'"{head}"' if head else "None",
+        owner_column=f'{INDENT * 2}sa.Column("owner_id", sa.Uuid(), nullable=False),\n'
+        if r.owned
+        else "",
+        columns=_block([f"{migration_column(field)}," for field in fields]),
+        owner_constraint=(
+            f'{INDENT * 2}sa.ForeignKeyConstraint(["owner_id"], ["users.id"], '
+            f'name=op.f("fk_{r.module}_owner_id_users"), ondelete="CASCADE"),\n'
+            if r.owned
+            else ""
+        ),
+        constraints=_block(
+            [
+                f"{constraint},"
+                for field in fields
+                if (constraint := migration_constraint(field, r.module))
+            ]
+        ),
+        indexes=_block(
+            (
+                [
+                    f'{INDENT}op.create_index(op.f("ix_{r.module}_owner_id"), "{r.module}", '
+                    '["owner_id"], unique=False)'
+                ]
+                if r.owned
+                else []
+            )
+            + [index for field in fields if (index := migration_index(field, r.module))]
+        ),
+    )
+    tests = project.root / "tests" / r.module
+    values = [f'{INDENT * 2}"{field.name}": {fake_value(field)},' for field in fields]
+    owner_parameter = "owner_id: UUID" if r.owned else ""
+    files[tests / "__init__.py"] = _fill("tests_init.py.tmpl", **names)
+    files[tests / "factories.py"] = _fill(
+        "tests_factories.py.tmpl",
+        **names,
+        owner_parameter=owner_parameter,
+        owner_value=f'{INDENT * 2}"owner_id": owner_id,\n' if r.owned else "",
+        values=_block(values),
+        numbered=f"{INDENT}seq = unique_number()\n" if "seq" in "".join(values) else "",
+    )
+    files[tests / "conftest.py"] = _fill(
+        "tests_conftest.py.tmpl",
+        **names,
+        owner_fixture_parameter=", user: User" if r.owned else "",
+        owner_fixture_argument="owner_id=user.id" if r.owned else "",
+        owner_doc=" of `user`" if r.owned else "",
+    )
+    permissions = "permissions_owned.py.tmpl" if r.owned else "permissions_admin.py.tmpl"
+    files[tests / f"test_{r.module}.py"] = _fill(
+        "test_resource.py.tmpl",
+        **names,
+        hostile_values=hostile_values(fields),
+        unique_fields=repr([field.name for field in fields if field.unique]),
+        filters=repr([name for name, _ in filters]),
+        owner_body_argument="owner_id=uuid4()" if r.owned else "",
+        writer_token="token" if r.owned else "admin_token",
+        permission_tests=_fill(permissions, **names),
+    )
+    files.update(_wired(resource, project))
+    return files
+
+
+def _wired(resource: Resource, project: Project) -> dict[Path, str]:
+    """main.py with the router in ROUTERS, models.py with the model: their new contents."""
+    package, r = project.package, resource
+    main = project.source / "main.py"
+    text = main.read_text(encoding="utf-8")
+    routers = re.search(r"^ROUTERS = \((?P<items>.*?)^\)", text, re.MULTILINE | re.DOTALL)
+    if routers is None:
+        raise ResourceError(f"{main} has no `ROUTERS = (...)`: add the router there by hand")
+    alias = f"{r.snake}_routes"
+    text = (
+        text[: routers.end("items")] + f"{INDENT}{alias}.router,\n" + text[routers.end("items") :]
+    )
+    text = _with_import(text, f"from {package}.{r.module} import routes as {alias}", package)
+    registry = project.source / "models.py"
+    models = _with_import(
+        registry.read_text(encoding="utf-8"),
+        f"from {package}.{r.module}.models import {r.name}",
+        package,
+    )
+    listed = re.search(r"^__all__ = \[(?P<names>[^\]]*)\]", models, re.MULTILINE)
+    if listed is not None:  # kept sorted, as ruff wants it
+        names = sorted({*re.findall(r'"(\w+)"', listed["names"]), r.name})
+        spelt = ", ".join(f'"{name}"' for name in names)
+        models = models[: listed.start()] + f"__all__ = [{spelt}]" + models[listed.end() :]
+    return {main: text, registry: models}
+
+
+def _with_import(text: str, line: str, package: str) -> str:
+    """`line` among the module's imports of the project's own (ruff sorts them afterwards)."""
+    lines = text.split("\n")
+    first = next(
+        index for index, current in enumerate(lines) if current.startswith(f"from {package}.")
+    )
+    return "\n".join([*lines[:first], line, *lines[first:]])
+
+
+def write(files: dict[Path, str], project: Project) -> None:
+    for path, text in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    paths = [str(path) for path in files]
+    ruff = [sys.executable, "-m", "ruff"]
+    # Unused imports go (the templates import what any field may need), then the rest is sorted
+    # and formatted as the project's own ruff settings say.
+    for command in (
+        [*ruff, "check", "--fix", "--select", "F401,I", "--quiet", *paths],
+        [*ruff, "format", "--quiet", *paths],
+    ):
+        subprocess.run(command, cwd=project.root, check=True)
+
+
+def new_resource(package: str, name: str, spec: str, owned: bool) -> list[Path]:
+    """Add the resource to the project in the current folder; return the files written."""
+    project = Project.here(package)
+    resource = parse_resource(name, spec, owned)
+    check_free(resource, project)
+    files = render(resource, project)
+    write(files, project)
+    return list(files)
