@@ -161,23 +161,12 @@ def parse_resource(name: str, spec: str, owned: bool) -> Resource:
         first = str(error.problems[0]).replace("user_fields: ", "FIELDS: ", 1)
         more = len(error.problems) - 1
         raise ResourceError(first + (f" (and {more} more)" if more else "")) from None
-    resource = Resource(name, fields, owned)
-    for word in {resource.snake, resource.module}:
-        if keyword.iskeyword(word) or word in SOFT_KEYWORDS or hasattr(builtins, word):
-            raise ResourceError(
-                f"NAME {name!r} gives the Python name {word!r}, a keyword or built-in: choose "
-                f"another, e.g. {name}Item"
-            )
-        if word in TAKEN_NAMES:
-            raise ResourceError(
-                f"NAME {name!r} gives the name {word!r}, which the project or the generated code "
-                f"already uses: choose another, e.g. {name}Item"
-            )
-    return resource
+    return Resource(name, fields, owned)
 
 
 def check_free(resource: Resource, project: Project) -> None:
-    """ResourceError if the project already has the resource's class, table or package."""
+    """ResourceError if the project already has the resource's class, table or package, or if
+    its names are Python's or the generated code's own."""
     models = importlib.import_module(f"{project.package}.models")
     classes = {mapper.class_.__name__ for mapper in models.Base.registry.mappers}
     if resource.name in classes:
@@ -193,6 +182,17 @@ def check_free(resource: Resource, project: Project) -> None:
             )
     if (project.root / "tests" / resource.module).exists():
         raise ResourceError(f"NAME {resource.name!r} is taken: tests/{resource.module} exists")
+    for word in {resource.snake, resource.module}:
+        if keyword.iskeyword(word) or word in SOFT_KEYWORDS or hasattr(builtins, word):
+            raise ResourceError(
+                f"NAME {resource.name!r} gives the Python name {word!r}, a keyword or built-in: "
+                f"choose another, e.g. {resource.name}Item"
+            )
+        if word in TAKEN_NAMES:
+            raise ResourceError(
+                f"NAME {resource.name!r} gives the name {word!r}, which the project or the "
+                f"generated code already uses: choose another, e.g. {resource.name}Item"
+            )
 
 
 def _fill(template: str, **values: str) -> str:

@@ -1,0 +1,1 @@
+"""Tests of src/{{ cookiecutter.package_name }}/scaffold/: `new resource`."""
