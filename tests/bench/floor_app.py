@@ -36,12 +36,22 @@ async def me(request: Request) -> dict[str, Any]:
     return dict(row)
 
 
-@app.get("/users")
-async def users(request: Request, limit: int = 50, offset: int = 0) -> dict[str, Any]:
+async def _page(request: Request, table: str, limit: int, offset: int) -> dict[str, Any]:
     """The count, then a page of rows, on one pooled connection."""
     async with request.app.state.pool.acquire() as connection:
-        total = await connection.fetchval("SELECT count(*) FROM users")
+        total = await connection.fetchval(f"SELECT count(*) FROM {table}")
         rows = await connection.fetch(
-            "SELECT * FROM users ORDER BY created_at, id OFFSET $1 LIMIT $2", offset, limit
+            f"SELECT * FROM {table} ORDER BY created_at, id OFFSET $1 LIMIT $2", offset, limit
         )
     return {"items": [dict(row) for row in rows], "total": total, "offset": offset, "limit": limit}
+
+
+@app.get("/users")
+async def users(request: Request, limit: int = 50, offset: int = 0) -> dict[str, Any]:
+    return await _page(request, "users", limit, offset)
+
+
+@app.get("/voyages")
+async def voyages(request: Request, limit: int = 50, offset: int = 0) -> dict[str, Any]:
+    """The resource the bench adds with `new resource` (service_load.py)."""
+    return await _page(request, "voyages", limit, offset)

@@ -254,6 +254,12 @@ def _service_rows(results: dict[str, Any]) -> list[tuple[str, ...]]:
                     f"{figures[f'{name}/ratio']:.0%}",
                 )
             )
+        rows.append(
+            (
+                f"  {workers} process(es): GET /voyages?limit=50 / GET /users?limit=50",
+                f"{figures['resource50/list50']:.0%}",
+            )
+        )
         token = figures["token/service"]
         rows.append(
             (

@@ -32,7 +32,14 @@ GET_SECONDS = 5
 LOGIN_SECONDS = 10
 SEED_USERS = 60
 PASSWORD = "bench password 123"
-READS = {"me": "/users/me", "list50": "/users?limit=50"}
+# A resource that `new resource` adds to the render, as a user would, and its list.
+RESOURCE = "Voyage"
+RESOURCE_FIELDS = "code:str(20):unique, title:str(200), departs_on:date:index, notes:text?"
+READS = {
+    "me": "/users/me",
+    "list50": "/users?limit=50",
+    "resource50": "/voyages?limit=50",
+}
 WORKERS = (1, 2)
 
 
@@ -110,7 +117,16 @@ def _rss_mib(server: subprocess.Popen[bytes]) -> float:
     return max(child.memory_info().rss for child in serving) / 2**20
 
 
+def _add_resource(project: Path, package: str) -> None:
+    """`new resource` in the render, unless an earlier part of this run added it."""
+    if (project / "src" / package / "voyages").is_dir():
+        return
+    command = [sys.executable, "-m", f"{package}.cli", "new", "resource", RESOURCE]
+    subprocess.run([*command, RESOURCE_FIELDS], cwd=project, capture_output=True, check=True)
+
+
 def _seed(project: Path, package: str, database_url: str) -> str:
+    _add_resource(project, package)
     command = [sys.executable, str(HERE / "seed_service.py"), package, database_url]
     command += [str(SEED_USERS), PASSWORD]
     done = subprocess.run(command, cwd=project, capture_output=True, text=True, check=True)
@@ -167,6 +183,10 @@ def measure_service(project: Path, package: str, database_url: str) -> dict[str,
                     figures[f"{name}/service"]["requests_per_s"]
                     / figures[f"{name}/floor"]["requests_per_s"]
                 )
+            figures["resource50/list50"] = (
+                figures["resource50/service"]["requests_per_s"]
+                / figures["list50/service"]["requests_per_s"]
+            )
             figures["rss_mib_before_logins"] = _rss_mib(process)
             figures["token/service"] = _median_of(
                 [load(f"{service}/token", LOGIN_SECONDS, {}, login=True) for _ in range(ROUNDS)]
