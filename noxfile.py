@@ -65,7 +65,7 @@ def database_for(project: Path, answers: dict[str, str], database: str) -> Itera
 
     For the scripts that serve a render (fuzz, bench); its own tests start their server
     themselves. The embedded one runs under the render's guard (`python -m
-    <package>.embedded_database DATA_DIR DATABASE`, see that module): it prints
+    <package>.database.embedded DATA_DIR DATABASE`, see that module): it prints
     `ready <socket dir>`, and stops the server when its stdin closes.
     """
     url = server_url(database)
@@ -73,7 +73,7 @@ def database_for(project: Path, answers: dict[str, str], database: str) -> Itera
         yield url
         return
     guard = subprocess.Popen(
-        [PROJECT_PYTHON, "-m", f"{answers['package_name']}.embedded_database", "", database],
+        [PROJECT_PYTHON, "-m", f"{answers['package_name']}.database.embedded", "", database],
         cwd=project, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
     assert guard.stdin is not None

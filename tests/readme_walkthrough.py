@@ -114,7 +114,7 @@ def make_admin(
 
 def walk_migrations(project: Path, package: str, alembic: str, env: dict[str, str]) -> None:
     """Change the model, write the migration, check it, apply it, undo it."""
-    models = project / "src" / package / "models.py"
+    models = project / "src" / package / "users" / "models.py"
     original = models.read_text()
     versions = project / "migrations" / "versions"
     shipped = set(versions.glob("*.py"))

@@ -26,10 +26,10 @@ def package(project: Path) -> Path:
 
 def test_no_fields_and_one_role(cookies: Cookies) -> None:
     project = bake(cookies, user_fields="   ", roles="SOLO", default_role="SOLO", admin_role="SOLO")
-    models = (package(project) / "models.py").read_text()
-    user_model = models.split("class User(Base):", 1)[1]
-    assert user_model.count(": Mapped[") == 7  # the built-in columns alone
-    roles = (package(project) / "roles.py").read_text()
+    models = (package(project) / "users" / "models.py").read_text()
+    user_model = models.split("class User(ResourceColumns, Base):", 1)[1]
+    assert user_model.count(": Mapped[") == 4  # the built-in columns alone (id and times aside)
+    roles = (package(project) / "users" / "roles.py").read_text()
     assert 'SOLO = "SOLO"' in roles
     assert roles.count(' = "') == 1
     assert "DEFAULT_ROLE = Role.SOLO" in roles
@@ -45,13 +45,13 @@ def test_whitespace_everywhere_is_forgiven(cookies: Cookies) -> None:
         admin_role="Y ",
         author_email="  me@example.com  ",
     )
-    models = (package(project) / "models.py").read_text()
+    models = (package(project) / "users" / "models.py").read_text()
     assert "    a: Mapped[int | None] = mapped_column(" in models
     assert (
         "    b: Mapped[str] = mapped_column(\n        sa.String(20),\n        unique=True,"
         in models
     )
-    roles = (package(project) / "roles.py").read_text()
+    roles = (package(project) / "users" / "roles.py").read_text()
     assert 'X = "X"' in roles
     assert 'Y = "Y"' in roles
     assert "DEFAULT_ROLE = Role.X\n" in roles
@@ -62,7 +62,7 @@ def test_whitespace_everywhere_is_forgiven(cookies: Cookies) -> None:
 def test_longest_database_name(cookies: Cookies) -> None:
     name = "edge_" + "d" * (MAX_DATABASE_NAME - len("edge_"))
     project = bake(cookies, database_name=name)
-    embedded = (package(project) / "embedded_database.py").read_text()
+    embedded = (package(project) / "database" / "embedded.py").read_text()
     assert f'DATABASE_NAME = "{name}"\n' in embedded
 
 

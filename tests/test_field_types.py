@@ -22,7 +22,7 @@ from hooks.field_types import (
 from tests.helpers import ROOT
 
 TEMPLATE = ROOT / "{{cookiecutter.project_slug}}"
-SCHEMAS = TEMPLATE / "src" / "{{cookiecutter.package_name}}" / "schemas.py"
+STORABLE = TEMPLATE / "src" / "{{cookiecutter.package_name}}" / "database" / "storable.py"
 
 
 def _every_form() -> list[UserField]:
@@ -69,7 +69,7 @@ def test_code_names_hold_every_lower_case_name_the_types_use() -> None:
 
 
 def test_rendered_limit_of_indexed_text_is_the_registry_s() -> None:
-    found = re.search(r"^MAX_INDEXED_BYTES = (\d+)$", SCHEMAS.read_text(), re.MULTILINE)
+    found = re.search(r"^MAX_INDEXED_BYTES = (\d+)$", STORABLE.read_text(), re.MULTILINE)
     assert found is not None
     assert int(found[1]) == MAX_INDEXED_BYTES
 

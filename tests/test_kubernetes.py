@@ -69,7 +69,7 @@ def _routes(project: Path) -> set[str]:
     """The paths the app's routers serve with GET, read from its source."""
     package = project / "src" / _answers(project)["package_name"]
     routes = set()
-    for module in (package / "routes").glob("*.py"):
+    for module in package.rglob("*.py"):  # every domain's routers
         text = module.read_text()
         prefix = re.search(r'APIRouter\([^)]*prefix="([^"]*)"', text)
         for path in re.findall(r'@router\.get\("([^"]*)"', text):
@@ -197,9 +197,9 @@ def test_the_migration_job_runs_the_locked_upgrade_of_the_app_image(project: Pat
 
 
 def _default(project: Path, setting: str) -> int:
-    """A setting's default, read from settings.py's `Field(default=...)`."""
+    """A setting's default, read from core/settings.py's `Field(default=...)`."""
     package = _answers(project)["package_name"]
-    tree = ast.parse((project / "src" / package / "settings.py").read_text())
+    tree = ast.parse((project / "src" / package / "core" / "settings.py").read_text())
     for node in ast.walk(tree):
         if (
             isinstance(node, ast.AnnAssign)

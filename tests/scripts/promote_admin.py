@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 async def promote(package: str, email: str) -> None:
     models, roles, settings = (
-        importlib.import_module(f"{package}.{name}") for name in ("models", "roles", "settings")
+        importlib.import_module(f"{package}.{name}")
+        for name in ("users.models", "users.roles", "core.settings")
     )
     engine = create_async_engine(settings.get_settings().require_database_url())
     async with engine.begin() as connection:

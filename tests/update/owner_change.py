@@ -1,7 +1,8 @@
 """What a project's owner changes after rendering, before the template changes again.
 
-A README note, a route of their own (with its test, and its line in the template's own test of
-database routes), a column for which they write a migration, and a file they delete on purpose.
+A README note, a resource of their own (a folder with its route, in main.py's ROUTERS, and its
+test; the template's test of database routes finds the route itself), a column for which they
+write a migration, and a file they delete on purpose.
 """
 
 import json
@@ -19,8 +20,8 @@ from fastapi import APIRouter
 from sqlalchemy import func, select
 
 from {package}.database.session import DbSession
-from {package}.web.errors import error_responses
 from {package}.users.models import User
+from {package}.web.errors import error_responses
 
 router = APIRouter(tags=["stats"])
 
@@ -30,6 +31,9 @@ async def stats(session: DbSession) -> dict[str, int]:
     """How many users there are."""
     return {{"users": await session.scalar(select(func.count()).select_from(User)) or 0}}
 '''
+# The owner's resource: a folder of its own in the package, as the project's README lays one out.
+RESOURCE = "stats"
+ROUTES = Path(RESOURCE) / "routes.py"
 # The owner's test of the route (tests/test_stats.py in the project).
 TEST = Path(__file__).parent / "files" / "owner_test_stats.py"
 
@@ -46,19 +50,18 @@ def make_owner_changes(project: Path) -> None:
     readme = project / "README.md"
     title, rest = readme.read_text(encoding="utf-8").split("\n", 1)
     readme.write_text(f"{title}\n{NOTE}{rest}", encoding="utf-8")
-    (package / "routes" / "stats.py").write_text(
-        ROUTE.format(package=package.name), encoding="utf-8"
-    )
+    resource = package / RESOURCE
+    resource.mkdir()
+    (resource / "__init__.py").write_text('"""Figures about the service."""\n', encoding="utf-8")
+    (package / ROUTES).write_text(ROUTE.format(package=package.name), encoding="utf-8")
+    # Its router in main.py's ROUTERS, as the project's README says (the import where ruff
+    # sorts it: before the users' one).
     main = package / "main.py"
-    routers = "routes import auth, docs, health, sessions, users"
-    replace(main, routers, "routes import auth, docs, health, sessions, stats, users")
-    modules = "(health, auth, sessions, users, docs)"
-    replace(main, modules, "(health, auth, sessions, users, docs, stats)")
+    users = f"from {package.name}.users import routes as user_routes\n"
+    ours = f"from {package.name}.{RESOURCE} import routes as {RESOURCE}_routes\n"
+    replace(main, users, ours + users)
+    replace(main, "    docs.router,\n)", f"    docs.router,\n    {RESOURCE}_routes.router,\n)")
     shutil.copyfile(TEST, project / "tests" / "test_stats.py")
-    routes = project / "tests" / "test_database_down.py"
-    replace(
-        routes, '    ("GET", "/health"),\n', '    ("GET", "/health"),\n    ("GET", "/stats"),\n'
-    )
-    models = package / "models.py"
+    models = package / "users" / "models.py"
     models.write_text(models.read_text(encoding="utf-8") + PHONE, encoding="utf-8")
     (project / DELETED).unlink()

@@ -24,13 +24,20 @@ from subprocess import CompletedProcess
 
 import pytest
 
-from tests.update.owner_change import DELETED, NOTE, PHONE, make_owner_changes, package_name
+from tests.update.owner_change import (
+    DELETED,
+    NOTE,
+    PHONE,
+    ROUTES,
+    make_owner_changes,
+    package_name,
+)
 from tests.update.template_change import (
     BUMPED,
-    COLUMN,
     COLUMN_DECLARATION,
     HEALTH_DOCSTRING,
     MIGRATION,
+    NEW_TEST,
     README_NEW_LINE,
     TEMPLATE_DOCSTRING,
     TEST_TITLE,
@@ -54,9 +61,10 @@ OWNER_DOCSTRING = '"""Liveness and database check, for the load balancer."""'
 OWNER_CHANGED = {
     "README.md",
     "src/{package}/main.py",
-    "src/{package}/models.py",
-    "tests/test_database_down.py",
+    "src/{package}/users/models.py",
 }
+# The file of the package whose docstring both the template and scenario (b)'s owner rewrite.
+HEALTH = Path("web") / "health.py"
 
 
 @pytest.fixture(autouse=True)
@@ -180,19 +188,19 @@ def test_a_owner_and_template_changes_both_arrive(
     assert conflict_markers(made) == []
     assert git(made, "diff", "--name-only", "--diff-filter=U") == ""
     source = made / "src" / package
-    models = (source / "models.py").read_text()
+    models = (source / "users" / "models.py").read_text()
     assert PHONE in models, "the owner's column"
     assert COLUMN_DECLARATION in models, "the template's column"
     readme_text = (made / "README.md").read_text()
     assert NOTE in readme_text
     assert README_NEW_LINE in readme_text
     assert "stats" in (source / "main.py").read_text()
-    assert (source / "routes" / "stats.py").is_file()
+    assert (source / ROUTES).is_file()
     assert (made / "tests/test_stats.py").is_file()
-    assert TEMPLATE_DOCSTRING in (source / "routes" / "health.py").read_text()
+    assert TEMPLATE_DOCSTRING in (source / HEALTH).read_text()
     assert BUMPED in (made / "pyproject.toml").read_text()
     assert (made / "migrations" / "versions" / Path(MIGRATION).name).is_file()
-    new_test = (made / "tests" / f"test_{COLUMN}.py").read_text()
+    new_test = (made / NEW_TEST).read_text()
     assert new_test.startswith(TEST_TITLE), "rendered with the new commit's hooks code"
     assert not (made / DELETED).exists(), "a file deleted on purpose stays deleted"
     assert (made / ".env").read_bytes() == secret, ".env and its secret are untouched"
@@ -209,6 +217,10 @@ def test_a_owner_and_template_changes_both_arrive(
     readme(made, f"{alembic} upgrade head")
     readme(made, f"{alembic} check")
     readme(made, "uvx nox")
+    # The template's database-down test found the owner's route in ROUTERS by itself.
+    down = "tests/database/test_database_down.py"
+    collected = run(f"uv run pytest --collect-only -q {down}", made).stdout
+    assert "GET-/stats]" in collected, collected
     readme(made, "git add --all")
     readme(made, 'git commit -m "Update from the template"')
     assert git(made, "status", "--porcelain") == ""
@@ -222,16 +234,16 @@ def test_b_overlapping_changes_are_conflicts_the_readme_resolves(
     template: Path, tmp_path: Path
 ) -> None:
     project = cruft_create(template, tmp_path / "out")
-    health = project / "src" / package_name(project) / "routes" / "health.py"
+    health = project / "src" / package_name(project) / HEALTH
     replace(health, HEALTH_DOCSTRING, OWNER_DOCSTRING)
     commit_all(project, "The owner's docstring")
     make_template_change(template)
 
     updated = readme(project, UPDATE)
     # cruft passes on git's word for each file it could not merge (and still says "Good work!").
-    assert "routes/health.py' with conflicts" in updated.stderr, updated.stderr
+    assert f"{HEALTH.as_posix()}' with conflicts" in updated.stderr, updated.stderr
     status = readme(project, "git status").stdout
-    assert re.search(r"both modified:\s+src/\S+/routes/health.py", status), status
+    assert re.search(rf"both modified:\s+src/\S+/{HEALTH.as_posix()}", status), status
     assert conflict_markers(project) == [str(health.relative_to(project))]
     conflicted = health.read_text()
     assert OWNER_DOCSTRING in conflicted
@@ -259,7 +271,7 @@ def test_b_without_git_an_overlapping_change_is_a_rej_file(template: Path, tmp_p
     options = ("--extra-context", json.dumps({"init_git": False}))
     project = cruft_create(template, tmp_path / "out", *options)
     assert not (project / ".git").exists()
-    health = project / "src" / package_name(project) / "routes" / "health.py"
+    health = project / "src" / package_name(project) / HEALTH
     replace(health, HEALTH_DOCSTRING, OWNER_DOCSTRING)
     make_template_change(template)
 

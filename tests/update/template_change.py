@@ -17,7 +17,8 @@ COLUMN = "signed_in_at"
 # The template's own migrations end at 0003; the change adds the next one (REVISION's).
 NEXT = "0004"
 MIGRATION = f"{PROJECT}/migrations/versions/{NEXT}_users_{COLUMN}.py"
-NEW_TEST = f"{PROJECT}/tests/test_{COLUMN}.py"
+# In the rendered tests of the users, as the layout has it.
+NEW_TEST = f"tests/users/test_{COLUMN}.py"
 # The docstring both the template (here) and scenario (b)'s owner rewrite.
 HEALTH_DOCSTRING = '"""200 when the database answers within a second; 503 when it does not."""'
 TEMPLATE_DOCSTRING = '"""200 when a query on the database succeeds, else 503 (see errors.py)."""'
@@ -34,12 +35,13 @@ REVISION = Path(__file__).parent / "files" / "template_revision.py"
 TEST_TITLE = '"""USER SERVICE: a column the template added."""'
 TEST = f'''"""{{{{ cookiecutter.project_name | shout }}}}: a column the template added."""
 
-from {{{{ cookiecutter.package_name }}}}.models import User
+from {{{{ cookiecutter.package_name }}}}.users.models import User
 
 
 def test_users_have_an_optional_{COLUMN}() -> None:
     assert User.__table__.c["{COLUMN}"].nullable
 '''
+DATETIME_IMPORT = "import datetime as dt"
 COLUMN_DECLARATION = (
     f"    {COLUMN}: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))\n"
 )
@@ -47,13 +49,16 @@ COLUMN_DECLARATION = (
 
 def make_template_change(clone: Path) -> str:
     """Commit the change in the template's clone; the new commit's id."""
+    models = clone / PACKAGE / "users" / "models.py"
     table = '    __tablename__ = "users"\n'
-    replace(clone / PACKAGE / "models.py", table, f"{table}\n{COLUMN_DECLARATION}")
+    replace(models, table, f"{table}\n{COLUMN_DECLARATION}")
+    # Its type's module, among the imports the fields' types add to (merged, so never twice).
+    replace(models, "import sqlalchemy as sa\n", f"{DATETIME_IMPORT}\n\nimport sqlalchemy as sa\n")
     shutil.copyfile(REVISION, clone / MIGRATION)
-    (clone / NEW_TEST).write_text(TEST, encoding="utf-8")
+    (clone / PROJECT / NEW_TEST).write_text(TEST, encoding="utf-8")
     replace(clone / PROJECT / "pyproject.toml", DEPENDENCY, BUMPED)
     replace(clone / PROJECT / "README.md", README_LINE, README_NEW_LINE)
-    replace(clone / PACKAGE / "routes" / "health.py", HEALTH_DOCSTRING, TEMPLATE_DOCSTRING)
+    replace(clone / PACKAGE / "web" / "health.py", HEALTH_DOCSTRING, TEMPLATE_DOCSTRING)
     globals_line = '        environment.globals["template_root"] = TEMPLATE_ROOT\n'
     shout = '        environment.filters["shout"] = str.upper\n'
     replace(clone / "hooks" / "jinja_extension.py", globals_line, globals_line + shout)
