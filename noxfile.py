@@ -183,11 +183,43 @@ NO_NETWORK_VARIANT = "default"
 SERIAL_VARIANTS = ("default",)
 
 
+# `new resource` twice in these option sets before their own checks, as a user would: an owned
+# resource with a field of every type, and one that is not owned. few_fields is embedded.
+NEW_RESOURCE_VARIANTS = ("few_fields", "every_type", "bare_single_role")
+NEW_RESOURCES = (
+    (
+        "LogEntry",
+        "message:text, code:str(20):unique, level:int:index, ratio:float?, "
+        "amount:decimal(10,2)?, seen:bool, day:date?:index, at:datetime?, ref:uuid?:unique, "
+        "data:json?",
+        "--owned",
+    ),
+    ("Voyage", "title:str(200), departs_on:date:index, notes:text?", None),
+)
+
+
+def add_resources(session: nox.Session, project: Path, *, embedded: bool) -> None:
+    """NEW_RESOURCES, with the render's own command; on its embedded server, then `alembic
+    upgrade head` and `alembic check` (on a server, its test of the migrations compares)."""
+    answers, env = install(session, project, embedded=embedded)
+    command = ["uv", "run", "--directory", str(project), answers["project_slug"]]
+    for name, fields, owned in NEW_RESOURCES:
+        flags = [owned] if owned else []
+        session.run(*command, "new", "resource", name, fields, *flags, env=env, external=True)
+    if embedded:
+        session.chdir(project)  # `alembic` runs where alembic.ini is
+        for step in (["upgrade", "head"], ["check"]):
+            session.run(*command, "alembic", *step, env=env, external=True)
+        session.chdir(ROOT)
+
+
 @nox.session(venv_backend="none")
 @nox.parametrize("variant", list(VARIANTS))
 def rendered(session: nox.Session, variant: str) -> None:
     """Render one option set, install it, run its nox sessions, follow its README."""
     project = render(session, variant, VARIANTS[variant])
+    if variant in NEW_RESOURCE_VARIANTS:
+        add_resources(session, project, embedded=variant in EMBEDDED_VARIANTS)
     parallel = [] if variant in SERIAL_VARIANTS else ["-n", "2"]
     pytest_args = ["-q", *parallel, *session.posargs]
     env = run_own_checks(session, project, pytest_args, embedded=variant in EMBEDDED_VARIANTS)

@@ -55,6 +55,17 @@ README_COMMANDS = {
     "uv run <project> alembic upgrade head": "readme_walkthrough.py; noxfile.py update (a)",
     "uv run <project> alembic check": "readme_walkthrough.py; noxfile.py update (a)",
     "uv run <project> alembic downgrade -1": "readme_walkthrough.py",
+    # Two resources of its own, with other fields (one of every type), as the same command.
+    (
+        'uv run <project> new resource Voyage "code:str(20):unique, title:str(200), '
+        'departs_on:date:index, notes:text?"'
+    ): "noxfile.py rendered (NEW_RESOURCES); the rendered tests/scaffold/test_new_resource.py",
+    'uv run <project> new resource LogEntry "message:text, level:int:index" --owned': (
+        "noxfile.py rendered (NEW_RESOURCES, owned)"
+    ),
+    "uv run <project> alembic upgrade head && uv run pytest": (
+        "noxfile.py rendered, after NEW_RESOURCES (upgrade, check, then the render's suite)"
+    ),
     "docker compose up --build": "structure: test_compose_runs_the_app_after_its_migrations",
     "docker compose up -d db": "structure: test_compose_runs_the_app_after_its_migrations",
     # No cluster here: the manifests are validated offline, and cross-checked.

@@ -26,7 +26,7 @@ config = context.config
 NOT_UP_TO_DATE = "Target database is not up to date."
 UPGRADE_FIRST = (
     "The database has not had every migration yet (a fresh project's has had none): run "
-    "`uv run {{ cookiecutter.project_slug }} alembic upgrade head`, then this command again."
+    "`alembic upgrade head` the way you ran this command, then this command again."
 )
 
 

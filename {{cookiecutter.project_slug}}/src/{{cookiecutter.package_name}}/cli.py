@@ -129,10 +129,7 @@ def add_resource(name: str, fields: str, owned: bool) -> None:
     root = Path.cwd()
     for path in written:
         print(f"wrote {path.relative_to(root)}")
-    print(
-        "Next: read the new files, then `uv run {{ cookiecutter.project_slug }} alembic upgrade "
-        "head` and `uv run pytest`."
-    )
+    print("Next: read the new files, then run `alembic upgrade head` and the tests.")
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -58,12 +58,11 @@ async def test_each_process_keeps_to_its_pool_under_concurrent_requests(
 ) -> None:
     monkeypatch.setenv("DATABASE_POOL_SIZE", "2")
     monkeypatch.setenv("DATABASE_MAX_OVERFLOW", "1")
-    async with started_app(initialize_database.engine.url) as (_, client):
+    async with started_app(initialize_database.engine.url) as (app, client):
         responses = await asyncio.gather(
             *(client.get("/health/ready") for _ in range(CONCURRENT_REQUESTS))
         )
         assert [response.status_code for response in responses] == [200] * CONCURRENT_REQUESTS
-        transport = client._transport  # the app behind the client
-        pool = transport.app.state.database.engine.pool  # type: ignore[attr-defined]
+        pool = app.state.database.engine.pool
         assert isinstance(pool, QueuePool)
         assert (pool.size(), pool.overflow() <= 1) == (2, True)

@@ -136,7 +136,7 @@ async def test_autogenerate_on_a_fresh_database_says_to_migrate_first(
         config = _alembic(connection)
         command.revision(config, "probe", autogenerate=True, version_path=str(tmp_path))
 
-    with pytest.raises(CommandError, match="alembic upgrade head`, then this command again"):
+    with pytest.raises(CommandError, match="`alembic upgrade head` the way you ran this command"):
         await _run(scratch_engine, autogenerate)
     assert not any(tmp_path.iterdir())  # noqa: ASYNC240 (a look at an empty folder)
 
