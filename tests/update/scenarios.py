@@ -61,8 +61,11 @@ OWNER_DOCSTRING = '"""Liveness and database check, for the load balancer."""'
 OWNER_CHANGED = {
     "README.md",
     "src/{package}/main.py",
+    "src/{package}/models.py",
     "src/{package}/users/models.py",
 }
+# The README's command for an owned resource (its migration chains to the owner's head).
+NEW_RESOURCE = 'uv run {slug} new resource LogEntry "message:text, level:int:index" --owned'
 # The file of the package whose docstring both the template and scenario (b)'s owner rewrite.
 HEALTH = Path("web") / "health.py"
 
@@ -168,6 +171,8 @@ def test_a_owner_and_template_changes_both_arrive(
     # The owner's changes, and their migration, written as the README says.
     make_owner_changes(made)
     readme(made, "uv sync")
+    # A resource of the owner's, as the README's "Add a resource" adds one.
+    readme(made, NEW_RESOURCE.format(slug=project_slug(made)))
     # The project's Alembic: on DATABASE_URL's database, else on its embedded PostgreSQL.
     alembic = f"uv run {project_slug(made)} alembic"
     readme(made, f"{alembic} upgrade head")
@@ -197,6 +202,8 @@ def test_a_owner_and_template_changes_both_arrive(
     assert "stats" in (source / "main.py").read_text()
     assert (source / ROUTES).is_file()
     assert (made / "tests/test_stats.py").is_file()
+    assert "log_entry_routes.router" in (source / "main.py").read_text(), "the owner's resource"
+    assert (made / "tests" / "log_entries" / "test_log_entries.py").is_file()
     assert TEMPLATE_DOCSTRING in (source / HEALTH).read_text()
     assert BUMPED in (made / "pyproject.toml").read_text()
     assert (made / "migrations" / "versions" / Path(MIGRATION).name).is_file()

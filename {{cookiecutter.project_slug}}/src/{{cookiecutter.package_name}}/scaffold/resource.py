@@ -240,11 +240,9 @@ def _head_revision(project: Project) -> str | None:
     return heads[0] if heads else None
 
 
-def _next_revision(head: str | None) -> str:
-    if head is None:
-        return "0001"
-    if re.fullmatch(r"\d{4}", head):
-        return f"{int(head) + 1:04d}"
+def _new_revision() -> str:
+    """A random revision id, as Alembic makes them: a numbered one could meet the template's own
+    next migration (0004, ...) when the project takes the template's changes."""
     return uuid.uuid4().hex[:12]
 
 
@@ -274,7 +272,7 @@ def render(resource: Resource, project: Project) -> dict[Path, str]:
         else "any user may read them; only an admin may create, change or delete one."
     )
     head = _head_revision(project)
-    revision = _next_revision(head)
+    revision = _new_revision()
     files: dict[Path, str] = {}
     source = project.source / r.module
     files[source / "__init__.py"] = f'"""The {r.word} resource: its model, schemas and routes."""\n'
