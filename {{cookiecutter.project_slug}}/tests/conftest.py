@@ -2,8 +2,9 @@
 
 Fixtures: `initialize_database` (once per session), `setup_database` (a clean database for the
 test; every fixture below takes it), `db_session`, `async_client`, `user`, `admin`, `token`,
-`admin_token`, `users_with_same_role_50_users`, and `concurrent_client` for truly concurrent
-requests. A test that takes none of them costs no database work at all.
+`admin_token`, `users_with_same_role_50_users`, `concurrent_client` for truly concurrent
+requests, and `assert_max_queries` against a query per row. A test that takes none of them
+costs no database work at all.
 
 The app and its libraries are imported inside the fixtures that use them: `pytest -n` imports
 this file in its controller process too, which runs no test and should start at once.
@@ -13,8 +14,8 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractContextManager, asynccontextmanager
 from typing import TYPE_CHECKING
 
 import pytest
@@ -180,6 +181,18 @@ async def concurrent_client(
             yield client
     finally:
         await delete_all_rows(initialize_database.engine)
+
+
+@pytest.fixture
+def assert_max_queries(
+    initialize_database: AsyncDatabase,
+) -> Callable[[int], AbstractContextManager[list[str]]]:
+    """`with assert_max_queries(3): await async_client.get(...)`: the test fails if the block
+    sends more than 3 SQL statements (savepoints aside), listing them (tests/query_count.py)."""
+    from tests.query_count import max_queries
+
+    engine = initialize_database.engine.sync_engine
+    return lambda most: max_queries(engine, most)
 
 
 @pytest.fixture(scope="session")

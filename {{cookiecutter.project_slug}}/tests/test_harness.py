@@ -1,6 +1,9 @@
 """The harness itself: each test finds the database clean, in every isolation mode, even after a
 test lost its connection; what a test commits is what its requests see."""
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+
 import pytest
 from httpx import AsyncClient
 from sqlalchemy import func, select, text
@@ -58,3 +61,14 @@ async def test_requests_see_what_the_test_committed(
     response = await async_client.get("/users", headers={"Authorization": f"Bearer {admin_token}"})
     assert response.status_code == 200, response.text
     assert response.json()["total"] == 2  # the admin, and the user committed above
+
+
+async def test_a_query_per_row_fails_assert_max_queries(
+    db_session: AsyncSession,
+    users_with_same_role_50_users: list[User],
+    assert_max_queries: Callable[[int], AbstractContextManager[list[str]]],
+) -> None:
+    refused = pytest.raises(AssertionError, match=r"4 SQL statements where at most 3 .*N\+1")
+    with refused, assert_max_queries(3):
+        for row in users_with_same_role_50_users[:4]:
+            await db_session.scalar(select(User.email).where(User.id == row.id))

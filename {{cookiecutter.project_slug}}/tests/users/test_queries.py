@@ -1,5 +1,8 @@
 """Lookups, role filters and pagination, through the session and through the API."""
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+
 from httpx import AsyncClient
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -68,3 +71,18 @@ async def test_pages_cover_every_user_once(
     assert page["items"] == []
     assert len(seen) == 51
     assert len(set(seen)) == 51
+
+
+async def test_a_page_of_users_is_three_statements_whatever_its_size(
+    async_client: AsyncClient,
+    admin_token: str,
+    users_with_same_role_50_users: list[User],
+    assert_max_queries: Callable[[int], AbstractContextManager[list[str]]],
+) -> None:
+    # The caller, the page, the total: a query per row would fail here.
+    with assert_max_queries(3):
+        response = await async_client.get(
+            "/users", params={"limit": 100}, headers=bearer(admin_token)
+        )
+    assert response.status_code == 200
+    assert len(response.json()["items"]) >= 50
