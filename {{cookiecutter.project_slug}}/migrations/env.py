@@ -5,7 +5,7 @@ compares it with `Base.metadata`. A caller that already holds a connection (the 
 it over as `config.attributes["connection"]`; Alembic then runs on it and leaves logging alone.
 
 Replicas that start together may all run `alembic upgrade head`: each first takes the migration
-lock (see migration_lock.py), so one migrates and the others wait, then find nothing to do.
+lock (see database/migration_lock.py), so one migrates and the others wait, then find nothing to do.
 """
 
 import asyncio

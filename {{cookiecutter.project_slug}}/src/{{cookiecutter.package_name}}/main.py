@@ -64,7 +64,7 @@ def create_app() -> FastAPI:
         title={{ cookiecutter.project_name | quoted }},
         version="0.1.0",
         lifespan=lifespan,
-        # routes/docs.py serves them, when DOCS_ENABLED allows.
+        # web/docs.py serves them, when DOCS_ENABLED allows.
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
