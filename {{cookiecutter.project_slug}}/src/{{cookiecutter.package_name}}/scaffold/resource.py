@@ -382,15 +382,24 @@ def render(resource: Resource, project: Project) -> dict[Path, str]:
         owner_doc=" of `user`" if r.owned else "",
     )
     permissions = "permissions_owned.py.tmpl" if r.owned else "permissions_admin.py.tmpl"
+    writer_token = "token" if r.owned else "admin_token"
+    unique = [field.name for field in fields if field.unique]
     files[tests / f"test_{r.module}.py"] = _fill(
         "test_resource.py.tmpl",
         **names,
         hostile_values=hostile_values(fields),
-        unique_fields=repr([field.name for field in fields if field.unique]),
+        unique_fields=repr(unique),
         filters=repr([name for name, _ in filters]),
         owner_body_argument="owner_id=uuid4()" if r.owned else "",
-        writer_token="token" if r.owned else "admin_token",
+        writer_token=writer_token,
         permission_tests=_fill(permissions, **names),
+        # Only the tests that have something to test: no empty parameter sets, no skips.
+        filter_tests=_fill("test_filters.py.tmpl", **names) if filters else EMPTY,
+        duplicate_tests=(
+            _fill("test_duplicates.py.tmpl", **names, writer_token=writer_token)
+            if unique
+            else EMPTY
+        ),
     )
     files.update(_wired(resource, project))
     return files
