@@ -82,6 +82,14 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 @pytest.fixture(scope="session", autouse=True)
+def forkserver() -> None:
+    """Started with the run, so that its imports (tests/processes.py) overlap the first tests."""
+    from tests.processes import start_forkserver
+
+    start_forkserver()
+
+
+@pytest.fixture(scope="session", autouse=True)
 async def initialize_database() -> AsyncIterator[AsyncDatabase]:
     """The test database (DATABASE_URL's database + `_test`), created if missing."""
     from sqlalchemy.pool import QueuePool

@@ -2,8 +2,7 @@
 uvicorn itself, in a process of its own, for what only a real socket shows."""
 
 import asyncio
-import os
-import sys
+import signal
 import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -18,7 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from {{ cookiecutter.package_name }}.core.settings import get_settings
 from {{ cookiecutter.package_name }}.main import create_app
 
+from tests.processes import Command, started
 from tests.tcp_proxy import free_port
+
+# A bound on a server's start, that only keeps a broken one from hanging the run.
+START_TIMEOUT_SECONDS = 60
 
 
 @asynccontextmanager
@@ -48,24 +51,24 @@ async def uvicorn_serving(engine: AsyncEngine) -> AsyncIterator[tuple[str, int]]
     """The app under uvicorn, as the image runs it (the `serve` command: uvloop, httptools),
     on `engine`'s database: (host, port)."""
     host, port = "127.0.0.1", free_port()
-    process = await asyncio.create_subprocess_exec(
-        *(sys.executable, "-m", "{{ cookiecutter.package_name }}.cli", "serve"),
-        *("--host", host, "--port", str(port)),
-        env={**os.environ, "DATABASE_URL": engine.url.render_as_string(hide_password=False)},
-    )
-    try:
-        async with httpx.AsyncClient() as client:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if (await client.get(f"http://{host}:{port}/health")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert process.returncode is None, "the server exited"
-                assert time.monotonic() < deadline, "the server did not start"
-                await asyncio.sleep(0.1)
+    command = ("{{ cookiecutter.project_slug }}", "serve", "--host", host, "--port", str(port))
+    url = engine.url.render_as_string(hide_password=False)
+    async with started(*command, environment={"DATABASE_URL": url}) as server:
+        await wait_until_live(server, f"http://{host}:{port}")
         yield host, port
-    finally:
-        process.terminate()
-        await asyncio.wait_for(process.wait(), timeout=30)
+        server.send_signal(signal.SIGTERM)
+        await server.wait(timeout=30)
+
+
+async def wait_until_live(server: Command, base_url: str) -> None:
+    """Until the server started as `server` answers /health/live at `base_url`."""
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    async with httpx.AsyncClient(base_url=base_url) as client:
+        while True:
+            assert server.returncode is None, f"the server ended at start: {server.finished()}"
+            assert time.monotonic() < deadline, f"no answer within {START_TIMEOUT_SECONDS} s"
+            try:
+                if (await client.get("/health/live")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                await asyncio.sleep(0.02)

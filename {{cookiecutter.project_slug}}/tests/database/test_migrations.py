@@ -7,8 +7,6 @@ one per xdist worker), made for each test and dropped after it. With DATABASE_UR
 """
 
 import asyncio
-import os
-import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -33,14 +31,15 @@ from tests.database_setup import (
     on_server,
     unpooled_engine,
 )
+from tests.processes import run
 
 ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
 # What a migrated database holds besides the models: Alembic's record of the applied revision.
 ALEMBIC_TABLE = "alembic_version"
 # Replicas that start together, each running `alembic upgrade head`.
 REPLICAS = 3
-# How long the test waits for their processes to start and queue for the lock (0.1 s each).
-LOCK_WAIT_POLLS = 600
+# How long the test waits for their processes to start and queue for the lock (0.02 s each).
+LOCK_WAIT_POLLS = 3000
 
 
 async def _drop_database(url: URL) -> None:
@@ -143,14 +142,11 @@ async def test_autogenerate_on_a_fresh_database_says_to_migrate_first(
 
 async def _alembic_upgrade_head(url: URL) -> tuple[int, str]:
     """`alembic upgrade head` in a process of its own, as a starting replica runs it."""
-    process = await asyncio.create_subprocess_exec(
-        *(sys.executable, "-m", "alembic", "--config", str(ALEMBIC_INI), "upgrade", "head"),
-        env={**os.environ, "DATABASE_URL": url.render_as_string(hide_password=False)},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
+    done = await run(
+        *("alembic", "--config", str(ALEMBIC_INI), "upgrade", "head"),
+        environment={"DATABASE_URL": url.render_as_string(hide_password=False)},
     )
-    output, _ = await process.communicate()
-    return await process.wait(), output.decode(errors="replace")
+    return done.returncode, done.stdout + done.stderr
 
 
 async def _wait_for_lock_waiters(engine: AsyncEngine, count: int) -> None:
@@ -163,7 +159,7 @@ async def _wait_for_lock_waiters(engine: AsyncEngine, count: int) -> None:
         async with engine.connect() as connection:
             if await connection.scalar(query) == count:
                 return
-        await asyncio.sleep(0.1)
+        await asyncio.sleep(0.02)
     raise AssertionError(f"{count} upgrades never waited for the migration lock together")
 
 

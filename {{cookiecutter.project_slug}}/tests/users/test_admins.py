@@ -3,10 +3,6 @@ comes from `<project> create-admin EMAIL`."""
 
 import asyncio
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,8 +16,7 @@ from {{ cookiecutter.package_name }}.users.roles import ADMIN_ROLE, DEFAULT_ROLE
 
 from tests.factories import new_sign_up, new_user_values
 from tests.helpers import PASSWORD, SHARED_ROLE, bearer
-
-PROJECT = Path(__file__).resolve().parents[2]
+from tests.processes import Finished, run
 
 
 def _removals() -> list[tuple[str, str, dict[str, object] | None]]:
@@ -158,22 +153,15 @@ async def test_two_admins_removing_each_other_at_once_leave_one(
             await session.commit()
 
 
-def _create_admin(
+async def _create_admin(
     database: AsyncDatabase, *arguments: str, password: str = PASSWORD
-) -> subprocess.CompletedProcess[str]:
+) -> Finished:
     """`<project> create-admin ...`, its password on standard input, on the test database."""
     url = database.engine.url.render_as_string(hide_password=False)
-    command = "from {{ cookiecutter.package_name }}.cli import main; main()"
-    environment = {**os.environ, "DATABASE_URL": url}
-    return subprocess.run(
-        [sys.executable, "-c", command, "create-admin", *arguments],
-        input=password + "\n",
-        capture_output=True,
-        text=True,
-        cwd=PROJECT,
-        env=environment,
-        timeout=60,
-        check=False,
+    return await run(
+        *("{{ cookiecutter.project_slug }}", "create-admin", *arguments),
+        environment={"DATABASE_URL": url},
+        stdin=password + "\n",
     )
 
 
@@ -186,7 +174,7 @@ async def test_create_admin_makes_an_admin_who_can_log_in(
     concurrent_client: AsyncClient, initialize_database: AsyncDatabase
 ) -> None:
     email = "first.admin@example.com"
-    done = await asyncio.to_thread(_create_admin, initialize_database, email, "--fields", _fields())
+    done = await _create_admin(initialize_database, email, "--fields", _fields())
     assert done.returncode == 0, done.stderr
     assert email in done.stdout
     assert PASSWORD not in done.stdout + done.stderr
@@ -202,7 +190,7 @@ async def test_create_admin_promotes_an_existing_user(
 ) -> None:
     signed_up = await concurrent_client.post("/users", json=new_sign_up(PASSWORD))
     email = signed_up.json()["email"]
-    done = await asyncio.to_thread(_create_admin, initialize_database, email.upper())
+    done = await _create_admin(initialize_database, email.upper())
     assert done.returncode == 0, done.stderr
     async with initialize_database.sessionmaker() as session:
         user = await session.scalar(select(User).where(User.email == email))
@@ -228,9 +216,7 @@ async def test_create_admin_refuses_with_a_reason(
     password: str,
     said: str,
 ) -> None:
-    done = await asyncio.to_thread(
-        _create_admin, initialize_database, email, "--fields", _fields(), password=password
-    )
+    done = await _create_admin(initialize_database, email, "--fields", _fields(), password=password)
     assert done.returncode == 1
     assert said in done.stderr
     assert password not in done.stdout + done.stderr

@@ -5,9 +5,7 @@ hold a lock on the users table so that a sign-up is still in flight when the sig
 """
 
 import asyncio
-import os
 import signal
-import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -26,12 +24,15 @@ from {{ cookiecutter.package_name }}.users.models import User
 from tests.database_setup import delete_all_rows
 from tests.factories import new_sign_up
 from tests.helpers import PASSWORD
-from tests.served import started_app
+from tests.processes import Command, started
+from tests.served import started_app, wait_until_live
 from tests.tcp_proxy import free_port, tcp_url
 
-# Bounds on the served process: starting, and ending once its requests are done.
-START_TIMEOUT_SECONDS = 60
+# A bound on the served process's end, once its requests are done.
 EXIT_TIMEOUT_SECONDS = 30
+# Short, as the tests set them: what they prove holds for any length.
+SHUTDOWN_TIMEOUT = 0.3
+SHUTDOWN_DELAY = 0.6
 
 
 async def test_live_answers_without_the_database(initialize_database: AsyncDatabase) -> None:
@@ -82,49 +83,26 @@ async def test_ready_is_503_from_sigterm_on_and_the_server_still_gets_it(
 class Served:
     """uvicorn serving the app in a process of its own."""
 
-    process: asyncio.subprocess.Process
+    process: Command
     base_url: str
 
     async def exit_status_and_log(self) -> tuple[int, str]:
-        status = await asyncio.wait_for(self.process.wait(), EXIT_TIMEOUT_SECONDS)
-        assert self.process.stdout is not None
-        return status, (await self.process.stdout.read()).decode(errors="replace")
+        status = await self.process.wait(EXIT_TIMEOUT_SECONDS)
+        return status, self.process.finished().stderr
 
 
 @asynccontextmanager
-async def served(database: AsyncDatabase, **env: str) -> AsyncIterator[Served]:
+async def served(database: AsyncDatabase, **environment: str) -> AsyncIterator[Served]:
     """uvicorn serving the app on the test database; its rows removed after."""
     port = free_port()
     url = database.engine.url.render_as_string(hide_password=False)
-    process = await asyncio.create_subprocess_exec(
-        *(sys.executable, "-m", "uvicorn", "{{ cookiecutter.package_name }}.main:app"),
-        *("--host", "127.0.0.1", "--port", str(port)),
-        env={**os.environ, "DATABASE_URL": url, **env},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    server = Served(process, f"http://127.0.0.1:{port}")
+    command = ("uvicorn", "{{ cookiecutter.package_name }}.main:app", "--port", str(port))
     try:
-        await _wait_until_live(server)
-        yield server
+        async with started(*command, environment={"DATABASE_URL": url, **environment}) as server:
+            await wait_until_live(server, f"http://127.0.0.1:{port}")
+            yield Served(server, f"http://127.0.0.1:{port}")
     finally:
-        if process.returncode is None:
-            process.kill()
-        await process.wait()
         await delete_all_rows(database.engine)
-
-
-async def _wait_until_live(server: Served) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    async with AsyncClient(base_url=server.base_url) as client:
-        while time.monotonic() < deadline:
-            assert server.process.returncode is None, "uvicorn ended at start"
-            try:
-                if (await client.get("/health/live")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                await asyncio.sleep(0.1)
-    raise AssertionError(f"uvicorn did not answer within {START_TIMEOUT_SECONDS} s")
 
 
 @asynccontextmanager
@@ -138,7 +116,7 @@ async def users_table_locked(database: AsyncDatabase) -> AsyncIterator[AsyncConn
 
 async def _wait_for_blocked_sign_up(connection: AsyncConnection) -> None:
     query = text("SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype = 'relation'")
-    for _ in range(START_TIMEOUT_SECONDS * 10):
+    for _ in range(EXIT_TIMEOUT_SECONDS * 10):
         if await connection.scalar(query):
             return
         await asyncio.sleep(0.1)
@@ -160,7 +138,7 @@ async def test_sigterm_lets_the_request_in_flight_finish(
             sign_up = asyncio.ensure_future(client.post("/users", json=new_sign_up(PASSWORD)))
             await _wait_for_blocked_sign_up(lock)
             server.process.send_signal(signal.SIGTERM)
-            await asyncio.sleep(1)
+            await asyncio.sleep(0.2)  # uvicorn would have ended by now, were it not waiting
             assert server.process.returncode is None, "it waits for the request in flight"
         assert (await sign_up).status_code == 201
         status, log = await server.exit_status_and_log()
@@ -173,7 +151,7 @@ async def test_sigterm_cancels_requests_still_running_after_the_timeout(
     initialize_database: AsyncDatabase,
 ) -> None:
     async with (
-        served(initialize_database, SHUTDOWN_TIMEOUT_SECONDS="1") as server,
+        served(initialize_database, SHUTDOWN_TIMEOUT_SECONDS=str(SHUTDOWN_TIMEOUT)) as server,
         AsyncClient(base_url=server.base_url, timeout=EXIT_TIMEOUT_SECONDS) as client,
     ):
         async with users_table_locked(initialize_database) as lock:
@@ -187,7 +165,7 @@ async def test_sigterm_cancels_requests_still_running_after_the_timeout(
         with pytest.raises(httpx.TransportError):
             await sign_up
     assert status in ENDED_BY_SIGTERM, log
-    assert 1 <= waited < EXIT_TIMEOUT_SECONDS / 2
+    assert SHUTDOWN_TIMEOUT <= waited < EXIT_TIMEOUT_SECONDS / 2
     assert "timeout graceful shutdown exceeded" in log
 
 
@@ -195,11 +173,11 @@ async def test_during_the_delay_it_still_answers_but_is_no_longer_ready(
     initialize_database: AsyncDatabase,
 ) -> None:
     async with (
-        served(initialize_database, SHUTDOWN_DELAY_SECONDS="3") as server,
+        served(initialize_database, SHUTDOWN_DELAY_SECONDS=str(SHUTDOWN_DELAY)) as server,
         AsyncClient(base_url=server.base_url, timeout=EXIT_TIMEOUT_SECONDS) as client,
     ):
         server.process.send_signal(signal.SIGTERM)
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(SHUTDOWN_DELAY / 4)
         # New connections still reach it: what load balancers sent meanwhile is served.
         ready = await client.get("/health/ready", headers={"Connection": "close"})
         assert ready.status_code == 503
