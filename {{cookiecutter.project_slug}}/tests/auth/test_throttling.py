@@ -2,7 +2,7 @@
 
 import asyncio
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AsyncExitStack, contextmanager
 from ipaddress import ip_network
 from typing import Any
 
@@ -137,11 +137,10 @@ async def test_guesses_sent_at_once_are_counted_exactly(concurrent_client: Async
 async def test_two_server_processes_share_the_counts(initialize_database: AsyncDatabase) -> None:
     engine = initialize_database.engine
     try:
-        async with (
-            uvicorn_serving(engine) as first,
-            uvicorn_serving(engine) as second,
-            httpx.AsyncClient() as client,
-        ):
+        async with AsyncExitStack() as servers, httpx.AsyncClient() as client:
+            first, second = await asyncio.gather(  # started side by side
+                *(servers.enter_async_context(uvicorn_serving(engine)) for _ in range(2))
+            )
             statuses = []
             for number in range(6):
                 host, port = (first, second)[number % 2]

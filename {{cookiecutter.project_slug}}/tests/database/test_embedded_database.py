@@ -46,7 +46,7 @@ def wait_until_gone(data_dir: str) -> None:
     deadline = time.monotonic() + GONE_WITHIN_SECONDS
     while servers_on(data_dir) or Path(data_dir).exists():
         assert time.monotonic() < deadline, f"the server on {data_dir} outlived its owner"
-        time.sleep(0.1)
+        time.sleep(0.02)
 
 
 async def query(url: str, sql: str) -> object:

@@ -32,7 +32,7 @@ from tests.tcp_proxy import free_port, tcp_url
 EXIT_TIMEOUT_SECONDS = 30
 # Short, as the tests set them: what they prove holds for any length.
 SHUTDOWN_TIMEOUT = 0.3
-SHUTDOWN_DELAY = 0.6
+SHUTDOWN_DELAY = 0.4
 
 
 async def test_live_answers_without_the_database(initialize_database: AsyncDatabase) -> None:
@@ -116,10 +116,10 @@ async def users_table_locked(database: AsyncDatabase) -> AsyncIterator[AsyncConn
 
 async def _wait_for_blocked_sign_up(connection: AsyncConnection) -> None:
     query = text("SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype = 'relation'")
-    for _ in range(EXIT_TIMEOUT_SECONDS * 10):
+    for _ in range(EXIT_TIMEOUT_SECONDS * 50):
         if await connection.scalar(query):
             return
-        await asyncio.sleep(0.1)
+        await asyncio.sleep(0.02)
     raise AssertionError("the sign-up never reached the database")
 
 

@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     # A stuck database (a lock, a slow query) gives 503 in seconds, not a hung request.
     database_statement_timeout_seconds: float = Field(default=5, gt=0, le=3600)
     database_pool_timeout_seconds: float = Field(default=5, gt=0, le=3600)
+    # /health/ready's answer comes within this, even when every pooled connection is busy.
+    readiness_timeout_seconds: float = Field(default=0.9, gt=0, le=60)
     # /docs, /redoc and /openapi.json; a public deployment may turn them off.
     docs_enabled: bool = True
     # Larger bodies get 413 before they are read in full (chunked ones too).
