@@ -46,14 +46,15 @@ ENTRY_POINTS = {
     "alembic": "alembic.config:main",
     "uvicorn": "uvicorn.main:main",
 }
-# Windows has no forkserver: there, each process starts afresh (and slowly).
-START_METHOD = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-_context = multiprocessing.get_context(START_METHOD)
+if sys.platform == "win32":  # no forkserver there: each process starts afresh, and slowly
+    _context = multiprocessing.get_context("spawn")
+else:
+    _context = multiprocessing.get_context("forkserver")
 
 
 def start_forkserver() -> None:
     """Start the forkserver now, so that its imports run alongside the first tests."""
-    if START_METHOD == "forkserver":
+    if sys.platform != "win32":
         _context.set_forkserver_preload(list(PRELOADED))
         multiprocessing.forkserver.ensure_running()
 
@@ -99,10 +100,11 @@ class Command:
     def send_signal(self, signal: int) -> None:
         os.kill(self.pid, signal)
 
-    async def wait(self, timeout: float) -> int:
-        await asyncio.to_thread(self._process.join, timeout)
+    async def wait(self, at_most: float) -> int:
+        """Its exit status, once it ends; fails the test if that takes over `at_most` seconds."""
+        await asyncio.to_thread(self._process.join, at_most)
         if self._process.exitcode is None:
-            raise AssertionError(f"{self} still runs after {timeout} s")
+            raise AssertionError(f"{self} still runs after {at_most} s")
         return self._process.exitcode
 
     def finished(self) -> Finished:
@@ -138,11 +140,11 @@ async def run(
     *command: str,
     environment: Mapping[str, str] | None = None,
     stdin: str = "",
-    timeout: float = 60,
+    at_most: float = 60,
 ) -> Finished:
-    """`command` run to its end: its exit status and output."""
+    """`command` run to its end (in `at_most` seconds): its exit status and output."""
     async with started(*command, environment=environment, stdin=stdin) as process:
-        await process.wait(timeout)
+        await process.wait(at_most)
         return process.finished()
 
 

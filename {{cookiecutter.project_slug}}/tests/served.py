@@ -57,7 +57,7 @@ async def uvicorn_serving(engine: AsyncEngine) -> AsyncIterator[tuple[str, int]]
         await wait_until_live(server, f"http://{host}:{port}")
         yield host, port
         server.send_signal(signal.SIGTERM)
-        await server.wait(timeout=30)
+        await server.wait(at_most=30)
 
 
 async def wait_until_live(server: Command, base_url: str) -> None:

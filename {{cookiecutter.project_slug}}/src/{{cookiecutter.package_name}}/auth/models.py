@@ -5,9 +5,10 @@ import datetime as dt
 from uuid import UUID, uuid4
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from {{ cookiecutter.package_name }}.database.base import Base
+from {{ cookiecutter.package_name }}.users.models import User
 
 
 class LoginFailure(Base):
@@ -54,6 +55,10 @@ class UserSession(Base):
     expires_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
     revoked_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
+    # Loaded only where a query asks for it (`.options(selectinload(UserSession.user))`): read
+    # unloaded, it raises at once instead of sending a query of its own for every row.
+    user: Mapped[User] = relationship(lazy="raise_on_sql")
+
 
 class RefreshToken(Base):
     """A refresh token, stored only as its SHA-256; used once, then replaced (RFC 6749 6)."""
@@ -68,3 +73,5 @@ class RefreshToken(Base):
         sa.DateTime(timezone=True), server_default=sa.func.now()
     )
     used_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+    session: Mapped[UserSession] = relationship(lazy="raise_on_sql")

@@ -262,7 +262,10 @@ def render(resource: Resource, project: Project) -> dict[Path, str]:
     }
     owner_column = (
         f"{INDENT}owner_id: Mapped[UUID] = mapped_column(\n"
-        f'{INDENT * 2}sa.ForeignKey("users.id", ondelete="CASCADE"), index=True\n{INDENT})'
+        f'{INDENT * 2}sa.ForeignKey("users.id", ondelete="CASCADE"), index=True\n{INDENT})\n'
+        f"{INDENT}# Loaded only where a query asks for it (`selectinload({r.name}.owner)`): read\n"
+        f"{INDENT}# unloaded, it raises at once instead of sending a query for every row.\n"
+        f'{INDENT}owner: Mapped[User] = relationship(lazy="raise_on_sql")'
     )
     filters = _filters(r)
     rules = (
