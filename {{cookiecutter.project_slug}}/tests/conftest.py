@@ -4,7 +4,8 @@ Fixtures: `initialize_database` (once per session), `setup_database` (a clean da
 test; every fixture below takes it), `db_session`, `async_client`, `user`, `admin`, `token`,
 `admin_token`, `users_with_same_role_50_users`, `concurrent_client` for truly concurrent
 requests, and `assert_max_queries` against a query per row. A test that takes none of them
-costs no database work at all.
+costs no database work at all. Every test fails on a call that blocks the event loop
+(`blockbuster`).
 
 The app and its libraries are imported inside the fixtures that use them: `pytest -n` imports
 this file in its controller process too, which runs no test and should start at once.
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from contextlib import AbstractContextManager, asynccontextmanager
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,7 @@ from {{ cookiecutter.package_name }}.users.roles import ADMIN_ROLE, DEFAULT_ROLE
 from tests.helpers import PASSWORD, SHARED_ROLE
 
 if TYPE_CHECKING:
+    from blockbuster import BlockBuster
     from httpx import AsyncClient
     from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
     from tests.isolation import CleanDatabase, Isolation
 
 EMBEDDED_SERVER: pytest.StashKey[EmbeddedPostgres] = pytest.StashKey()
+BLOCKING_HINT = "run it in a thread (`await asyncio.to_thread(...)`), or use the async library"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -79,6 +82,44 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     from tests.factories import restart_sequence
 
     restart_sequence()  # unique values count from 1 again, as the database is empty again
+
+
+@pytest.fixture(autouse=True)
+def blockbuster() -> Iterator[BlockBuster]:
+    """Every test fails on a blocking call made in the event loop (blockbuster)."""
+    from blockbuster import blockbuster_ctx
+
+    from {{ cookiecutter.package_name }}.core import settings
+
+    # What may block, and why; nothing else may, in the app or the tests. (Argon2 hashes in a
+    # thread pool, and the embedded server starts before any event loop: no allowance needed.)
+    with blockbuster_ctx() as bb:
+        # A module's first import (its files, and whatever it reads then) is start-up work.
+        for function in bb.functions.values():
+            function.can_block_in("<frozen importlib._bootstrap>", "_find_and_load")
+        # .env, read once per process at start-up (tests read it again after changing settings).
+        for name in ("os.stat", "io.TextIOWrapper.read"):
+            bb.functions[name].can_block_in(settings.__file__, "get_settings")
+        # asyncpg's look for ~/.pgpass and client certificates as it connects: a few stat calls.
+        connect = ("asyncpg/connect_utils.py", "_parse_connect_dsn_and_args")
+        for name in ("os.stat", "os.path.abspath"):
+            bb.functions[name].can_block_in(*connect)
+        yield bb
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    call: pytest.CallInfo[None],
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A blocking call's failure also says what to do about it (blockbuster names the call)."""
+    from blockbuster import BlockingError
+
+    error = call.excinfo.value if call.excinfo is not None else None
+    while error is not None:  # the test may have seen another error, raised from this one
+        if isinstance(error, BlockingError) and not str(error).endswith(BLOCKING_HINT):
+            error.args = (f"{error} in the event loop: {BLOCKING_HINT}",)
+        error = error.__cause__ or error.__context__
+    return (yield)
 
 
 @pytest.fixture(scope="session", autouse=True)

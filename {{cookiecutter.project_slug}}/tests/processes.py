@@ -107,16 +107,19 @@ class Command:
             raise AssertionError(f"{self} still runs after {at_most} s")
         return self._process.exitcode
 
-    def finished(self) -> Finished:
+    async def finished(self) -> Finished:
         assert self.returncode is not None, "still running"
-        stdout, stderr = (path.read_text(errors="replace") for path in (self._stdout, self._stderr))
+        stdout, stderr = await asyncio.to_thread(self._output)
         return Finished(self.returncode, stdout, stderr)
+
+    def _output(self) -> tuple[str, str]:
+        return self._stdout.read_text(errors="replace"), self._stderr.read_text(errors="replace")
 
     async def close(self) -> None:
         if self._process.is_alive():
             self._process.kill()
         await asyncio.to_thread(self._process.join)
-        self._folder.cleanup()
+        await asyncio.to_thread(self._folder.cleanup)
 
     def __str__(self) -> str:
         return " ".join(self.command)
@@ -128,7 +131,10 @@ async def started(
 ) -> AsyncIterator[Command]:
     """`command` (e.g. `"uvicorn", "app:app"`) running with `environment` added to ours, killed at
     the end of the block if it still runs."""
-    process = Command(*command, environment={**os.environ, **(environment or {})}, stdin=stdin)
+    # Its folder and files are made in a thread: no file work on the event loop.
+    process = await asyncio.to_thread(
+        Command, *command, environment={**os.environ, **(environment or {})}, stdin=stdin
+    )
     await process.start()
     try:
         yield process
@@ -145,7 +151,7 @@ async def run(
     """`command` run to its end (in `at_most` seconds): its exit status and output."""
     async with started(*command, environment=environment, stdin=stdin) as process:
         await process.wait(at_most)
-        return process.finished()
+        return await process.finished()
 
 
 def _run_command(

@@ -65,7 +65,9 @@ async def wait_until_live(server: Command, base_url: str) -> None:
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     async with httpx.AsyncClient(base_url=base_url) as client:
         while True:
-            assert server.returncode is None, f"the server ended at start: {server.finished()}"
+            assert server.returncode is None, (
+                f"the server ended at start: {await server.finished()}"
+            )
             assert time.monotonic() < deadline, f"no answer within {START_TIMEOUT_SECONDS} s"
             try:
                 if (await client.get("/health/live")).status_code == 200:

@@ -20,12 +20,18 @@ async def test_tests_never_touch_the_app_database(db_session: AsyncSession) -> N
     assert "_test" in name
 
 
+@pytest.fixture
+def in_empty_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The test runs in a folder with no .env (a plain fixture: no chdir on the event loop)."""
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.mark.usefixtures("in_empty_folder")
 async def test_the_service_refuses_to_start_without_a_database_url(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """uvicorn, the image: no DATABASE_URL is a start-up error, never an embedded database."""
     monkeypatch.delenv("DATABASE_URL", raising=False)
-    monkeypatch.chdir(tmp_path)  # no .env here
     get_settings.cache_clear()
     app = create_app()
     try:

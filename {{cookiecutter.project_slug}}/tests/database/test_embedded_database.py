@@ -4,6 +4,7 @@ It must never outlive what started it, keep `dev`'s data across restarts, and sa
 instead when it cannot start.
 """
 
+import asyncio
 import signal
 import subprocess
 import sys
@@ -60,14 +61,15 @@ async def query(url: str, sql: str) -> object:
         await engine.dispose()
 
 
+# Starting, stopping and looking for a server block: the async tests do it in a thread.
 async def test_a_throwaway_server_leaves_nothing_behind() -> None:
-    server = start_embedded_postgres()
+    server = await asyncio.to_thread(start_embedded_postgres)
     try:
         assert await query(server.url("postgres"), "SHOW fsync") == "off"
-        assert servers_on(server.socket_dir)
+        assert await asyncio.to_thread(servers_on, server.socket_dir)
     finally:
-        server.stop()
-    wait_until_gone(server.socket_dir)
+        await asyncio.to_thread(server.stop)
+    await asyncio.to_thread(wait_until_gone, server.socket_dir)
 
 
 def test_the_server_stops_even_when_its_owner_is_killed() -> None:
@@ -84,18 +86,18 @@ def test_the_server_stops_even_when_its_owner_is_killed() -> None:
 
 async def test_dev_data_survives_a_restart(tmp_path: Path) -> None:
     data_dir = tmp_path / "pgdata"
-    first = start_embedded_postgres(data_dir)
+    first = await asyncio.to_thread(start_embedded_postgres, data_dir)
     try:
         assert await query(first.url("postgres"), "SHOW fsync") == "on"
         await query(first.url("postgres"), "CREATE TABLE notes AS SELECT 'kept' AS note")
     finally:
-        first.stop()
-    assert not servers_on(str(data_dir))
-    again = start_embedded_postgres(data_dir)
+        await asyncio.to_thread(first.stop)
+    assert not await asyncio.to_thread(servers_on, str(data_dir))
+    again = await asyncio.to_thread(start_embedded_postgres, data_dir)
     try:
         assert await query(again.url("postgres"), "SELECT note FROM notes") == "kept"
     finally:
-        again.stop()
+        await asyncio.to_thread(again.stop)
 
 
 def test_an_unusable_data_directory_says_what_to_do(tmp_path: Path) -> None:

@@ -88,7 +88,7 @@ class Served:
 
     async def exit_status_and_log(self) -> tuple[int, str]:
         status = await self.process.wait(EXIT_TIMEOUT_SECONDS)
-        return status, self.process.finished().stderr
+        return status, (await self.process.finished()).stderr
 
 
 @asynccontextmanager

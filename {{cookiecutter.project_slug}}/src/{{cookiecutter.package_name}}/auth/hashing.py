@@ -44,9 +44,14 @@ async def hash_password(password: str) -> str:
     return await _hashing(_password_hash().hash, password)
 
 
+def _verify_for_unknown_user(password: str) -> bool:
+    # In the pool too: the first call computes _unknown_user_hash(), a whole Argon2 hash.
+    return _password_hash().verify(password, _unknown_user_hash())
+
+
 async def verify_password(password: str, hashed_password: str | None) -> bool:
     """Check a password; with no hash (unknown user) spend the same time and say no."""
     if hashed_password is None:
-        await _hashing(_password_hash().verify, password, _unknown_user_hash())
+        await _hashing(_verify_for_unknown_user, password)
         return False
     return await _hashing(_password_hash().verify, password, hashed_password)

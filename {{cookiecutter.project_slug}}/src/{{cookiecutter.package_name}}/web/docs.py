@@ -4,6 +4,7 @@ Served by routes of their own (rather than FastAPI's built-in ones) so that the 
 read when the app runs, not when it is imported; turned off, they answer 404 like any path.
 """
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, status
@@ -30,7 +31,9 @@ def _require_docs(settings: AppSettings) -> None:
 @router.get(OPENAPI_URL)
 async def openapi(request: Request, settings: AppSettings) -> dict[str, Any]:
     _require_docs(settings)
-    return request.app.openapi()  # type: ignore[no-any-return]
+    # Built on the first request, then kept: the whole app's schemas are slow to build, and
+    # pydantic reads package metadata from disk meanwhile. So in a thread, off the event loop.
+    return await asyncio.to_thread(request.app.openapi)
 
 
 @router.get("/docs")
