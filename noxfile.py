@@ -233,10 +233,11 @@ def rendered(session: nox.Session, variant: str) -> None:
             # uv must not look for packages there: everything is installed already.
             env = {**env, "UV_OFFLINE": "1"}
         session.run(*walkthrough, env=env, external=True)
-    # Its embedded PostgreSQL under Ctrl-C, a crashed worker, two runs at once.
+    # Its embedded PostgreSQL under Ctrl-C, a crashed worker, two runs at once; a test of the
+    # owner's that blocks the event loop fails, saying why.
     if variant == NO_NETWORK_VARIANT:
-        faults = [PROJECT_PYTHON, "-m", "tests.harness_faults", str(project)]
-        session.run(*faults, env=env, external=True)
+        for script in ("tests.harness_faults", "tests.harness_guards"):
+            session.run(PROJECT_PYTHON, "-m", script, str(project), env=env, external=True)
 
 
 def no_network(session: nox.Session) -> list[str]:

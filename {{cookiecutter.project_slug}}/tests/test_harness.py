@@ -1,11 +1,15 @@
 """The harness itself: each test finds the database clean, in every isolation mode, even after a
-test lost its connection; what a test commits is what its requests see."""
+test lost its connection; what a test commits is what its requests see; a call that blocks the
+event loop fails the test."""
 
+import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 
 import pytest
-from httpx import AsyncClient
+from blockbuster import BlockingError
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -72,3 +76,20 @@ async def test_a_query_per_row_fails_assert_max_queries(
     with refused, assert_max_queries(3):
         for row in users_with_same_role_50_users[:4]:
             await db_session.scalar(select(User.email).where(User.id == row.id))
+
+
+async def test_a_call_that_blocks_the_event_loop_fails_the_test() -> None:
+    with pytest.raises(BlockingError, match=r"Blocking call to time\.sleep"):
+        time.sleep(0.001)  # noqa: ASYNC251 (the mistake under test)
+
+
+async def test_a_route_that_blocks_fails_the_test_that_requests_it() -> None:
+    app = FastAPI()
+
+    @app.get("/dawdle")
+    async def dawdle() -> None:
+        time.sleep(0.001)  # noqa: ASYNC251 (the mistake under test)
+
+    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client:
+        with pytest.raises(BlockingError, match=r"Blocking call to time\.sleep"):
+            await client.get("/dawdle")
