@@ -44,9 +44,11 @@ EMBEDDED_VARIANTS = ("default", "few_fields")
 RENDERS = Path(tempfile.gettempdir()) / f"{ROOT.name}-renders"
 # Every option set has the same dependencies, so the renders share one environment and one mypy
 # cache: a variant re-installs only its own package, and mypy re-checks only its own modules.
-PROJECT_ENV = ROOT / ".nox" / "_rendered-project-env"
+# Sessions running at once (.ci/run's streams, NOX_STREAM=1, 2) have one each.
+STREAM = os.environ.get("NOX_STREAM", "")
+PROJECT_ENV = ROOT / ".nox" / f"_rendered-project-env{STREAM}"
 PROJECT_PYTHON = str(PROJECT_ENV / "bin" / "python")
-MYPY_CACHE = ROOT / ".nox" / "_rendered-mypy-cache"
+MYPY_CACHE = ROOT / ".nox" / f"_rendered-mypy-cache{STREAM}"
 
 
 def server_url(database: str) -> str | None:

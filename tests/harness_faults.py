@@ -28,9 +28,14 @@ HERE = Path(__file__).resolve().parent
 GONE_WITHIN_SECONDS = 20
 
 
+# What the runs under faults run: enough tests for two workers and two runs to overlap (the
+# whole suite runs in the render's own session already).
+SOME_TESTS = ("tests/users", "tests/test_harness.py")
+
+
 def pytest_command(*arguments: str) -> list[str]:
     # The fault plugin (tests/harness_faults_plugin.py) is loaded by name from this folder.
-    return ["uv", "run", "pytest", "-q", "-p", "harness_faults_plugin", *arguments]
+    return ["uv", "run", "pytest", "-q", "-p", "harness_faults_plugin", *arguments, *SOME_TESTS]
 
 
 def environment(mark: Path, **fault: str) -> dict[str, str]:
