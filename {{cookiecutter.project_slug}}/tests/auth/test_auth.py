@@ -278,3 +278,17 @@ def test_a_low_entropy_secret_key_is_refused(key: str) -> None:
 )
 def test_a_random_secret_key_is_accepted(key: str) -> None:
     assert Settings(_env_file=None, secret_key=key).secret_key.get_secret_value() == key
+
+
+@pytest.mark.parametrize(
+    "email",
+    ["Ze\u0301lie.NFD@example.com", "someone@b\u00fccher.example", "Mixed.Case@EXAMPLE.com"],
+    ids=["decomposed accent", "unicode domain", "upper case"],
+)
+async def test_one_logs_in_with_the_email_as_typed_at_sign_up(
+    async_client: AsyncClient, email: str
+) -> None:
+    body = {**new_sign_up(PASSWORD), "email": email}
+    assert (await async_client.post("/users", json=body)).status_code == 201, email
+    login = await async_client.post("/token", data={"username": email, "password": PASSWORD})
+    assert login.status_code == 200, login.text

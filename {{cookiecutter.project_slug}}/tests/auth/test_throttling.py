@@ -7,12 +7,14 @@ from ipaddress import ip_network
 from typing import Any
 
 import httpx
+import pytest
 from httpx import AsyncClient, Response
 
 from {{ cookiecutter.package_name }}.core.settings import app_settings, get_settings
 from {{ cookiecutter.package_name }}.database.engine import AsyncDatabase
 from {{ cookiecutter.package_name }}.users.models import User
 from {{ cookiecutter.package_name }}.users.roles import ADMIN_ROLE
+from {{ cookiecutter.package_name }}.web.client_address import throttling_key
 
 from tests.database_setup import delete_all_rows
 from tests.factories import new_sign_up
@@ -155,6 +157,77 @@ async def test_two_server_processes_share_the_counts(initialize_database: AsyncD
         await delete_all_rows(initialize_database.engine)
 
 
+async def test_failures_sent_at_once_from_one_address_are_counted_exactly(
+    concurrent_client: AsyncClient,
+) -> None:
+    with settings_changed(login_max_failures_per_address=5, login_max_failures_per_account=0):
+        responses = await asyncio.gather(
+            *(_login(concurrent_client, f"n{n}@example.com", "wrong password!") for n in range(20))
+        )
+    statuses = sorted(response.status_code for response in responses)
+    assert statuses == [401] * 5 + [429] * 15
+
+
+async def test_current_password_guesses_sent_at_once_are_counted_exactly(
+    concurrent_client: AsyncClient,
+) -> None:
+    body = new_sign_up(PASSWORD)
+    assert (await concurrent_client.post("/users", json=body)).status_code == 201
+    token = (await _login(concurrent_client, body["email"], PASSWORD)).json()["access_token"]
+    guess = {"current_password": "a wrong guess", "new_password": "a completely new passphrase"}
+    responses = await asyncio.gather(
+        *(
+            concurrent_client.post("/users/me/password", json=guess, headers=bearer(token))
+            for _ in range(10)
+        )
+    )
+    statuses = sorted(response.status_code for response in responses)
+    assert statuses == [403] * 5 + [429] * 5
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("2001:db8:1:2::1", "2001:db8:1:2:ffff:ffff:ffff:fffe"),  # one /64
+        ("192.0.2.7", "::ffff:192.0.2.7"),  # IPv4, and the same mapped into IPv6
+        ("fe80::1%eth0", "fe80::1"),  # a zone names no other host
+    ],
+    ids=["one IPv6 /64", "IPv4-mapped IPv6", "IPv6 zone"],
+)
+async def test_the_addresses_of_one_client_count_together(
+    async_client: AsyncClient, first: str, second: str
+) -> None:
+    with settings_changed(
+        login_max_failures_per_address=2,
+        login_max_failures_per_account=0,
+        trusted_proxies=[ip_network("127.0.0.0/8")],
+    ):
+        for address in (first, second):
+            response = await _login(async_client, NOBODY, "wrong!", **{"X-Forwarded-For": address})
+            assert response.status_code == 401
+        _assert_throttled(
+            await _login(async_client, NOBODY, "wrong!", **{"X-Forwarded-For": first})
+        )
+        other_network = {"X-Forwarded-For": "2001:db8:1:3::1"}
+        assert (await _login(async_client, NOBODY, "wrong!", **other_network)).status_code == 401
+
+
+def test_the_ipv6_network_counted_as_one_client_is_a_setting() -> None:
+    assert throttling_key("2001:db8:1:2:3:4:5:6", 64) == "2001:db8:1:2::/64"
+    assert throttling_key("2001:db8:1:2:3:4:5:6", 48) == "2001:db8:1::/48"
+    assert throttling_key("::ffff:198.51.100.1", 64) == "198.51.100.1"
+
+
+async def test_a_username_that_grows_in_lower_case_is_counted_too(
+    async_client: AsyncClient,
+) -> None:
+    grows = "\u0130" * 200  # "İ" lower-cased is two characters: 400, more than an email may be
+    with settings_changed(login_max_failures_per_address=2, login_max_failures_per_account=0):
+        for _ in range(2):
+            assert (await _login(async_client, grows, "wrong password!")).status_code == 401
+        _assert_throttled(await _login(async_client, grows, "wrong password!"))
+
+
 async def test_anonymous_sign_ups_are_limited_per_address(
     async_client: AsyncClient, admin_token: str
 ) -> None:
@@ -172,6 +245,31 @@ async def test_anonymous_sign_ups_are_limited_per_address(
             headers=bearer(admin_token),
         )
         assert made.status_code == 201, made.text
+
+
+async def test_every_sign_up_attempt_counts_but_an_admins(
+    async_client: AsyncClient, token: str
+) -> None:
+    taken = new_sign_up(PASSWORD)
+    with settings_changed(signup_max_per_address_per_hour=3):
+        assert (await async_client.post("/users", json=taken)).status_code == 201
+        # A taken email is refused, and counted: no hashing for free.
+        assert (await async_client.post("/users", json=taken)).status_code == 409
+        # A signed-in user who is no admin counts as anyone does.
+        body = new_sign_up(PASSWORD)
+        signed_in = await async_client.post("/users", json=body, headers=bearer(token))
+        assert signed_in.status_code == 201
+        refused = await async_client.post("/users", json=new_sign_up(PASSWORD))
+        assert refused.status_code == 429
+
+
+async def test_sign_ups_sent_at_once_are_counted_exactly(concurrent_client: AsyncClient) -> None:
+    with settings_changed(signup_max_per_address_per_hour=5):
+        responses = await asyncio.gather(
+            *(concurrent_client.post("/users", json=new_sign_up(PASSWORD)) for _ in range(20))
+        )
+    statuses = sorted(response.status_code for response in responses)
+    assert statuses == [201] * 5 + [429] * 15
 
 
 async def test_guessing_the_current_password_with_a_token_is_throttled_too(

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from {{ cookiecutter.package_name }}.auth.hashing import verify_password
 from {{ cookiecutter.package_name }}.auth.throttling import (
-    login_retry_after,
+    check_login_limits,
     record_login_failure,
     too_many,
 )
@@ -23,8 +23,12 @@ async def require_current_password(
     settings: Settings,
     refusal: str,
 ) -> None:
-    """Return when `password` is `user`'s; else 403 with `refusal` (429 past the limit)."""
-    retry_after = await login_retry_after(session, user.email, address, settings)
+    """Return when `password` is `user`'s; else 403 with `refusal` (429 past the limit).
+
+    Checked as a login is: under the account's and the address's locks, so that guesses sent
+    at once are counted one by one.
+    """
+    retry_after = await check_login_limits(session, user.email, address, settings)
     if retry_after is not None:
         raise too_many("failed logins", retry_after)
     if password is not None and await verify_password(password, user.hashed_password):

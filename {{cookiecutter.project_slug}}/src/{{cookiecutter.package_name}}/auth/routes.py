@@ -12,9 +12,8 @@ from {{ cookiecutter.package_name }}.auth.hashing import verify_password
 from {{ cookiecutter.package_name }}.auth.schemas import OAuthError, Token, TokenForm
 from {{ cookiecutter.package_name }}.auth.sessions import InvalidGrantError, rotate, start_session
 from {{ cookiecutter.package_name }}.auth.throttling import (
+    check_login_limits,
     forget_login_failures,
-    lock_account,
-    login_retry_after,
     record_login_failure,
     too_many,
 )
@@ -22,6 +21,7 @@ from {{ cookiecutter.package_name }}.core.audit import audit
 from {{ cookiecutter.package_name }}.core.settings import AppSettings, Settings
 from {{ cookiecutter.package_name }}.database.session import DbSession
 from {{ cookiecutter.package_name }}.users.models import User
+from {{ cookiecutter.package_name }}.users.schemas import account_name
 from {{ cookiecutter.package_name }}.web.client_address import client_address
 from {{ cookiecutter.package_name }}.web.errors import error_responses
 
@@ -68,14 +68,13 @@ async def issue_token(
         (refresh_token,) = _required(form, "refresh_token")
         return await _refresh(session, refresh_token, address, settings)
     username, password = _required(form, "username", "password")
-    return await _log_in(session, username.strip().lower(), password, address, settings)
+    return await _log_in(session, account_name(username), password, address, settings)
 
 
 async def _log_in(
     session: DbSession, account: str, password: str, address: str, settings: Settings
 ) -> Token:
-    await lock_account(session, account)
-    retry_after = await login_retry_after(session, account, address, settings)
+    retry_after = await check_login_limits(session, account, address, settings)
     if retry_after is not None:
         await session.rollback()
         audit("login", outcome="throttled", address=address)

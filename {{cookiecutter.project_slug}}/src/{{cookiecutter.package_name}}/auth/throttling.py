@@ -15,6 +15,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from {{ cookiecutter.package_name }}.auth.models import LoginFailure, SignUpRecord
 from {{ cookiecutter.package_name }}.core.settings import Settings
+from {{ cookiecutter.package_name }}.web.client_address import throttling_key
 
 HOUR = dt.timedelta(hours=1)
 
@@ -54,16 +55,23 @@ async def _seconds_until_below(
     return max(1, math.ceil(seconds))
 
 
-async def lock_account(session: AsyncSession, account: str) -> None:
-    """Serialize the logins to one account, in every process, until the transaction ends, so
-    that guesses sent at once cannot all pass the check before any failure is counted."""
-    await session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(account, 0))))
+async def _lock(session: AsyncSession, *names: str) -> None:
+    """Serialize, in every process, what takes the same names, until the transaction ends."""
+    for name in names:
+        await session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(name, 0))))
 
 
-async def login_retry_after(
+async def check_login_limits(
     session: AsyncSession, account: str, address: str, settings: Settings
 ) -> int | None:
-    """Seconds to wait when the account or the address has failed too often, else None."""
+    """Before a password of `account` from `address` is checked (a login, a `current_password`):
+    the seconds to wait when the account or the address has failed too often, else None.
+
+    Takes locks of the account and of the address, held until the transaction ends: attempts
+    sent at once are checked one at a time, each seeing the failures of those before it.
+    """
+    key = throttling_key(address, settings.throttle_ipv6_prefix_length)
+    await _lock(session, f"account {account}", f"address {key}")
     window = dt.timedelta(seconds=settings.login_failure_window_seconds)
     waits = [
         await _seconds_until_below(
@@ -76,7 +84,7 @@ async def login_retry_after(
         await _seconds_until_below(
             session,
             LoginFailure.failed_at,
-            LoginFailure.address == address,
+            LoginFailure.address == key,
             settings.login_max_failures_per_address,
             window,
         ),
@@ -92,7 +100,8 @@ async def record_login_failure(
     window = dt.timedelta(seconds=settings.login_failure_window_seconds)
     expired = LoginFailure.failed_at <= func.now() - window
     await session.execute(delete(LoginFailure).where(expired))
-    session.add(LoginFailure(account=account, address=address))
+    key = throttling_key(address, settings.throttle_ipv6_prefix_length)
+    session.add(LoginFailure(account=account, address=key))
 
 
 async def forget_login_failures(session: AsyncSession, account: str) -> None:
@@ -100,20 +109,23 @@ async def forget_login_failures(session: AsyncSession, account: str) -> None:
     await session.execute(delete(LoginFailure).where(LoginFailure.account == account))
 
 
-async def sign_up_retry_after(
-    session: AsyncSession, address: str, settings: Settings
-) -> int | None:
-    return await _seconds_until_below(
+async def count_sign_up(session: AsyncSession, address: str, settings: Settings) -> int | None:
+    """Before a sign-up is made: the seconds to wait when `address` has signed up too often,
+    and nothing counted; else the attempt is counted (committed), whatever becomes of it."""
+    key = throttling_key(address, settings.throttle_ipv6_prefix_length)
+    await _lock(session, f"sign-ups {key}")
+    retry_after = await _seconds_until_below(
         session,
         SignUpRecord.signed_up_at,
-        SignUpRecord.address == address,
+        SignUpRecord.address == key,
         settings.signup_max_per_address_per_hour,
         HOUR,
     )
-
-
-async def record_sign_up(session: AsyncSession, address: str) -> None:
-    """Count a sign-up (committed with the new user), and forget those that no longer count."""
+    if retry_after is not None:
+        await session.rollback()
+        return retry_after
     expired = SignUpRecord.signed_up_at <= func.now() - HOUR
     await session.execute(delete(SignUpRecord).where(expired))
-    session.add(SignUpRecord(address=address))
+    session.add(SignUpRecord(address=key))
+    await session.commit()
+    return None

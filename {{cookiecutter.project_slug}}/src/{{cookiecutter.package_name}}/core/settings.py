@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     login_max_failures_per_address: int = Field(default=50, ge=0)
     login_failure_window_seconds: int = Field(default=900, ge=1, le=86_400)
     signup_max_per_address_per_hour: int = Field(default=100, ge=0)
+    # The IPv6 network a client's per-address limits count as one: a host usually has a /64.
+    throttle_ipv6_prefix_length: int = Field(default=64, ge=16, le=128)
     # Proxies whose X-Forwarded-For is believed, e.g. ["10.0.0.0/8"]; others' is ignored.
     trusted_proxies: list[IPvAnyNetwork] = Field(default=[])
     # Argon2id cost; the defaults are OWASP's recommended minimum.

@@ -17,17 +17,13 @@ from {{ cookiecutter.package_name }}.auth.dependencies import (
 from {{ cookiecutter.package_name }}.auth.hashing import hash_password
 from {{ cookiecutter.package_name }}.auth.passwords import password_problem_for
 from {{ cookiecutter.package_name }}.auth.sessions import revoke_user_sessions
-from {{ cookiecutter.package_name }}.auth.throttling import (
-    record_sign_up,
-    sign_up_retry_after,
-    too_many,
-)
+from {{ cookiecutter.package_name }}.auth.throttling import count_sign_up, too_many
 from {{ cookiecutter.package_name }}.core.audit import audit
 from {{ cookiecutter.package_name }}.core.settings import AppSettings
 from {{ cookiecutter.package_name }}.database.session import DbSession
 from {{ cookiecutter.package_name }}.users.admins import keep_an_active_admin, removes_an_admin
 from {{ cookiecutter.package_name }}.users.models import User
-from {{ cookiecutter.package_name }}.users.roles import DEFAULT_ROLE, Role
+from {{ cookiecutter.package_name }}.users.roles import ADMIN_ROLE, DEFAULT_ROLE, Role
 from {{ cookiecutter.package_name }}.users.schemas import UserCreate, UserPage, UserRead, UserUpdate
 from {{ cookiecutter.package_name }}.web.client_address import client_address
 from {{ cookiecutter.package_name }}.web.errors import commit_or_conflict, error_responses
@@ -72,17 +68,18 @@ async def sign_up(
 ) -> UserRead:
     """Anyone may sign up with the default role; only an admin may choose another role.
 
-    Anonymous sign-ups are limited per client address (SIGNUP_MAX_PER_ADDRESS_PER_HOUR): 429.
+    Sign-ups by anyone but an admin are limited per client address
+    (SIGNUP_MAX_PER_ADDRESS_PER_HOUR): 429. Each attempt counts, whatever becomes of it (a
+    taken email too), before the password is hashed.
     """
     role = body.role or DEFAULT_ROLE
     if role != DEFAULT_ROLE:
         require_admin(caller, f"create users with role {role}")
-    if caller is None:
+    if caller is None or caller.role != ADMIN_ROLE:
         address = client_address(request, settings.trusted_proxies)
-        retry_after = await sign_up_retry_after(session, address, settings)
+        retry_after = await count_sign_up(session, address, settings)
         if retry_after is not None:
             raise too_many("sign-ups from this address", retry_after)
-        await record_sign_up(session, address)
     user = User(
         **body.model_dump(exclude={"password", "role"}),
         role=role,

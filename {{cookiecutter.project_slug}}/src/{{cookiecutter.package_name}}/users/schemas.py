@@ -2,6 +2,7 @@
 {%- set fields = cookiecutter.user_fields | user_fields %}
 
 {% filter with_type_imports(fields, "schema") %}
+import hashlib
 from typing import Annotated, Self
 from uuid import UUID
 
@@ -12,6 +13,8 @@ from pydantic import (
     ConfigDict,
     EmailStr,
     Field,
+    TypeAdapter,
+    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -32,6 +35,22 @@ Email = Annotated[EmailStr, Field(max_length=MAX_EMAIL_LENGTH), AfterValidator(s
 {{- fields | schema_definitions }}
 
 NULLABLE_COLUMNS = frozenset(column.key for column in inspect(User).columns if column.nullable)
+
+_EMAIL = TypeAdapter(Email)
+
+
+def account_name(typed: str) -> str:
+    """The account a login names: its email as sign-up stores it (NFC, the domain in IDNA
+    form, lower case). What is no email is kept lower case, and hashed when longer than an
+    email may be, so that its failed logins count too."""
+    try:
+        email: str = _EMAIL.validate_python(typed)
+    except ValidationError:
+        lowered = typed.strip().lower()
+        if len(lowered) <= MAX_EMAIL_LENGTH:
+            return lowered
+        return "sha256:" + hashlib.sha256(lowered.encode(errors="replace")).hexdigest()
+    return email
 
 
 class UserCreate(BaseModel):

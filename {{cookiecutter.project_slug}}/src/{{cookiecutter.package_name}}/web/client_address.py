@@ -3,9 +3,12 @@
 Only a proxy listed in TRUSTED_PROXIES is believed: anyone else could write any address there
 and so escape the per-address limits. Behind trusted proxies, the client is the right-most
 address in X-Forwarded-For that is not itself a trusted proxy (each proxy appends its peer).
+
+One host, one address: an IPv4 address mapped into IPv6 (`::ffff:192.0.2.1`) is that IPv4
+address, and an IPv6 zone (`fe80::1%eth0`) is dropped.
 """
 
-from ipaddress import IPv4Address, IPv6Address, ip_address
+from ipaddress import IPv4Address, IPv6Address, ip_address, ip_network
 
 from fastapi import Request
 from pydantic import IPvAnyNetwork
@@ -15,9 +18,22 @@ UNKNOWN = "unknown"
 
 def _parsed(text: str) -> IPv4Address | IPv6Address | None:
     try:
-        return ip_address(text.strip())
+        address = ip_address(text.strip().partition("%")[0])
     except ValueError:
         return None
+    if isinstance(address, IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+def throttling_key(address: str, ipv6_prefix_length: int) -> str:
+    """What a client's per-address limits count under: its IPv4 address, or its IPv6 network
+    of `ipv6_prefix_length` bits (one host usually holds a whole /64, so counting its addresses
+    one by one would not limit it)."""
+    parsed = _parsed(address)
+    if isinstance(parsed, IPv6Address):
+        return str(ip_network(f"{parsed}/{ipv6_prefix_length}", strict=False))
+    return address if parsed is None else str(parsed)
 
 
 def _trusted(address: IPv4Address | IPv6Address, proxies: list[IPvAnyNetwork]) -> bool:
