@@ -44,8 +44,26 @@ def test_ten_thousand_common_passwords_are_known() -> None:
         ("qwerty123456", "most common passwords"),
         ("LeaveMeAlone", "most common passwords"),
         ("1qaz2wsx3edc", "most common passwords"),
+        ("password1234", "too easy to guess"),
+        ("Password1234!", "too easy to guess"),
+        ("passwordpassword", "too easy to guess"),
+        ("letmeinletmein", "too easy to guess"),
+        ("qwertyuiop123", "too easy to guess"),
     ],
-    ids=["too short", "too long", "spaces", "repeated", "common", "common, other case", "keyboard"],
+    ids=[
+        "too short",
+        "too long",
+        "spaces",
+        "repeated",
+        "common",
+        "common, other case",
+        "keyboard",
+        "word and digits",
+        "word, digits and a symbol",
+        "word repeated",
+        "phrase repeated",
+        "keyboard walk",
+    ],
 )
 async def test_a_weak_password_is_refused_at_sign_up(
     async_client: AsyncClient, password: str, rule: str
@@ -112,3 +130,15 @@ async def test_the_minimum_length_is_a_setting(async_client: AsyncClient) -> Non
             get_settings.cache_clear()
     assert response.status_code == 422
     assert "at least 40 characters" in _refused(response.json())
+
+
+@pytest.mark.parametrize(
+    "password", ["RosalindFranklin1920", "franklin.rosalind!", "Example.Rosalind.1920"]
+)
+async def test_a_password_made_of_the_email_is_refused(
+    async_client: AsyncClient, password: str
+) -> None:
+    body = {**new_sign_up(password), "email": "rosalind.franklin@example.com"}
+    response = await async_client.post("/users", json=body)
+    assert response.status_code == 422, response.text
+    assert "email address's parts" in _refused(response.json())

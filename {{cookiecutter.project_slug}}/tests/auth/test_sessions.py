@@ -98,6 +98,36 @@ async def test_revoking_either_token_ends_the_session_at_once(
     _assert_invalid_grant(await _refresh(async_client, tokens["refresh_token"]))
 
 
+async def test_an_expired_access_token_still_logs_out(
+    async_client: AsyncClient, user: User
+) -> None:
+    tokens = await _log_in(async_client, user.email)
+    claims = jwt.decode(tokens["access_token"], options={"verify_signature": False})
+    an_hour_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    expired = jwt.encode(
+        {**claims, "iat": an_hour_ago, "exp": an_hour_ago + dt.timedelta(minutes=15)},
+        get_settings().secret_key.get_secret_value(),
+        algorithm="HS256",
+    )
+    assert await _me(async_client, {"access_token": expired}) == 401
+    assert (await async_client.post("/token/revoke", data={"token": expired})).status_code == 200
+    _assert_invalid_grant(await _refresh(async_client, tokens["refresh_token"]))
+
+
+async def test_an_email_change_ends_every_other_session(
+    async_client: AsyncClient, user: User
+) -> None:
+    this, other = await _log_in(async_client, user.email), await _log_in(async_client, user.email)
+    response = await async_client.patch(
+        f"/users/{user.id}",
+        json={"email": "a.new.address@example.com", "current_password": PASSWORD},
+        headers=bearer(this["access_token"]),
+    )
+    assert response.status_code == 200, response.text
+    assert (await _me(async_client, this), await _me(async_client, other)) == (200, 401)
+    _assert_invalid_grant(await _refresh(async_client, other["refresh_token"]))
+
+
 @pytest.mark.parametrize("token", ["not a token", "a.b.c", "x" * 43])
 async def test_revoking_an_unknown_token_says_nothing(
     async_client: AsyncClient, token: str
@@ -146,8 +176,9 @@ async def test_a_password_change_ends_every_other_session(
         ({"current_password": "not my password", "new_password": NEW_PASSWORD}, 403, "current"),
         ({"current_password": PASSWORD, "new_password": "qwerty123456"}, 422, "common"),
         ({"new_password": NEW_PASSWORD}, 422, "current_password"),
+        ({"current_password": PASSWORD, "new_password": PASSWORD}, 422, "differ"),
     ],
-    ids=["wrong current password", "weak new password", "no current password"],
+    ids=["wrong current password", "weak new password", "no current password", "unchanged"],
 )
 async def test_a_password_change_needs_the_current_password_and_a_good_new_one(
     async_client: AsyncClient, user: User, token: str, body: dict[str, str], status: int, said: str

@@ -16,6 +16,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import select
 
 from {{ cookiecutter.package_name }}.auth.hashing import hash_password
+from {{ cookiecutter.package_name }}.auth.passwords import password_problem_for
 from {{ cookiecutter.package_name }}.core.audit import audit
 from {{ cookiecutter.package_name }}.core.settings import get_settings
 from {{ cookiecutter.package_name }}.database.engine import initialize_async_db
@@ -50,9 +51,13 @@ def _problems(error: ValidationError) -> str:
 def new_account(email: str, password: str, fields: dict[str, Any]) -> UserCreate:
     """The account as sign-up would check it: email, password rules, the project's fields."""
     try:
-        return UserCreate.model_validate({**fields, "email": email, "password": password})
+        account = UserCreate.model_validate({**fields, "email": email, "password": password})
     except ValidationError as error:
         raise CreateAdminError(_problems(error)) from None
+    problem = password_problem_for(account.password, account.email)
+    if problem is not None:
+        raise CreateAdminError(f"password: The password {problem}")
+    return account
 
 
 # SQLSTATE of a table that does not exist: the migrations were not applied.

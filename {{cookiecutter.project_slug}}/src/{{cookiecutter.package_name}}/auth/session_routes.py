@@ -1,21 +1,20 @@
 """Ending sessions: revocation (RFC 7009), and a password change that ends the others."""
 
 from typing import Annotated
-from uuid import UUID
 
 from fastapi import APIRouter, Form, HTTPException, Request, Response, status
 
 from {{ cookiecutter.package_name }}.auth.current_password import require_current_password
 from {{ cookiecutter.package_name }}.auth.dependencies import CurrentSessionId, CurrentUser
 from {{ cookiecutter.package_name }}.auth.hashing import hash_password
-from {{ cookiecutter.package_name }}.auth.passwords import password_problem_for
+from {{ cookiecutter.package_name }}.auth.passwords import password_refusal
 from {{ cookiecutter.package_name }}.auth.schemas import PasswordChange, RevocationForm
 from {{ cookiecutter.package_name }}.auth.sessions import (
     revoke_session,
     revoke_user_sessions,
     session_of_refresh_token,
 )
-from {{ cookiecutter.package_name }}.auth.tokens import read_access_token
+from {{ cookiecutter.package_name }}.auth.tokens import access_token_session
 from {{ cookiecutter.package_name }}.core.audit import audit
 from {{ cookiecutter.package_name }}.core.settings import AppSettings
 from {{ cookiecutter.package_name }}.database.session import DbSession
@@ -41,11 +40,9 @@ async def revoke_token(
 
     200 whether or not the token was valid (RFC 7009 2.2): the answer tells nothing about it.
     """
-    claims = read_access_token(form.token, settings)
-    session_id: UUID | None
-    if claims is not None:
-        _user_id, session_id = claims
-    else:
+    # An expired access token still names its session, whose refresh token may still be good.
+    session_id = access_token_session(form.token, settings)
+    if session_id is None:
         session_id = await session_of_refresh_token(session, form.token)
     if session_id is not None:
         await revoke_session(session, session_id)
@@ -84,7 +81,9 @@ async def change_password(
         outcome = "throttled" if refusal.status_code == 429 else "failure"
         audit("password change", outcome=outcome, user_id=caller.id, address=address)
         raise
-    problem = password_problem_for(body.new_password, caller.email)
+    problem = await password_refusal(body.new_password, caller.email)
+    if body.new_password == body.current_password:
+        problem = "must differ from the current password"
     if problem is not None:
         error = {"type": "password_rule", "loc": ["body", "new_password"], "msg": problem}
         raise HTTPException(422, detail=[{**error, "msg": f"The password {problem}"}])

@@ -40,6 +40,21 @@ def read_access_token(token: str, settings: Settings) -> tuple[UUID, UUID] | Non
     return user_id, session_id
 
 
+def access_token_session(token: str, settings: Settings) -> UUID | None:
+    """The session of an access token signed with our key, even one that has expired: what
+    logging out with it ends (its refresh token may still be good). None for any other token."""
+    try:
+        claims = jwt.decode(
+            token,
+            settings.secret_key.get_secret_value(),
+            algorithms=[JWT_ALGORITHM],
+            options={"require": ["sub", "sid", "exp", "iat"], "verify_exp": False},
+        )
+        return UUID(claims["sid"])
+    except (jwt.InvalidTokenError, ValueError, TypeError, AttributeError):
+        return None
+
+
 # A client sends the same token with every request, and checking its signature again costs
 # about a tenth of a short GET: a verified token is remembered (keyed by the key too, so a new
 # SECRET_KEY trusts nothing checked with the old one), its expiry still checked at each use.

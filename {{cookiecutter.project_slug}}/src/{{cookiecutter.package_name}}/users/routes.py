@@ -15,9 +15,13 @@ from {{ cookiecutter.package_name }}.auth.dependencies import (
     require_admin,
 )
 from {{ cookiecutter.package_name }}.auth.hashing import hash_password
-from {{ cookiecutter.package_name }}.auth.passwords import password_problem_for
+from {{ cookiecutter.package_name }}.auth.passwords import password_refusal
 from {{ cookiecutter.package_name }}.auth.sessions import revoke_user_sessions
-from {{ cookiecutter.package_name }}.auth.throttling import count_sign_up, too_many
+from {{ cookiecutter.package_name }}.auth.throttling import (
+    count_sign_up,
+    forget_old_sign_ups,
+    too_many,
+)
 from {{ cookiecutter.package_name }}.core.audit import audit
 from {{ cookiecutter.package_name }}.core.settings import AppSettings
 from {{ cookiecutter.package_name }}.database.session import DbSession
@@ -80,6 +84,10 @@ async def sign_up(
         retry_after = await count_sign_up(session, address, settings)
         if retry_after is not None:
             raise too_many("sign-ups from this address", retry_after)
+    problem = await password_refusal(body.password, body.email)
+    if problem is not None:
+        raise _password_refused(problem)
+    await forget_old_sign_ups(session)
     user = User(
         **body.model_dump(exclude={"password", "role"}),
         role=role,
@@ -137,7 +145,8 @@ async def update_user(
     request: Request,
 ) -> UserRead:
     """Only the fields sent change. One's own email or password changes only with the
-    `current_password`; a new password, or deactivation, ends the user's other sessions."""
+    `current_password`; a new email or password, or deactivation, ends the user's other
+    sessions."""
     _check_self_or_admin(caller, user_id)
     user = await _get_user_or_404(session, user_id)
     changes = body.model_dump(exclude_unset=True)
@@ -159,11 +168,16 @@ async def update_user(
             "Changing your own email or password needs your current password "
             "(current_password), which was missing or wrong",
         )
-    ends_sessions = "password" in changes or changes.get("is_active") is False
+    if own and changes.get("password") is not None and changes["password"] == current_password:
+        raise _password_refused("must differ from the current password")
+    # A new email or password, or deactivation: the sessions begun before it end.
+    ends_sessions = (
+        bool({"email", "password"} & changes.keys()) or changes.get("is_active") is False
+    )
     audits = _audited_changes(user, changes)
     if "password" in changes:
         # The body's own email was checked already; else the stored one (ASVS 5.0 6.2.11).
-        problem = password_problem_for(changes["password"], changes.get("email") or user.email)
+        problem = await password_refusal(changes["password"], changes.get("email") or user.email)
         if problem is not None:
             raise _password_refused(problem)
         user.hashed_password = await hash_password(changes.pop("password"))
@@ -186,12 +200,14 @@ async def update_user(
 def _audited_changes(
     user: User, changes: dict[str, object]
 ) -> list[tuple[str, dict[str, str | bool]]]:
-    """The changes the audit log records: role, active, password (never its value)."""
+    """The changes the audit log records: role, active, email, password (never its value)."""
     found: list[tuple[str, dict[str, str | bool]]] = []
     if "role" in changes and changes["role"] != user.role:
         found.append(("role change", {"role": str(changes["role"])}))
     if "is_active" in changes and changes["is_active"] != user.is_active:
         found.append(("active change", {"active": bool(changes["is_active"])}))
+    if "email" in changes and changes["email"] != user.email:
+        found.append(("email change", {}))
     if "password" in changes:
         found.append(("password change", {}))
     return found

@@ -15,18 +15,12 @@ from pydantic import (
     Field,
     TypeAdapter,
     ValidationError,
-    ValidationInfo,
-    field_validator,
     model_validator,
 )
 from sqlalchemy import inspect
 {% endfilter %}
 
-from {{ cookiecutter.package_name }}.auth.passwords import (
-    MAX_PASSWORD_LENGTH,
-    Password,
-    check_password,
-)
+from {{ cookiecutter.package_name }}.auth.passwords import MAX_PASSWORD_LENGTH, Password
 {{ fields | storable_imports(cookiecutter.package_name) }}from {{ cookiecutter.package_name }}.users.models import User
 from {{ cookiecutter.package_name }}.users.roles import Role
 
@@ -63,11 +57,6 @@ class UserCreate(BaseModel):
 {{ field | create_declaration }}
 {%- endfor %}
 
-    @field_validator("password")
-    @classmethod
-    def _password_follows_the_rules(cls, password: str | None, info: ValidationInfo) -> str | None:
-        return check_password(password, info)
-
 
 class UserUpdate(BaseModel):
     """Only the fields sent are changed; `null` is allowed only where the column is nullable."""
@@ -85,11 +74,6 @@ class UserUpdate(BaseModel):
 {%- for field in fields %}
 {{ field | update_declaration }}
 {%- endfor %}
-
-    @field_validator("password")
-    @classmethod
-    def _password_follows_the_rules(cls, password: str | None, info: ValidationInfo) -> str | None:
-        return check_password(password, info)
 
     @model_validator(mode="after")
     def _reject_null_for_required(self) -> Self:
