@@ -15,6 +15,7 @@ shows no command that is not run here, by nox or by a meta-test.
 
 import json
 import os
+import secrets
 import shlex
 import shutil
 import signal
@@ -39,14 +40,17 @@ PASSWORD = "walkthrough password 1"
 NEW_SIGN_UP = Path(__file__).resolve().parent / "scripts" / "new_sign_up.py"
 
 
-def run(command: str, cwd: Path, env: dict[str, str]) -> str:
-    """One command line, as typed in a shell; its output, or exit with what it printed."""
+def run(command: str, cwd: Path, env: dict[str, str], typed: str = "", ok: bool = True) -> str:
+    """One command line, as typed in a shell (`typed` on its standard input); its output, or
+    exit with what it printed. With `ok=False` the command must fail: what it said, then."""
     start = time.monotonic()
-    done = subprocess.run(shlex.split(command), cwd=cwd, env=env, capture_output=True, text=True)
+    done = subprocess.run(
+        shlex.split(command), cwd=cwd, env=env, input=typed, capture_output=True, text=True
+    )
     print(f"$ {command}  ({time.monotonic() - start:.1f} s)", flush=True)
-    if done.returncode != 0:
-        sys.exit(f"`{command}` failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
-    return done.stdout
+    if (done.returncode == 0) != ok:
+        sys.exit(f"`{command}` ended with {done.returncode}:\n{done.stdout}\n{done.stderr}")
+    return done.stdout if ok else done.stderr
 
 
 def request(method: str, url: str, body: dict[str, object] | None = None) -> tuple[int, object]:
@@ -106,10 +110,17 @@ def new_sign_up(project: Path) -> dict[str, object]:
 def make_admin(
     project: Path, answers: dict[str, str], body: dict[str, object], env: dict[str, str]
 ) -> None:
-    """The quick start's `create-admin`, on the user signed up before: promoted, not re-made."""
-    said = run(f"uv run {answers['project_slug']} create-admin {body['email']}", project, env)
-    if "is now an active" not in said:
-        sys.exit(f"create-admin did not promote {body['email']}: {said}")
+    """The quick start's `create-admin`: on the user signed up before, refused (whoever signed
+    it up chose its password); on a new email, with a password piped in, a new admin."""
+    command = f"uv run {answers['project_slug']} create-admin"
+    said = run(f"{command} {body['email']}", project, env, typed=f"{PASSWORD}\n", ok=False)
+    if "--promote-existing" not in said:
+        sys.exit(f"create-admin on {body['email']}, which exists: {said}")
+    email = f"admin.{secrets.token_hex(4)}@example.com"
+    fields = json.dumps({k: v for k, v in body.items() if k not in ("email", "password")})
+    said = run(f"{command} {email} --fields {shlex.quote(fields)}", project, env, f"{PASSWORD}\n")
+    if "Created" not in said:
+        sys.exit(f"create-admin did not make {email}: {said}")
 
 
 def walk_migrations(project: Path, package: str, alembic: str, env: dict[str, str]) -> None:

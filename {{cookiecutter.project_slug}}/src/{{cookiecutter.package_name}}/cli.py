@@ -107,11 +107,12 @@ def serve(host: str, port: int) -> None:
     )
 
 
-def make_admin(email: str, fields: str) -> None:
+def make_admin(email: str, fields: str, promote_existing: bool) -> None:
     """`create-admin`: says what it did, or why it could not, in a line."""
     try:
         url = get_settings().require_database_url()
-        done = asyncio.run(create_admin(url, email, parse_fields(fields)))
+        made = create_admin(url, email, parse_fields(fields), promote_existing=promote_existing)
+        done = asyncio.run(made)
     except CreateAdminError as error:
         sys.exit(f"create-admin: {error}")
     print(done)
@@ -176,6 +177,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         default="{}",
         help="a new account's other fields, as a JSON object (where the project requires some)",
     )
+    admin.add_argument(
+        "--promote-existing",
+        action="store_true",
+        help="make an account that exists already an admin (confirmed on a terminal; it keeps "
+        "its password, and its sessions end)",
+    )
     options = parser.parse_args(arguments)
     if options.command == "new":
         add_resource(options.name, options.fields, options.owned)
@@ -185,7 +192,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         return
     with development_database():
         if options.command == "create-admin":
-            make_admin(options.email, options.fields)
+            make_admin(options.email, options.fields, options.promote_existing)
         else:
             dev(options.host, options.port)
 

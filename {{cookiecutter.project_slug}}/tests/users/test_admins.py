@@ -2,6 +2,7 @@
 comes from `<project> create-admin EMAIL`."""
 
 import asyncio
+import io
 import json
 from typing import Any
 
@@ -9,6 +10,7 @@ import pytest
 from httpx import AsyncClient
 from sqlalchemy import delete, func, select
 
+from {{ cookiecutter.package_name }}.auth.create_admin import CreateAdminError, create_admin
 from {{ cookiecutter.package_name }}.auth.hashing import hash_password
 from {{ cookiecutter.package_name }}.database.engine import AsyncDatabase
 from {{ cookiecutter.package_name }}.users.models import User
@@ -185,18 +187,65 @@ async def test_create_admin_makes_an_admin_who_can_log_in(
     assert (me.json()["role"], me.json()["is_active"]) == (ADMIN_ROLE, True)
 
 
-async def test_create_admin_promotes_an_existing_user(
+async def test_create_admin_refuses_an_account_it_did_not_make(
+    concurrent_client: AsyncClient, initialize_database: AsyncDatabase
+) -> None:
+    # Someone signs the address up first; the operator then pipes in the password they chose.
+    signed_up = await concurrent_client.post("/users", json=new_sign_up(PASSWORD))
+    email = signed_up.json()["email"]
+    admins = await _active_admins(initialize_database)  # one-role projects: every user is
+    operators = "the operator's own passphrase"
+    done = await _create_admin(initialize_database, email.upper(), password=operators)
+    assert done.returncode == 1
+    assert "--promote-existing" in done.stderr
+    assert await _active_admins(initialize_database) == admins
+    login = await concurrent_client.post("/token", data={"username": email, "password": operators})
+    assert login.status_code == 401, "the piped password was not taken either"
+
+
+async def test_promoting_an_existing_account_needs_a_terminal(
     concurrent_client: AsyncClient, initialize_database: AsyncDatabase
 ) -> None:
     signed_up = await concurrent_client.post("/users", json=new_sign_up(PASSWORD))
-    email = signed_up.json()["email"]
-    done = await _create_admin(initialize_database, email.upper())
-    assert done.returncode == 0, done.stderr
+    admins = await _active_admins(initialize_database)
+    done = await _create_admin(initialize_database, signed_up.json()["email"], "--promote-existing")
+    assert done.returncode == 1
+    assert "terminal" in done.stderr
+    assert await _active_admins(initialize_database) == admins
+
+
+class Terminal(io.StringIO):
+    """Standard input as a person at a terminal types it."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(("typed", "promoted"), [("yes\n", True), ("\n", False)])
+async def test_promoting_an_existing_account_confirmed_on_a_terminal_ends_its_sessions(
+    concurrent_client: AsyncClient,
+    initialize_database: AsyncDatabase,
+    typed: str,
+    promoted: bool,
+) -> None:
+    body = new_sign_up(PASSWORD)
+    await concurrent_client.post("/users", json=body)
+    login = await concurrent_client.post(
+        "/token", data={"username": body["email"], "password": PASSWORD}
+    )
+    signed_in = bearer(login.json()["access_token"])
+    url = initialize_database.engine.url.render_as_string(hide_password=False)
+    promote = create_admin(url, body["email"], {}, Terminal(typed), promote_existing=True)
+    if promoted:
+        assert "is now an active" in await promote
+    else:
+        with pytest.raises(CreateAdminError, match="not confirmed"):
+            await promote
     async with initialize_database.sessionmaker() as session:
-        user = await session.scalar(select(User).where(User.email == email))
-    assert user is not None
-    assert (user.role, user.is_active) == (ADMIN_ROLE, True)
-    assert DEFAULT_ROLE == ADMIN_ROLE or signed_up.json()["role"] == DEFAULT_ROLE
+        role = await session.scalar(select(User.role).where(User.email == body["email"]))
+    assert role == (ADMIN_ROLE if promoted else DEFAULT_ROLE)
+    me = await concurrent_client.get("/users/me", headers=signed_in)
+    assert me.status_code == (401 if promoted else 200), "its sessions end when it is promoted"
 
 
 @pytest.mark.parametrize(

@@ -1,9 +1,15 @@
-"""`<project> create-admin EMAIL`: make the first admin, or make an existing user an admin.
+"""`<project> create-admin EMAIL`: make the first admin; `--promote-existing`: make an existing
+user an admin.
 
 The password is read from standard input (prompted for without echo on a terminal), follows
 the same rules as at sign-up, and is never printed. A new account's other fields, where the
 project has required ones, come as JSON (`--fields '{"name": "value"}'`) and are checked as
 at sign-up.
+
+An account that exists already is never promoted unless `--promote-existing` says so: anyone
+could have signed it up, with a password of their own, before the operator ran this. Then
+the operator confirms on a terminal (there is no verified email to vouch for the account),
+the account keeps its owner's password, and its sessions end.
 """
 
 import getpass
@@ -17,6 +23,7 @@ from sqlalchemy import select
 
 from {{ cookiecutter.package_name }}.auth.hashing import hash_password
 from {{ cookiecutter.package_name }}.auth.passwords import password_problem_for
+from {{ cookiecutter.package_name }}.auth.sessions import revoke_user_sessions
 from {{ cookiecutter.package_name }}.core.audit import audit
 from {{ cookiecutter.package_name }}.core.settings import get_settings
 from {{ cookiecutter.package_name }}.database.engine import initialize_async_db
@@ -77,8 +84,31 @@ def parse_fields(text: str) -> dict[str, Any]:
     return fields
 
 
+def confirm_promotion(email: str, stdin: TextIO) -> None:
+    """The operator's yes, typed on a terminal, to promoting an account they did not make."""
+    if not stdin.isatty():
+        raise CreateAdminError(
+            f"{email} exists already, made by whoever signed it up: promote it from a "
+            "terminal, where you confirm it (nothing was changed)"
+        )
+    print(
+        f"{email} exists already, with a password its owner chose: promote it to "
+        f"{ADMIN_ROLE} and end its sessions? Type yes: ",
+        end="",
+        file=sys.stderr,
+        flush=True,
+    )
+    if stdin.readline().strip().lower() != "yes":
+        raise CreateAdminError("not confirmed: nothing was changed")
+
+
 async def create_admin(
-    url: str, email: str, fields: dict[str, Any], stdin: TextIO = sys.stdin
+    url: str,
+    email: str,
+    fields: dict[str, Any],
+    stdin: TextIO = sys.stdin,
+    *,
+    promote_existing: bool = False,
 ) -> str:
     """Make `email` an active admin; return what was done, in a sentence."""
     email = email.strip().lower()
@@ -88,8 +118,16 @@ async def create_admin(
         async with database.sessionmaker() as session:
             user = await session.scalar(select(User).where(User.email == email))
             if user is not None:
-                # An existing account keeps its password and fields: it is only promoted.
+                if not promote_existing:
+                    raise CreateAdminError(
+                        f"{email} exists already and was not made here (nothing was changed, "
+                        "no password read): to make it an admin, run again with "
+                        "--promote-existing; it keeps its owner's password"
+                    )
+                confirm_promotion(email, stdin)
+                # It keeps its password and fields; whoever was signed in must sign in again.
                 user.role, user.is_active = ADMIN_ROLE, True
+                await revoke_user_sessions(session, user.id)
                 await session.commit()
                 audit("admin creation", outcome="promoted", user_id=user.id, address="cli")
                 return f"{email} (id {user.id}) is now an active {ADMIN_ROLE} user"
