@@ -5,6 +5,7 @@
   WEB_CONCURRENCY workers, ACCESS_LOG, bounded keep-alive, concurrency and shutdown.
 - `alembic ...`: Alembic's own command line (`revision --autogenerate`, `check`, ...).
 - `create-admin EMAIL`: make the first admin, or an existing user an admin (create_admin.py).
+- `unlock EMAIL`: clear an account's failed logins, so that it may log in at once (unlock.py).
 - `new resource NAME "FIELDS" [--owned]`: add a resource like users/ (scaffold/resource.py).
 
 All but `serve` use DATABASE_URL's database; when it is unset, an embedded PostgreSQL whose data
@@ -28,6 +29,7 @@ from {{ cookiecutter.package_name }}.auth.create_admin import (
     create_admin,
     parse_fields,
 )
+from {{ cookiecutter.package_name }}.auth.unlock import unlock
 from {{ cookiecutter.package_name }}.core.settings import get_settings
 from {{ cookiecutter.package_name }}.database.embedded import (
     DATABASE_NAME,
@@ -118,6 +120,11 @@ def make_admin(email: str, fields: str, promote_existing: bool) -> None:
     print(done)
 
 
+def clear_failures(email: str) -> None:
+    """`unlock`: says what it cleared, in a line."""
+    print(asyncio.run(unlock(get_settings().require_database_url(), email)))
+
+
 def add_resource(name: str, fields: str, owned: bool) -> None:
     """`new resource`: says what it wrote, or why it wrote nothing, in a line."""
     # A development tool: loaded only for this command.
@@ -155,6 +162,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="make an active admin (a new account, or an existing one); the password is read "
         "from standard input",
     )
+    unlocking = commands.add_parser(
+        "unlock", help="clear an account's failed logins, so that it may log in again at once"
+    )
+    unlocking.add_argument("email", help="the account's email")
     new = commands.add_parser("new", help="add code to the project: `new resource`")
     kinds = new.add_subparsers(dest="kind", required=True, metavar="KIND")
     resource = kinds.add_parser(
@@ -193,6 +204,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     with development_database():
         if options.command == "create-admin":
             make_admin(options.email, options.fields, options.promote_existing)
+        elif options.command == "unlock":
+            clear_failures(options.email)
         else:
             dev(options.host, options.port)
 

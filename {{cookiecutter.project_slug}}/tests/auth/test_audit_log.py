@@ -103,6 +103,16 @@ async def test_role_and_active_changes_and_deletions_are_logged(
         assert events["role change"]["role"] == str(changes["role"])
 
 
+def test_a_line_stays_one_line_whatever_a_value_holds(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger=AUDIT_LOGGER)
+    forged = 'x\n2026-01-01 INFO forged {"event": "login"}\r\u2028\u2029\u0085\x7f\x1b[31m'
+    audit("login", outcome="failure", address=forged)
+    (line,) = [record.getMessage() for record in caplog.records]
+    assert line.isascii(), line
+    assert line.isprintable(), line
+    assert json.loads(line)["address"] == forged
+
+
 def test_the_audit_log_takes_no_secrets() -> None:
     with pytest.raises(ValueError, match="no secrets"):
         audit("login", outcome="success", password="hunter2")

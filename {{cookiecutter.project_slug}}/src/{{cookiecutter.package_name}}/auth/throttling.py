@@ -104,9 +104,12 @@ async def record_login_failure(
     session.add(LoginFailure(account=account, address=key))
 
 
-async def forget_login_failures(session: AsyncSession, account: str) -> None:
-    """After a successful login, the account's earlier failures no longer count against it."""
-    await session.execute(delete(LoginFailure).where(LoginFailure.account == account))
+async def forget_login_failures(session: AsyncSession, account: str) -> int:
+    """After a successful login (or an unlock), the account's failures no longer count against
+    it; how many there were (the caller commits)."""
+    of_account = delete(LoginFailure).where(LoginFailure.account == account)
+    forgotten = await session.scalars(of_account.returning(LoginFailure.id))
+    return len(forgotten.all())
 
 
 async def count_sign_up(session: AsyncSession, address: str, settings: Settings) -> int | None:

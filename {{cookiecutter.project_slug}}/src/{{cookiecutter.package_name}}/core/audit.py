@@ -45,4 +45,6 @@ def audit(
         **details,
     }
     _log_to_stderr()
-    logger.info(json.dumps(record, ensure_ascii=False))
+    # One line whatever a value holds: every character past ASCII escaped (U+2028 and U+0085
+    # end lines for some readers), and DEL, the one control character JSON leaves as it is.
+    logger.info(json.dumps(record).replace("\x7f", "\\u007f"))

@@ -19,6 +19,7 @@ from {{ cookiecutter.package_name }}.auth.passwords import password_refusal
 from {{ cookiecutter.package_name }}.auth.sessions import revoke_user_sessions
 from {{ cookiecutter.package_name }}.auth.throttling import (
     count_sign_up,
+    forget_login_failures,
     forget_old_sign_ups,
     too_many,
 )
@@ -28,7 +29,13 @@ from {{ cookiecutter.package_name }}.database.session import DbSession
 from {{ cookiecutter.package_name }}.users.admins import keep_an_active_admin, removes_an_admin
 from {{ cookiecutter.package_name }}.users.models import User
 from {{ cookiecutter.package_name }}.users.roles import ADMIN_ROLE, DEFAULT_ROLE, Role
-from {{ cookiecutter.package_name }}.users.schemas import UserCreate, UserPage, UserRead, UserUpdate
+from {{ cookiecutter.package_name }}.users.schemas import (
+    Unlocked,
+    UserCreate,
+    UserPage,
+    UserRead,
+    UserUpdate,
+)
 from {{ cookiecutter.package_name }}.web.client_address import client_address
 from {{ cookiecutter.package_name }}.web.errors import commit_or_conflict, error_responses
 
@@ -211,6 +218,21 @@ def _audited_changes(
     if "password" in changes:
         found.append(("password change", {}))
     return found
+
+
+@router.post("/{user_id}/unlock", responses=error_responses(403, 404, resource="user"))
+async def unlock_user(
+    user_id: UUID, session: DbSession, admin: AdminUser, settings: AppSettings, request: Request
+) -> Unlocked:
+    """Clear the user's failed logins, so that they may log in again at once (as
+    `<project> unlock EMAIL` does): how many there were."""
+    user = await _get_user_or_404(session, user_id)
+    cleared = await forget_login_failures(session, user.email)
+    await session.commit()
+    address = client_address(request, settings.trusted_proxies)
+    outcome = "cleared" if cleared else "none"
+    audit("unlock", outcome=outcome, user_id=user.id, address=address, by=str(admin.id))
+    return Unlocked(failed_logins_cleared=cleared)
 
 
 @router.delete(

@@ -102,3 +102,7 @@ class UserPage(BaseModel):
     total: int
     offset: int
     limit: int
+
+
+class Unlocked(BaseModel):
+    failed_logins_cleared: int
