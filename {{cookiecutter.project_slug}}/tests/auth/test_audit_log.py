@@ -12,8 +12,9 @@ from httpx import AsyncClient
 
 from {{ cookiecutter.package_name }}.core.audit import audit
 from {{ cookiecutter.package_name }}.users.models import User
-from {{ cookiecutter.package_name }}.users.roles import ADMIN_ROLE
+from {{ cookiecutter.package_name }}.users.roles import ADMIN_ROLE, DEFAULT_ROLE
 
+from tests.factories import new_sign_up
 from tests.helpers import PASSWORD, SHARED_ROLE, bearer
 
 AUDIT_LOGGER = "{{ cookiecutter.package_name }}.audit"
@@ -134,3 +135,87 @@ def test_the_lines_reach_standard_error_without_any_logging_setup() -> None:
         "user_id": None,
         "address": "192.0.2.1",
     }
+
+
+# Every security event of the service, as (event, outcome): the test below causes each.
+SECURITY_EVENTS = {
+    ("sign-up", "created"),
+    ("sign-up", "conflict"),
+    ("login", "failure"),
+    ("login", "success"),
+    ("refresh", "success"),
+    ("refresh", "reused"),
+    ("current password check", "failure"),
+    ("current password check", "success"),
+    ("password change", "success"),
+    ("email change", "success"),
+    ("sessions revoked", "success"),
+    ("session revoked", "success"),
+    ("role change", "success"),
+    ("active change", "success"),
+    ("unlock", "cleared"),
+    ("user deleted", "success"),
+}
+
+
+async def test_every_security_event_is_logged_with_who_and_from_where(
+    async_client: AsyncClient, admin: User, admin_token: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = new_sign_up(PASSWORD)
+    email = body["email"]
+    created = await async_client.post("/users", json=body)
+    assert created.status_code == 201
+    user_id = created.json()["id"]
+    await async_client.post("/users", json=body)  # taken
+    await async_client.post("/token", data={"username": email, "password": "a wrong guess"})
+    tokens = (
+        await async_client.post("/token", data={"username": email, "password": PASSWORD})
+    ).json()
+    refresh = {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
+    renewed = (await async_client.post("/token", data=refresh)).json()
+    await async_client.post("/token", data=refresh)  # used again: the session ends
+    tokens = (
+        await async_client.post("/token", data={"username": email, "password": PASSWORD})
+    ).json()
+    mine = bearer(tokens["access_token"])
+    wrong = {"email": "elsewhere@example.com", "current_password": "a wrong guess"}
+    await async_client.patch(f"/users/{user_id}", json=wrong, headers=mine)
+    change = {"current_password": PASSWORD, "new_password": NEW_PASSWORD}
+    assert (
+        await async_client.post("/users/me/password", json=change, headers=mine)
+    ).status_code == 204
+    moved = {"email": "elsewhere@example.com", "current_password": NEW_PASSWORD}
+    assert (
+        await async_client.patch(f"/users/{user_id}", json=moved, headers=mine)
+    ).status_code == 200
+    await async_client.post("/token/revoke", data={"token": tokens["access_token"]})
+    admin_changes: dict[str, object] = {"is_active": False}
+    if SHARED_ROLE != ADMIN_ROLE:
+        admin_changes["role"] = SHARED_ROLE if DEFAULT_ROLE != SHARED_ROLE else ADMIN_ROLE
+    admins = bearer(admin_token)
+    await async_client.patch(f"/users/{user_id}", json=admin_changes, headers=admins)
+    await async_client.post("/token", data={"username": "elsewhere@example.com", "password": "x"})
+    await async_client.post(f"/users/{user_id}/unlock", headers=admins)
+    await async_client.delete(f"/users/{user_id}", headers=admins)
+
+    events = _events(caplog)
+    expected = SECURITY_EVENTS - (
+        {("role change", "success")} if "role" not in admin_changes else set()
+    )
+    assert expected <= {(e["event"], e["outcome"]) for e in events}
+    for event in events:
+        assert event["address"] == "127.0.0.1", event
+        assert event["user_id"] or event.get("account") or event.get("by"), event
+        if event["event"] in {"role change", "active change", "unlock", "user deleted"}:
+            assert event["by"] == str(admin.id), event
+    created_line = next(e for e in events if (e["event"], e["outcome"]) == ("sign-up", "created"))
+    assert (created_line["user_id"], created_line["role"]) == (user_id, str(DEFAULT_ROLE))
+    _assert_nothing_secret(
+        caplog,
+        PASSWORD,
+        NEW_PASSWORD,
+        "a wrong guess",
+        tokens["access_token"],
+        tokens["refresh_token"],
+        renewed["refresh_token"],
+    )

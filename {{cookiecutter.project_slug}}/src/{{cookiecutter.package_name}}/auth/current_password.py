@@ -11,8 +11,11 @@ from {{ cookiecutter.package_name }}.auth.throttling import (
     record_login_failure,
     too_many,
 )
+from {{ cookiecutter.package_name }}.core.audit import audit
 from {{ cookiecutter.package_name }}.core.settings import Settings
 from {{ cookiecutter.package_name }}.users.models import User
+
+CHECK = "current password check"
 
 
 async def require_current_password(
@@ -30,9 +33,12 @@ async def require_current_password(
     """
     retry_after = await check_login_limits(session, user.email, address, settings)
     if retry_after is not None:
+        audit(CHECK, outcome="throttled", user_id=user.id, address=address)
         raise too_many("failed logins", retry_after)
     if password is not None and await verify_password(password, user.hashed_password):
+        audit(CHECK, outcome="success", user_id=user.id, address=address)
         return
     await record_login_failure(session, user.email, address, settings)
     await session.commit()
+    audit(CHECK, outcome="failure" if password else "missing", user_id=user.id, address=address)
     raise HTTPException(status.HTTP_403_FORBIDDEN, detail=refusal)

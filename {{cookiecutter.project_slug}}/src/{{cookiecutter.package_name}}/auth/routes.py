@@ -10,14 +10,19 @@ from sqlalchemy import select
 from {{ cookiecutter.package_name }}.auth.dependencies import unauthorized
 from {{ cookiecutter.package_name }}.auth.hashing import verify_password
 from {{ cookiecutter.package_name }}.auth.schemas import OAuthError, Token, TokenForm
-from {{ cookiecutter.package_name }}.auth.sessions import InvalidGrantError, rotate, start_session
+from {{ cookiecutter.package_name }}.auth.sessions import (
+    InvalidGrantError,
+    rotate,
+    session_user,
+    start_session,
+)
 from {{ cookiecutter.package_name }}.auth.throttling import (
     check_login_limits,
     forget_login_failures,
     record_login_failure,
     too_many,
 )
-from {{ cookiecutter.package_name }}.core.audit import audit
+from {{ cookiecutter.package_name }}.core.audit import account_digest, audit
 from {{ cookiecutter.package_name }}.core.settings import AppSettings, Settings
 from {{ cookiecutter.package_name }}.database.session import DbSession
 from {{ cookiecutter.package_name }}.users.models import User
@@ -74,10 +79,12 @@ async def issue_token(
 async def _log_in(
     session: DbSession, account: str, password: str, address: str, settings: Settings
 ) -> Token:
+    # Who tried, even when no account has that name: a hash of the name typed.
+    tried = account_digest(account)
     retry_after = await check_login_limits(session, account, address, settings)
     if retry_after is not None:
         await session.rollback()
-        audit("login", outcome="throttled", address=address)
+        audit("login", outcome="throttled", address=address, account=tried)
         raise too_many("failed logins", retry_after)
     user = await session.scalar(select(User).where(User.email == account))
     # The same answer for an unknown email and a wrong password.
@@ -85,17 +92,18 @@ async def _log_in(
     if user is None or not password_ok:
         await record_login_failure(session, account, address, settings)
         await session.commit()
-        audit("login", outcome="failure", user_id=user.id if user else None, address=address)
+        user_id = user.id if user else None
+        audit("login", outcome="failure", user_id=user_id, address=address, account=tried)
         raise unauthorized("Incorrect email or password")
     user_id = user.id
     if not user.is_active:
         await session.rollback()
-        audit("login", outcome="deactivated", user_id=user_id, address=address)
+        audit("login", outcome="deactivated", user_id=user_id, address=address, account=tried)
         raise unauthorized("This account is deactivated")
     await forget_login_failures(session, account)
     tokens = await start_session(session, user_id, settings)
     await session.commit()
-    audit("login", outcome="success", user_id=user_id, address=address)
+    audit("login", outcome="success", user_id=user_id, address=address, account=tried)
     return _token(tokens)
 
 
@@ -107,11 +115,14 @@ async def _refresh(
     except InvalidGrantError as error:
         await session.commit()  # a reuse ends the session: that must stick
         outcome = "reused" if error.reused else "refused"
-        session_id = str(error.session_id) if error.session_id else None
-        audit("refresh", outcome=outcome, address=address, session_id=session_id)
+        session_id = error.session_id
+        user_id = await session_user(session, session_id) if session_id else None
+        sid = str(session_id) if session_id else None
+        audit("refresh", outcome=outcome, user_id=user_id, address=address, session_id=sid)
         body = OAuthError(error="invalid_grant", error_description=str(error))
         return JSONResponse(
             body.model_dump(), status_code=status.HTTP_400_BAD_REQUEST, headers=NO_STORE
         )
     await session.commit()
+    audit("refresh", outcome="success", user_id=tokens.user_id, address=address)
     return _token(tokens)

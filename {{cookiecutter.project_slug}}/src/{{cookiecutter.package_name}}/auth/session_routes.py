@@ -13,6 +13,7 @@ from {{ cookiecutter.package_name }}.auth.sessions import (
     revoke_session,
     revoke_user_sessions,
     session_of_refresh_token,
+    session_user,
 )
 from {{ cookiecutter.package_name }}.auth.tokens import access_token_session
 from {{ cookiecutter.package_name }}.core.audit import audit
@@ -48,7 +49,11 @@ async def revoke_token(
         await revoke_session(session, session_id)
         await session.commit()
         address = client_address(request, settings.trusted_proxies)
-        audit("session revoked", outcome="success", address=address, session_id=str(session_id))
+        user_id = await session_user(session, session_id)
+        sid = str(session_id)
+        audit(
+            "session revoked", outcome="success", user_id=user_id, address=address, session_id=sid
+        )
     return Response(status_code=status.HTTP_200_OK, headers={"Cache-Control": "no-store"})
 
 
@@ -68,19 +73,9 @@ async def change_password(
     """Change one's own password, given the current one (OWASP ASVS 5.0 6.2.3); every other
     session of the caller ends, this one goes on."""
     address = client_address(request, settings.trusted_proxies)
-    try:
-        await require_current_password(
-            session,
-            caller,
-            body.current_password,
-            address,
-            settings,
-            "The current password is wrong",
-        )
-    except HTTPException as refusal:
-        outcome = "throttled" if refusal.status_code == 429 else "failure"
-        audit("password change", outcome=outcome, user_id=caller.id, address=address)
-        raise
+    await require_current_password(
+        session, caller, body.current_password, address, settings, "The current password is wrong"
+    )
     problem = await password_refusal(body.new_password, caller.email)
     if body.new_password == body.current_password:
         problem = "must differ from the current password"

@@ -30,6 +30,7 @@ class IssuedTokens:
     access_token: str
     refresh_token: str
     expires_in: int  # seconds, the access token's lifetime
+    user_id: UUID
 
 
 class InvalidGrantError(Exception):
@@ -53,7 +54,7 @@ def _new_refresh_token(session: AsyncSession, session_id: UUID) -> str:
 
 def _issued(user_id: UUID, session_id: UUID, refresh: str, settings: Settings) -> IssuedTokens:
     access = create_access_token(str(user_id), str(session_id), settings)
-    return IssuedTokens(access, refresh, settings.access_token_expire_minutes * 60)
+    return IssuedTokens(access, refresh, settings.access_token_expire_minutes * 60, user_id)
 
 
 async def start_session(session: AsyncSession, user_id: UUID, settings: Settings) -> IssuedTokens:
@@ -121,6 +122,11 @@ async def revoke_session(session: AsyncSession, session_id: UUID) -> None:
         .where(UserSession.id == session_id, UserSession.revoked_at.is_(None))
         .values(revoked_at=func.now())
     )
+
+
+async def session_user(session: AsyncSession, session_id: UUID) -> UUID | None:
+    """Whose session it is (for the audit log)."""
+    return await session.scalar(select(UserSession.user_id).where(UserSession.id == session_id))
 
 
 async def session_of_refresh_token(session: AsyncSession, refresh_token: str) -> UUID | None:

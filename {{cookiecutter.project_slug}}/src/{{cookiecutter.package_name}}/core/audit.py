@@ -5,6 +5,7 @@ outcome, the user's id and the client's address, and a few plain details. Never 
 a hash or a token: callers pass only identifiers, and `audit` refuses keys that name secrets.
 """
 
+import hashlib
 import json
 import logging
 from uuid import UUID
@@ -21,6 +22,12 @@ def _log_to_stderr() -> None:
         logger.addHandler(handler)
     if logger.level == logging.NOTSET:
         logger.setLevel(logging.INFO)
+
+
+def account_digest(account: str) -> str:
+    """What the log says of an account name as typed (at login: it may be no account's, or a
+    password typed in the wrong field): a short hash, the same for every attempt on it."""
+    return hashlib.sha256(account.encode(errors="replace")).hexdigest()[:16]
 
 
 FORBIDDEN_KEYS = frozenset({"password", "hashed_password", "token", "refresh_token", "secret"})

@@ -23,7 +23,7 @@ from {{ cookiecutter.package_name }}.auth.throttling import (
     forget_old_sign_ups,
     too_many,
 )
-from {{ cookiecutter.package_name }}.core.audit import audit
+from {{ cookiecutter.package_name }}.core.audit import account_digest, audit
 from {{ cookiecutter.package_name }}.core.settings import AppSettings
 from {{ cookiecutter.package_name }}.database.session import DbSession
 from {{ cookiecutter.package_name }}.users.admins import keep_an_active_admin, removes_an_admin
@@ -84,12 +84,33 @@ async def sign_up(
     taken email too), before the password is hashed.
     """
     role = body.role or DEFAULT_ROLE
+    address = client_address(request, settings.trusted_proxies)
+    # Who signs up whom, and as what; the email only as a hash until the account exists.
+    by, tried = (str(caller.id) if caller else None), account_digest(body.email)
     if role != DEFAULT_ROLE:
-        require_admin(caller, f"create users with role {role}")
+        try:
+            require_admin(caller, f"create users with role {role}")
+        except HTTPException:
+            audit(
+                "sign-up",
+                outcome="forbidden",
+                address=address,
+                by=by,
+                role=str(role),
+                account=tried,
+            )
+            raise
     if caller is None or caller.role != ADMIN_ROLE:
-        address = client_address(request, settings.trusted_proxies)
         retry_after = await count_sign_up(session, address, settings)
         if retry_after is not None:
+            audit(
+                "sign-up",
+                outcome="throttled",
+                address=address,
+                by=by,
+                role=str(role),
+                account=tried,
+            )
             raise too_many("sign-ups from this address", retry_after)
     problem = await password_refusal(body.password, body.email)
     if problem is not None:
@@ -101,7 +122,20 @@ async def sign_up(
         hashed_password=await hash_password(body.password),
     )
     session.add(user)
-    await commit_or_conflict(session)
+    try:
+        await commit_or_conflict(session)
+    except HTTPException:
+        audit("sign-up", outcome="conflict", address=address, by=by, role=str(role), account=tried)
+        raise
+    audit(
+        "sign-up",
+        outcome="created",
+        user_id=user.id,
+        address=address,
+        by=by,
+        role=str(role),
+        account=tried,
+    )
     return UserRead.model_validate(user)
 
 
