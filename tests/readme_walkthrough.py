@@ -97,14 +97,15 @@ def sign_up(base: str, body: dict[str, object]) -> int:
     return status
 
 
-def new_sign_up(project: Path) -> dict[str, object]:
-    """A valid sign-up for this option set's fields, from the project's own test factories."""
+def new_sign_ups(project: Path, count: int) -> list[dict[str, object]]:
+    """Valid sign-ups for this option set's fields (unique values apart), from the project's own
+    test factories."""
     output = subprocess.run(
-        [sys.executable, str(NEW_SIGN_UP), PASSWORD],
+        [sys.executable, str(NEW_SIGN_UP), PASSWORD, str(count)],
         cwd=project, capture_output=True, text=True, check=True,
     )  # fmt: skip
-    body: dict[str, object] = json.loads(output.stdout)
-    return body
+    bodies: list[dict[str, object]] = json.loads(output.stdout)
+    return bodies
 
 
 def make_admin(
@@ -117,7 +118,8 @@ def make_admin(
     if "--promote-existing" not in said:
         sys.exit(f"create-admin on {body['email']}, which exists: {said}")
     email = f"admin.{secrets.token_hex(4)}@example.com"
-    fields = json.dumps({k: v for k, v in body.items() if k not in ("email", "password")})
+    _, other = new_sign_ups(project, 2)  # the first is `body`'s values again
+    fields = json.dumps({k: v for k, v in other.items() if k not in ("email", "password")})
     said = run(f"{command} {email} --fields {shlex.quote(fields)}", project, env, f"{PASSWORD}\n")
     if "Created" not in said:
         sys.exit(f"create-admin did not make {email}: {said}")
@@ -162,7 +164,7 @@ def embedded_path(project: Path, answers: dict[str, str]) -> None:
     try:
         run("uv run pytest -n 2", project, env)
         with serving(dev, project, env) as base:
-            body = new_sign_up(project)
+            (body,) = new_sign_ups(project, 1)
             if sign_up(base, body) != 201:
                 sys.exit("the first sign-up on a new .pgdata/ was refused")
         if left := postgres_on(data_dir):
@@ -192,7 +194,7 @@ def server_path(project: Path, answers: dict[str, str]) -> None:
     run(f"createdb -h {host} -U {user} {database}", project, env)
     try:
         run("uv run pytest -n 2", project, env)
-        body = new_sign_up(project)
+        (body,) = new_sign_ups(project, 1)
         with serving(f"uv run {answers['project_slug']} dev", project, scratch) as base:
             if sign_up(base, body) != 201:
                 sys.exit("the first sign-up on a new database was refused")
