@@ -1,6 +1,7 @@
-"""A TCP relay to the test database that can be cut and restored, as if the server restarted.
+"""A TCP relay to the test database that can be cut and restored, as if the server restarted;
+and a black hole, a server that never answers, as a database whose replies are lost.
 
-The shared database server is never stopped: the app reaches it through this relay instead.
+The shared database server is never stopped: the app reaches it through these instead.
 """
 
 import asyncio
@@ -72,6 +73,30 @@ class TcpProxy:
             for end in pair:
                 end.transport.abort()
             self._writers -= pair
+
+
+class BlackHole:
+    """Listens on 127.0.0.1:`port` while in use; takes every connection and never says a word."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self._server: asyncio.Server | None = None
+        self._held: set[asyncio.StreamWriter] = set()
+
+    async def __aenter__(self) -> "BlackHole":
+        self._server = await asyncio.start_server(self._hold, "127.0.0.1", self.port)
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        assert self._server is not None
+        self._server.close()
+        for writer in self._held:
+            writer.transport.abort()
+        await self._server.wait_closed()
+
+    async def _hold(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._held.add(writer)
+        await reader.read()  # until the client gives up
 
 
 async def _connect(url: URL) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:

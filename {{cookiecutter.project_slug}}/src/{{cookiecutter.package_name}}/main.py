@@ -35,6 +35,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.require_database_url(),
         # A start-up parameter, which PgBouncer refuses: behind it, set it on the role instead.
         statement_timeout_seconds=settings.database_statement_timeout_seconds if direct else None,
+        # Connecting waits no longer than a free connection would be waited for.
+        connect_timeout_seconds=settings.database_pool_timeout_seconds,
         autocommit_reads=direct,
         **options,
     )

@@ -5,8 +5,10 @@ session. Each test starts a fresh app through its lifespan, as uvicorn would, wi
 pointing at a closed port or at a relay to the test database that the test cuts and restores.
 """
 
+import asyncio
 import logging
 import re
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -29,7 +31,7 @@ from tests.helpers import PASSWORD, bearer
 from tests.isolation import Isolation
 from tests.leaks import assert_no_secrets
 from tests.served import started_app
-from tests.tcp_proxy import TcpProxy, free_port, tcp_url
+from tests.tcp_proxy import BlackHole, TcpProxy, free_port, tcp_url
 
 # A password that must never be shown, wherever the connection fails.
 DB_PASSWORD = "never-show-this-password"
@@ -126,4 +128,55 @@ async def test_service_recovers_when_the_database_returns(
     finally:
         await proxy.stop()
         await delete_all_rows(initialize_database.engine)
+    assert "Traceback" not in caplog.text
+
+
+async def test_a_database_that_never_answers_is_503_within_the_pool_timeout(
+    initialize_database: AsyncDatabase,
+) -> None:
+    timeout = 0.3
+    async with BlackHole() as hole:
+        url = tcp_url(initialize_database.engine.url, hole.port)
+        async with started_app(url, DATABASE_POOL_TIMEOUT_SECONDS=str(timeout)) as (_, client):
+            start = time.monotonic()
+            responses = await asyncio.gather(
+                *(_send(client, method, path) for method, path in DATABASE_ROUTES)
+            )
+            waited = time.monotonic() - start
+    for response in responses:
+        _assert_unavailable(response)
+    # Each waited for a connection that never opened, once, all at the same time.
+    assert timeout <= waited < timeout + 1.5, waited
+
+
+async def test_connections_cut_under_load_are_503_never_500(
+    initialize_database: AsyncDatabase, isolation: Isolation, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Cut while requests check connections out, run statements and commit: each request
+    either completes or gets 503."""
+    real = initialize_database.engine.url
+    proxy = TcpProxy(real)
+    await proxy.start()
+    try:
+        async with started_app(tcp_url(real, proxy.port)) as (_, client):
+            requests = [
+                client.post("/users", json=new_sign_up(PASSWORD))
+                if number % 2
+                else client.get("/health")
+                for number in range(60)
+            ]
+            sent = [asyncio.ensure_future(request) for request in requests]
+            # Cut once the first has its answer: the others are at every stage meanwhile.
+            await asyncio.wait(sent, return_when=asyncio.FIRST_COMPLETED)
+            await proxy.stop()
+            responses = await asyncio.gather(*sent)
+    finally:
+        await proxy.stop()
+        await delete_all_rows(initialize_database.engine)
+    statuses = {response.status_code for response in responses}
+    assert statuses <= {200, 201, 503}, statuses
+    assert 503 in statuses, "the cut came too late to test anything"
+    for response in responses:
+        if response.status_code == 503:
+            assert response.headers["Retry-After"]
     assert "Traceback" not in caplog.text

@@ -29,6 +29,7 @@ def initialize_async_db(
     url: str,
     *,
     statement_timeout_seconds: float | None = None,
+    connect_timeout_seconds: float = 10,
     autocommit_reads: bool = False,
     **engine_options: Any,
 ) -> AsyncDatabase:
@@ -36,6 +37,8 @@ def initialize_async_db(
 
     `statement_timeout_seconds`: the server cancels any statement that runs (or waits for a
     lock) longer, so a stuck database gives a prompt 503 rather than hung requests.
+    `connect_timeout_seconds`: how long opening a connection may take (a database whose
+    replies are lost is a 503 after this, not after the driver's 60 s).
     `autocommit_reads`: reading requests send no BEGIN and ROLLBACK around their statements
     (not behind PgBouncer's transaction mode, where a statement's two steps outside a
     transaction may reach two server connections).
@@ -43,8 +46,9 @@ def initialize_async_db(
     # No pre-ping (a round trip per checkout): after the database restarts, the first statement
     # on a dead connection fails as a disconnect, and SQLAlchemy then discards every connection
     # the pool held (its default on a disconnect), so only the requests already in flight fail.
-    # A bounded connect timeout: an unreachable database is a prompt 503, not a 60 s wait.
-    options = {"pool_pre_ping": False, "connect_args": {"timeout": 10}, **engine_options}
+    options = {"pool_pre_ping": False, **engine_options}
+    connect_args = {**options.get("connect_args", {}), "timeout": connect_timeout_seconds}
+    options["connect_args"] = connect_args
     if statement_timeout_seconds is not None:
         # Sent when the connection starts: no extra round trip per request.
         timeout = {"statement_timeout": str(max(1, round(statement_timeout_seconds * 1000)))}

@@ -13,9 +13,6 @@ from sqlalchemy.pool import NullPool
 
 Pooler = Literal["none", "pgbouncer"]
 POOLERS: tuple[str, ...] = get_args(Pooler)
-# database.py's own bound on connecting, kept: these connect_args replace its.
-CONNECT_TIMEOUT_SECONDS = 10
-
 
 def _unique_statement_name() -> str:
     return f"__asyncpg_{uuid4()}__"
@@ -30,7 +27,6 @@ def engine_options(pooler: Pooler) -> dict[str, Any]:
         # Every checkout is a new client connection to PgBouncer: nothing stale to ping.
         "pool_pre_ping": False,
         "connect_args": {
-            "timeout": CONNECT_TIMEOUT_SECONDS,
             "statement_cache_size": 0,  # asyncpg's own cache
             "prepared_statement_cache_size": 0,  # SQLAlchemy's asyncpg adapter's cache
             "prepared_statement_name_func": _unique_statement_name,
