@@ -87,30 +87,21 @@ async def sign_up(
     address = client_address(request, settings.trusted_proxies)
     # Who signs up whom, and as what; the email only as a hash until the account exists.
     by, tried = (str(caller.id) if caller else None), account_digest(body.email)
+
+    def logged(outcome: str, user_id: UUID | None = None) -> None:
+        details = {"by": by, "role": str(role), "account": tried}
+        audit("sign-up", outcome=outcome, user_id=user_id, address=address, **details)
+
     if role != DEFAULT_ROLE:
         try:
             require_admin(caller, f"create users with role {role}")
         except HTTPException:
-            audit(
-                "sign-up",
-                outcome="forbidden",
-                address=address,
-                by=by,
-                role=str(role),
-                account=tried,
-            )
+            logged("forbidden")
             raise
     if caller is None or caller.role != ADMIN_ROLE:
         retry_after = await count_sign_up(session, address, settings)
         if retry_after is not None:
-            audit(
-                "sign-up",
-                outcome="throttled",
-                address=address,
-                by=by,
-                role=str(role),
-                account=tried,
-            )
+            logged("throttled")
             raise too_many("sign-ups from this address", retry_after)
     problem = await password_refusal(body.password, body.email)
     if problem is not None:
@@ -125,17 +116,9 @@ async def sign_up(
     try:
         await commit_or_conflict(session)
     except HTTPException:
-        audit("sign-up", outcome="conflict", address=address, by=by, role=str(role), account=tried)
+        logged("conflict")
         raise
-    audit(
-        "sign-up",
-        outcome="created",
-        user_id=user.id,
-        address=address,
-        by=by,
-        role=str(role),
-        account=tried,
-    )
+    logged("created", user.id)
     return UserRead.model_validate(user)
 
 
