@@ -14,6 +14,7 @@ from sqlalchemy.pool import NullPool
 Pooler = Literal["none", "pgbouncer"]
 POOLERS: tuple[str, ...] = get_args(Pooler)
 
+
 def _unique_statement_name() -> str:
     return f"__asyncpg_{uuid4()}__"
 
