@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session
 
 from {{ cookiecutter.package_name }}.database.reading import READ_METHODS, ReadingSession
+from {{ cookiecutter.package_name }}.database.session import close_session
 from {{ cookiecutter.package_name }}.models import Base
 
 from tests.database_setup import delete_all_rows, recreate_schema
@@ -41,8 +42,11 @@ class CleanDatabase:
         """A stand-in for get_async_db: each request's own session, on the test's database, as
         in production: closed (its uncommitted work rolled back) when the request ends, and
         refusing to write in a reading request."""
-        async with self.make_session(reading=request.method in READ_METHODS) as session:
+        session = self.make_session(reading=request.method in READ_METHODS)
+        try:
             yield session
+        finally:
+            await close_session(session)
 
     def session(self) -> AsyncSession:
         """A session that is closed when the test ends."""

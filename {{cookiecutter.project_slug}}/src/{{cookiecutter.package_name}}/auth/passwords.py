@@ -25,7 +25,7 @@ COMMON_PASSWORDS_REFUSED = 10_000
 # zxcvbn's score (0 to 4) a password must reach: 3 means about 10^8 guesses or more, "safely
 # unguessable" online and some protection if the hashes leak.
 MIN_STRENGTH = 3
-# zxcvbn scores no longer password (its cost grows quickly): a longer one's start is scored.
+# zxcvbn refuses longer passwords (its cost grows quickly): a longer one's start is scored.
 SCORED_LENGTH = 72
 
 

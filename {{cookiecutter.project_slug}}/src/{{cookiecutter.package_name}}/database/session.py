@@ -10,14 +10,18 @@ changed (`await session.commit()`), anything not committed is rolled back when i
 reading request (GET, HEAD, OPTIONS) only reads: its session refuses to write (reading.py).
 """
 
+import logging
 from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from {{ cookiecutter.package_name }}.database.engine import AsyncDatabase
 from {{ cookiecutter.package_name }}.database.reading import READ_METHODS
+
+logger = logging.getLogger(__name__)
 
 
 async def get_async_db(request: Request) -> AsyncIterator[AsyncSession]:
@@ -28,8 +32,26 @@ async def get_async_db(request: Request) -> AsyncIterator[AsyncSession]:
     """
     database: AsyncDatabase = request.app.state.database
     reading = request.method in READ_METHODS
-    async with (database.reading_sessionmaker if reading else database.sessionmaker)() as session:
+    session = (database.reading_sessionmaker if reading else database.sessionmaker)()
+    try:
         yield session
+    finally:
+        await close_session(session)
+
+
+async def close_session(session: AsyncSession) -> None:
+    """End a request's session: what was not committed is rolled back.
+
+    This runs once the response has been sent. A connection lost by then (a database restart,
+    a pooler's cut) fails the rollback, but loses nothing (the server rolls back what a closed
+    connection left) and must not turn an answered request into an error.
+    """
+    try:
+        await session.close()
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        logger.warning("The database connection was lost as a request ended (%s)", error.code)
 
 
 DbSession = Annotated[AsyncSession, Depends(get_async_db)]
