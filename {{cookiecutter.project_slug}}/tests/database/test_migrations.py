@@ -19,7 +19,6 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import Script, ScriptDirectory
 from alembic.util import CommandError
-from blockbuster import BlockBuster
 from sqlalchemy import URL, Connection, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -42,15 +41,6 @@ ALEMBIC_TABLE = "alembic_version"
 REPLICAS = 3
 # How long the test waits for their processes to start and queue for the lock (0.02 s each).
 LOCK_WAIT_POLLS = 3000
-
-
-@pytest.fixture(autouse=True)
-def alembic_may_block(blockbuster: BlockBuster) -> None:
-    """Alembic is synchronous: its commands read their files on the event loop's thread here,
-    through `run_sync` (the only way onto the test's async connection), in tests that await
-    nothing else meanwhile."""
-    for function in blockbuster.functions.values():
-        function.can_block_in("alembic/command.py", {"upgrade", "downgrade", "revision"})
 
 
 async def _drop_database(url: URL) -> None:
