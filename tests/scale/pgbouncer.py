@@ -27,6 +27,7 @@ unix_socket_dir =
 auth_type = trust
 auth_file = {directory}/users.txt
 pool_mode = transaction
+query_timeout = {query_timeout}
 max_client_conn = 1000
 default_pool_size = {pool_size}
 max_db_connections = {pool_size}
@@ -51,8 +52,12 @@ def _unprivileged_user() -> pwd.struct_passwd | None:
 
 
 @contextmanager
-def pgbouncer(binary: str, server_url: str, listen_port: int, pool_size: int) -> Iterator[Path]:
-    """PgBouncer on 127.0.0.1:`listen_port` in front of `server_url`'s server; yields its log."""
+def pgbouncer(
+    binary: str, server_url: str, listen_port: int, pool_size: int, query_timeout: float
+) -> Iterator[Path]:
+    """PgBouncer on 127.0.0.1:`listen_port` in front of `server_url`'s server, cancelling a
+    statement after `query_timeout` seconds (as compose and the Kubernetes manifests have it);
+    yields its log."""
     server = urlsplit(server_url)
     user = server.username or "postgres"
     directory = Path(tempfile.mkdtemp(prefix="scale-pgbouncer-"))
@@ -63,6 +68,7 @@ def pgbouncer(binary: str, server_url: str, listen_port: int, pool_size: int) ->
             listen_port=listen_port,
             directory=directory,
             pool_size=pool_size,
+            query_timeout=query_timeout,
         )
         (directory / "pgbouncer.ini").write_text(config)
         (directory / "users.txt").write_text(f'"{user}" ""\n')

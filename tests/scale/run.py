@@ -42,6 +42,9 @@ REPLICAS = 3
 WORKERS = 2
 # PgBouncer's server connections (default_pool_size = max_db_connections): the budget.
 POOL_SIZE = 20
+# PgBouncer's query_timeout, as compose.yaml and deploy/kubernetes/ set it: the statement
+# timeout behind PgBouncer (the app's own start-up parameter is refused there).
+QUERY_TIMEOUT_SECONDS = 5
 CONCURRENCY = 32
 REQUESTS_ONE_REPLICA = 600
 REQUESTS_THREE_REPLICAS = 2_100
@@ -360,7 +363,9 @@ async def prove(args: argparse.Namespace, logs: Path) -> list[str]:
     port = free_port()
     failures: list[str] = []
     with ExitStack() as stack:
-        pgbouncer_log = stack.enter_context(pgbouncer(args.pgbouncer, server_url, port, POOL_SIZE))
+        pgbouncer_log = stack.enter_context(
+            pgbouncer(args.pgbouncer, server_url, port, POOL_SIZE, QUERY_TIMEOUT_SECONDS)
+        )
         scheme, _, rest = server_url.partition("://")
         credentials = rest.split("@", 1)[0] + "@" if "@" in rest else ""
         url = f"{scheme}://{credentials}127.0.0.1:{port}/{DATABASE}"
@@ -406,10 +411,12 @@ def suite_through_pgbouncer(project: Path, url: str, failures: list[str]) -> Non
         *(sys.executable, "-m", "pytest", "-q", "-n", "2", "-p", "no:cacheprovider"),
         "--ignore=tests/database/test_embedded_database.py",
     ]
+    # The suite's test of the statement timeout behind a pooler needs to know it.
+    env = project_env(url, POOLER_QUERY_TIMEOUT_SECONDS=str(QUERY_TIMEOUT_SECONDS))
     done = subprocess.run(
         command,
         cwd=project,
-        env=project_env(url),
+        env=env,
         capture_output=True,
         text=True,
         timeout=PHASE_TIMEOUT_SECONDS,

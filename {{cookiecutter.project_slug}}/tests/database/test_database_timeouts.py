@@ -2,6 +2,7 @@
 within its own timeout even when the pool is exhausted."""
 
 import asyncio
+import os
 import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -61,6 +62,30 @@ async def test_a_locked_table_gives_503_within_the_statement_timeout(
     assert response.status_code == 503, response.text
     assert response.headers["Retry-After"]
     assert STATEMENT_TIMEOUT < waited < 4, waited
+
+
+# Behind PgBouncer, PgBouncer's query_timeout bounds a statement (compose.yaml and the Kubernetes
+# manifests set it); the `scale` template session runs the suite behind one and says its value.
+POOLER_QUERY_TIMEOUT = os.environ.get("POOLER_QUERY_TIMEOUT_SECONDS")
+
+
+@pytest.mark.skipif(
+    get_settings().database_pooler == "none" or POOLER_QUERY_TIMEOUT is None,
+    reason="behind a pooler that names its query_timeout (POOLER_QUERY_TIMEOUT_SECONDS) only",
+)
+async def test_behind_the_pooler_a_locked_table_gives_503_within_its_query_timeout(
+    initialize_database: AsyncDatabase,
+) -> None:
+    timeout = float(POOLER_QUERY_TIMEOUT or 0)
+    engine = initialize_database.engine
+    async with started_app(engine.url) as (_, client), engine.connect() as locker:
+        await locker.execute(text("LOCK TABLE users IN ACCESS EXCLUSIVE MODE"))
+        start = time.monotonic()
+        response = await client.post("/token", data=LOGIN)
+        waited = _elapsed_since(start)
+        await locker.rollback()
+    assert response.status_code == 503, response.text
+    assert timeout * 0.9 < waited < timeout + 4, waited
 
 
 @asynccontextmanager
