@@ -481,7 +481,9 @@ def test_git_repository_holds_everything_but_the_secret(cookies: Cookies) -> Non
     assert ".env.example" in tracked
     assert ".env" not in tracked
     (key,) = re.findall(r"^SECRET_KEY=(\S+)$", (project / ".env").read_text(), re.MULTILINE)
-    found = subprocess.run(["git", "grep", "-F", key, "HEAD"], cwd=project, capture_output=True)
+    # -e: a key may begin with "-", which git would take for an option.
+    command = ["git", "grep", "-F", "-e", key, "HEAD"]
+    found = subprocess.run(command, cwd=project, capture_output=True)
     assert found.returncode == 1, "the secret key is in the commit"
 
 

@@ -200,17 +200,10 @@ def db_session(setup_database: CleanDatabase) -> AsyncSession:
 async def _app_client(database: CleanDatabase) -> AsyncIterator[AsyncClient]:
     """A client on the app whose requests each get a session of their own, as in production,
     on the test's database."""
-    from httpx import ASGITransport, AsyncClient
-
-    from {{ cookiecutter.package_name }}.database.session import get_async_db
     from {{ cookiecutter.package_name }}.main import app
 
-    app.dependency_overrides[get_async_db] = database.request_session
-    try:
-        async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client:
-            yield client
-    finally:
-        app.dependency_overrides.clear()
+    async with database.client(app) as client:
+        yield client
 
 
 @pytest.fixture

@@ -8,12 +8,13 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import Request
+from fastapi import FastAPI, Request
+from httpx import ASGITransport, AsyncClient
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session
 
 from {{ cookiecutter.package_name }}.database.reading import READ_METHODS, ReadingSession
-from {{ cookiecutter.package_name }}.database.session import close_session
+from {{ cookiecutter.package_name }}.database.session import close_session, get_async_db
 from {{ cookiecutter.package_name }}.models import Base
 
 from tests.database_setup import delete_all_rows, recreate_schema
@@ -47,6 +48,18 @@ class CleanDatabase:
             yield session
         finally:
             await close_session(session)
+
+    @asynccontextmanager
+    async def client(self, app: FastAPI) -> AsyncIterator[AsyncClient]:
+        """An HTTP client on `app` (the project's, or one with a test's own routes) whose
+        requests each get a session of their own on this database, as in production."""
+        app.dependency_overrides[get_async_db] = self.request_session
+        try:
+            transport = ASGITransport(app=app)
+            async with AsyncClient(transport=transport, base_url="http://test") as client:
+                yield client
+        finally:
+            app.dependency_overrides.pop(get_async_db, None)
 
     def session(self) -> AsyncSession:
         """A session that is closed when the test ends."""

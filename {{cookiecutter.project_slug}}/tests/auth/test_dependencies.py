@@ -5,10 +5,9 @@ from typing import Annotated
 
 import pytest
 from fastapi import APIRouter, Depends, FastAPI
-from httpx import ASGITransport, AsyncClient
 
 from {{ cookiecutter.package_name }}.auth.dependencies import CurrentUser
-from {{ cookiecutter.package_name }}.database.session import DbSession, get_async_db
+from {{ cookiecutter.package_name }}.database.session import DbSession
 from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.users.models import User
 
@@ -26,7 +25,7 @@ async def _own_row(session: DbSession, caller: CurrentUser) -> User:
 OwnRow = Annotated[User, Depends(_own_row)]
 
 
-def _with_routes(database: CleanDatabase) -> FastAPI:
+def _with_routes() -> FastAPI:
     app = create_app()
     router = APIRouter()
 
@@ -43,7 +42,6 @@ def _with_routes(database: CleanDatabase) -> FastAPI:
         return {"same": row is caller}
 
     app.include_router(router)
-    app.dependency_overrides[get_async_db] = database.request_session
     return app
 
 
@@ -51,8 +49,7 @@ def _with_routes(database: CleanDatabase) -> FastAPI:
 async def test_dependencies_in_any_order(
     setup_database: CleanDatabase, token: str, path: str
 ) -> None:
-    app = _with_routes(setup_database)
-    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client:
+    async with setup_database.client(_with_routes()) as client:
         response = await client.patch(path, headers=bearer(token))
     assert response.status_code == 200, response.text
     assert response.json() == {"same": True}

@@ -7,12 +7,11 @@ errors are real ones from PostgreSQL and asyncpg, raised by a probe route on a f
 
 import pytest
 from fastapi import FastAPI
-from httpx import ASGITransport, AsyncClient
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from {{ cookiecutter.package_name }}.database.session import DbSession, get_async_db
+from {{ cookiecutter.package_name }}.database.session import DbSession
 from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.users.models import User
 from {{ cookiecutter.package_name }}.users.roles import DEFAULT_ROLE
@@ -55,7 +54,7 @@ PROBES: dict[str, tuple[str, object, int]] = {
 }
 
 
-def probe_app(database: CleanDatabase) -> FastAPI:
+def probe_app() -> FastAPI:
     app = create_app()
 
     @app.post("/probe/{name}")
@@ -63,14 +62,12 @@ def probe_app(database: CleanDatabase) -> FastAPI:
         sql, value, _ = PROBES[name]
         await session.execute(text(sql), {"value": value})
 
-    app.dependency_overrides[get_async_db] = database.request_session
     return app
 
 
 @pytest.mark.parametrize("name", list(PROBES))
 async def test_database_refusal_is_never_a_500(setup_database: CleanDatabase, name: str) -> None:
-    app = probe_app(setup_database)
-    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client:
+    async with setup_database.client(probe_app()) as client:
         response = await client.post(f"/probe/{name}")
         # The failed statement left nothing behind: the next request works.
         health = await client.get("/health")

@@ -2,6 +2,8 @@
 to write, so it needs no transaction; a writing request's uncommitted work is gone when it
 fails."""
 
+from contextlib import AbstractAsyncContextManager
+
 import pytest
 from fastapi import APIRouter, FastAPI, HTTPException
 from httpx import ASGITransport, AsyncClient
@@ -9,7 +11,7 @@ from sqlalchemy import func, insert, select
 
 from {{ cookiecutter.package_name }}.database.engine import AsyncDatabase
 from {{ cookiecutter.package_name }}.database.reading import WriteInReadingRequestError
-from {{ cookiecutter.package_name }}.database.session import DbSession, get_async_db
+from {{ cookiecutter.package_name }}.database.session import DbSession
 from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.users.models import User
 from {{ cookiecutter.package_name }}.users.roles import DEFAULT_ROLE
@@ -43,21 +45,20 @@ def _app_with_probes() -> FastAPI:
     return app
 
 
-def _in_tests(database: CleanDatabase) -> FastAPI:
+async def _send(
+    where: str, production: AsyncDatabase, tests: CleanDatabase, method: str, path: str
+) -> int:
+    """The request, through the harness's session (`where` is "tests"), or through the real
+    get_async_db on the database the lifespan would open ("production")."""
     app = _app_with_probes()
-    app.dependency_overrides[get_async_db] = database.request_session
-    return app
-
-
-def _in_production(database: AsyncDatabase) -> FastAPI:
-    app = _app_with_probes()
-    app.state.database = database  # what the lifespan sets; no override
-    return app
-
-
-async def _send(app: FastAPI, method: str, path: str) -> int:
-    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client:
-        response = await client.request(method, path)
+    app.state.database = production  # what the lifespan sets
+    client: AbstractAsyncContextManager[AsyncClient] = (
+        tests.client(app)
+        if where == "tests"
+        else AsyncClient(transport=ASGITransport(app=app), base_url="http://test")
+    )
+    async with client as http:
+        response = await http.request(method, path)
     return response.status_code
 
 
@@ -73,9 +74,8 @@ async def _users(database: CleanDatabase) -> int:
 async def test_a_reading_request_may_not_write(
     initialize_database: AsyncDatabase, setup_database: CleanDatabase, where: str, path: str
 ) -> None:
-    app = _in_tests(setup_database) if where == "tests" else _in_production(initialize_database)
     with pytest.raises(WriteInReadingRequestError, match="make the route a POST"):
-        await _send(app, "GET", path)
+        await _send(where, initialize_database, setup_database, "GET", path)
     assert await _users(setup_database) == 0
 
 
@@ -83,6 +83,6 @@ async def test_a_reading_request_may_not_write(
 async def test_a_failed_write_leaves_nothing(
     initialize_database: AsyncDatabase, setup_database: CleanDatabase, where: str
 ) -> None:
-    app = _in_tests(setup_database) if where == "tests" else _in_production(initialize_database)
-    assert await _send(app, "POST", "/probe/flush-then-fail") == 409
+    sent = await _send(where, initialize_database, setup_database, "POST", "/probe/flush-then-fail")
+    assert sent == 409
     assert await _users(setup_database) == 0

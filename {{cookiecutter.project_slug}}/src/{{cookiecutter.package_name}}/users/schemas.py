@@ -3,7 +3,7 @@
 
 {% filter with_type_imports(fields, "schema") %}
 import hashlib
-from typing import Annotated, Self
+from typing import Annotated
 from uuid import UUID
 
 from pydantic import (
@@ -15,20 +15,17 @@ from pydantic import (
     Field,
     TypeAdapter,
     ValidationError,
-    model_validator,
 )
-from sqlalchemy import inspect
 {% endfilter %}
 
 from {{ cookiecutter.package_name }}.auth.passwords import MAX_PASSWORD_LENGTH, Password
-{{ fields | storable_imports(cookiecutter.package_name) }}from {{ cookiecutter.package_name }}.users.models import User
+{{ fields | storable_imports(cookiecutter.package_name) }}from {{ cookiecutter.package_name }}.database.updates import PartialUpdate
+from {{ cookiecutter.package_name }}.users.models import User
 from {{ cookiecutter.package_name }}.users.roles import Role
 
 MAX_EMAIL_LENGTH = 320
 Email = Annotated[EmailStr, Field(max_length=MAX_EMAIL_LENGTH), AfterValidator(str.lower)]
 {{- fields | schema_definitions }}
-
-NULLABLE_COLUMNS = frozenset(column.key for column in inspect(User).columns if column.nullable)
 
 _EMAIL = TypeAdapter(Email)
 
@@ -58,10 +55,10 @@ class UserCreate(BaseModel):
 {%- endfor %}
 
 
-class UserUpdate(BaseModel):
+class UserUpdate(PartialUpdate):
     """Only the fields sent are changed; `null` is allowed only where the column is nullable."""
 
-    model_config = ConfigDict(extra="forbid")
+    updates = User
 
     email: Email | None = None
     password: Password | None = None
@@ -74,13 +71,6 @@ class UserUpdate(BaseModel):
 {%- for field in fields %}
 {{ field | update_declaration }}
 {%- endfor %}
-
-    @model_validator(mode="after")
-    def _reject_null_for_required(self) -> Self:
-        for name in sorted(self.model_fields_set - NULLABLE_COLUMNS):
-            if getattr(self, name) is None:
-                raise ValueError(f"{name} may not be null")
-        return self
 
 
 class UserRead(BaseModel):

@@ -10,6 +10,7 @@ import math
 import re
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]
 import sqlalchemy as sa
 from fastapi import FastAPI, HTTPException, Request, status
 from fastapi.encoders import jsonable_encoder
@@ -222,5 +223,8 @@ def register_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, invalid_request)
     app.add_exception_handler(StarletteHTTPException, unparsable_body)
     app.add_exception_handler(sa_exc.DBAPIError, database_error)
-    for error in (OSError, sa_exc.TimeoutError):
+    # Errors SQLAlchemy does not wrap: the network's, the pool's timeout, and the driver's own
+    # when a new connection is lost while SQLAlchemy sets it up (its JSON codecs, on checkout).
+    lost = (OSError, sa_exc.TimeoutError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError)
+    for error in lost:
         app.add_exception_handler(error, database_unavailable)
