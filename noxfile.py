@@ -134,15 +134,22 @@ def install(
 
 
 def run_own_checks(
-    session: nox.Session, project: Path, pytest_args: list[str], *, embedded: bool = False
+    session: nox.Session,
+    project: Path,
+    pytest_args: list[str],
+    *,
+    embedded: bool = False,
+    sessions: tuple[str, ...] = (),
 ) -> dict[str, str | None]:
-    """Install a render, then its own nox sessions: ruff, format, mypy, its suite (migrations too).
+    """Install a render, then its own nox sessions (`sessions`, else all: ruff, format, mypy,
+    its suite, migrations too).
 
     Returns the environment its commands ran with (see `install`).
     """
     _, env = install(session, project, embedded=embedded)
     session.chdir(project)
-    session.run("uvx", "nox", "--", *pytest_args, env=env, external=True)
+    chosen = ["-s", *sessions] if sessions else []
+    session.run("uvx", "nox", *chosen, "--", *pytest_args, env=env, external=True)
     return env
 
 
@@ -224,7 +231,15 @@ def rendered(session: nox.Session, variant: str) -> None:
         add_resources(session, project, embedded=variant in EMBEDDED_VARIANTS)
     parallel = [] if variant in SERIAL_VARIANTS else ["-n", "2"]
     pytest_args = ["-q", *parallel, *session.posargs]
-    env = run_own_checks(session, project, pytest_args, embedded=variant in EMBEDDED_VARIANTS)
+    # Where the README walkthrough runs the suite with -n 2 anyway, it runs there only.
+    walked_in_parallel = variant in README_WALKTHROUGH_VARIANTS and bool(parallel)
+    env = run_own_checks(
+        session,
+        project,
+        pytest_args,
+        embedded=variant in EMBEDDED_VARIANTS,
+        sessions=("lint", "typecheck") if walked_in_parallel else (),
+    )
     session.chdir(ROOT)  # the scripts below run as this repository's modules (`-m tests.<name>`)
     # Then every other command of its README: server, migrations, parallel tests.
     # The commands are the same for every option set: two of them keep the matrix quick.
