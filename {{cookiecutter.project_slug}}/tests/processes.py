@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib import import_module
+from importlib.metadata import entry_points
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -40,9 +41,12 @@ PRELOADED = (
     "uvicorn.main",
     "uvloop",
 )
-# Each command's entry point, as the packages' own scripts (and pyproject.toml's) name them.
+CLI = "{{ cookiecutter.package_name }}.cli:main"
+# The project's own command, named as pyproject.toml's [project.scripts] names it.
+(PROJECT_COMMAND,) = [script.name for script in entry_points(group="console_scripts", value=CLI)]
+# Each command's entry point, as the packages' own scripts name them.
 ENTRY_POINTS = {
-    "{{ cookiecutter.project_slug }}": "{{ cookiecutter.package_name }}.cli:main",
+    PROJECT_COMMAND: CLI,
     "alembic": "alembic.config:main",
     "uvicorn": "uvicorn.main:main",
 }

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from {{ cookiecutter.package_name }}.core.settings import get_settings
 from {{ cookiecutter.package_name }}.main import create_app
 
-from tests.processes import Command, started
+from tests.processes import PROJECT_COMMAND, Command, started
 from tests.tcp_proxy import free_port
 
 # A bound on a server's start, that only keeps a broken one from hanging the run.
@@ -51,7 +51,7 @@ async def uvicorn_serving(engine: AsyncEngine) -> AsyncIterator[tuple[str, int]]
     """The app under uvicorn, as the image runs it (the `serve` command: uvloop, httptools),
     on `engine`'s database: (host, port)."""
     host, port = "127.0.0.1", free_port()
-    command = ("{{ cookiecutter.project_slug }}", "serve", "--host", host, "--port", str(port))
+    command = (PROJECT_COMMAND, "serve", "--host", host, "--port", str(port))
     url = engine.url.render_as_string(hide_password=False)
     async with started(*command, environment={"DATABASE_URL": url}) as server:
         await wait_until_live(server, f"http://{host}:{port}")

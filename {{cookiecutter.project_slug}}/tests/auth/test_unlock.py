@@ -14,7 +14,7 @@ from {{ cookiecutter.package_name }}.users.roles import ADMIN_ROLE
 
 from tests.factories import new_sign_up
 from tests.helpers import PASSWORD, bearer
-from tests.processes import run
+from tests.processes import PROJECT_COMMAND, run
 
 FAILURES = 5  # LOGIN_MAX_FAILURES_PER_ACCOUNT's default
 
@@ -58,7 +58,7 @@ async def test_the_operator_unlocks_an_account(
     assert (await concurrent_client.post("/users", json=body)).status_code == 201
     await _lock_out(concurrent_client, body["email"])
     url = initialize_database.engine.url.render_as_string(hide_password=False)
-    command = ("{{ cookiecutter.project_slug }}", "unlock", body["email"].upper())
+    command = (PROJECT_COMMAND, "unlock", body["email"].upper())
     done = await run(*command, environment={"DATABASE_URL": url})
     assert done.returncode == 0, done.stderr
     assert f"{FAILURES} failed login(s) cleared" in done.stdout

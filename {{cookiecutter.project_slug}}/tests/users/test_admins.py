@@ -18,7 +18,7 @@ from {{ cookiecutter.package_name }}.users.roles import ADMIN_ROLE, DEFAULT_ROLE
 
 from tests.factories import new_sign_up, new_user_values
 from tests.helpers import PASSWORD, SHARED_ROLE, bearer
-from tests.processes import Finished, run
+from tests.processes import PROJECT_COMMAND, Finished, run
 
 
 def _removals() -> list[tuple[str, str, dict[str, object] | None]]:
@@ -161,7 +161,7 @@ async def _create_admin(
     """`<project> create-admin ...`, its password on standard input, on the test database."""
     url = database.engine.url.render_as_string(hide_password=False)
     return await run(
-        *("{{ cookiecutter.project_slug }}", "create-admin", *arguments),
+        *(PROJECT_COMMAND, "create-admin", *arguments),
         environment={"DATABASE_URL": url},
         stdin=password + "\n",
     )
