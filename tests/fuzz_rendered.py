@@ -36,19 +36,19 @@ FUZZ_PHASES = "examples,coverage,fuzzing"
 RUNS = {
     "reads, sign-ups and logins": (
         "admin",
-        ["--phases", FUZZ_PHASES, "--exclude-method-regex", "PATCH|DELETE", "--max-time", "8"],
+        ["--phases", FUZZ_PHASES, "--exclude-method-regex", "PATCH|DELETE", "--max-time", "6"],
     ),
     "updates of one's own account": (
         "user",
-        ["--phases", FUZZ_PHASES, "--include-method", "PATCH", "--max-time", "4"],
+        ["--phases", FUZZ_PHASES, "--include-method", "PATCH", "--max-time", "3"],
     ),
-    "sequences of calls": ("user", ["--phases", "stateful", "--max-time", "6"]),
+    "sequences of calls": ("user", ["--phases", "stateful", "--max-time", "5"]),
     # The token endpoint's grants, revocation and password changes, on their own: refresh and
     # revocation forms are hostile too, and the password change needs a caller to refuse.
     "sessions and passwords": (
         "user",
         [
-            *("--phases", FUZZ_PHASES, "--max-time", "4"),
+            *("--phases", FUZZ_PHASES, "--max-time", "3"),
             *("--include-path-regex", "^/(token|users/me/password)"),
         ],
     ),
