@@ -26,8 +26,7 @@ from {{ cookiecutter.package_name }}.auth.passwords import password_problem_for
 from {{ cookiecutter.package_name }}.auth.sessions import revoke_user_sessions
 from {{ cookiecutter.package_name }}.core.audit import audit
 from {{ cookiecutter.package_name }}.core.settings import get_settings
-from {{ cookiecutter.package_name }}.database.engine import initialize_async_db
-from {{ cookiecutter.package_name }}.database.pooler import engine_options
+from {{ cookiecutter.package_name }}.database.engine import command_session
 from {{ cookiecutter.package_name }}.users.models import User
 from {{ cookiecutter.package_name }}.users.roles import ADMIN_ROLE
 from {{ cookiecutter.package_name }}.users.schemas import UserCreate
@@ -112,10 +111,8 @@ async def create_admin(
 ) -> str:
     """Make `email` an active admin; return what was done, in a sentence."""
     email = email.strip().lower()
-    # Behind PgBouncer, as the app connects there (no prepared statements it would reuse).
-    database = initialize_async_db(url, **engine_options(get_settings().database_pooler))
     try:
-        async with database.sessionmaker() as session:
+        async with command_session(url, get_settings().database_pooler) as session:
             user = await session.scalar(select(User).where(User.email == email))
             if user is not None:
                 if not promote_existing:
@@ -150,5 +147,3 @@ async def create_admin(
             "the database has no users table yet: apply the migrations first "
             "(`alembic upgrade head`)"
         ) from None
-    finally:
-        await database.dispose()

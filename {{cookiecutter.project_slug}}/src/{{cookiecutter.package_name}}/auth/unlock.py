@@ -5,21 +5,16 @@ same. Both are audited."""
 from {{ cookiecutter.package_name }}.auth.throttling import forget_login_failures
 from {{ cookiecutter.package_name }}.core.audit import audit
 from {{ cookiecutter.package_name }}.core.settings import get_settings
-from {{ cookiecutter.package_name }}.database.engine import initialize_async_db
-from {{ cookiecutter.package_name }}.database.pooler import engine_options
+from {{ cookiecutter.package_name }}.database.engine import command_session
 from {{ cookiecutter.package_name }}.users.schemas import account_name
 
 
 async def unlock(url: str, email: str) -> str:
     """Clear the failed logins of `email`; what was done, in a sentence."""
     account = account_name(email)
-    database = initialize_async_db(url, **engine_options(get_settings().database_pooler))
-    try:
-        async with database.sessionmaker() as session:
-            cleared = await forget_login_failures(session, account)
-            await session.commit()
-    finally:
-        await database.dispose()
+    async with command_session(url, get_settings().database_pooler) as session:
+        cleared = await forget_login_failures(session, account)
+        await session.commit()
     audit("unlock", outcome="cleared" if cleared else "none", address="cli", cleared=cleared)
     if not cleared:
         return f"{account} had no failed logins counted: nothing to clear"

@@ -1,5 +1,8 @@
-"""The async engine and its session factories: `initialize_async_db`."""
+"""The async engine and its session factories: `initialize_async_db`; `command_session` for the
+project's commands."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +13,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from {{ cookiecutter.package_name }}.database.pooler import Pooler, engine_options
 from {{ cookiecutter.package_name }}.database.reading import ReadingSession
 
 
@@ -65,3 +69,15 @@ def initialize_async_db(
             sync_session_class=ReadingSession,
         ),
     )
+
+
+@asynccontextmanager
+async def command_session(url: str, pooler: Pooler) -> AsyncIterator[AsyncSession]:
+    """A session for one of the project's commands (create-admin, unlock), connecting as the
+    app does (behind PgBouncer too), on an engine of its own that ends with it."""
+    database = initialize_async_db(url, **engine_options(pooler))
+    try:
+        async with database.sessionmaker() as session:
+            yield session
+    finally:
+        await database.dispose()
