@@ -30,13 +30,13 @@ if TYPE_CHECKING:
     from httpx import AsyncClient
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from {{ cookiecutter.package_name }}.database.embedded import EmbeddedPostgres
+    from {{ cookiecutter.package_name }}.database.embedded import EmbeddedPostgresStarting
     from {{ cookiecutter.package_name }}.database.engine import AsyncDatabase
     from {{ cookiecutter.package_name }}.users.models import User
 
     from tests.isolation import CleanDatabase, Isolation
 
-EMBEDDED_SERVER: pytest.StashKey[EmbeddedPostgres] = pytest.StashKey()
+EMBEDDED_SERVER: pytest.StashKey[EmbeddedPostgresStarting] = pytest.StashKey()
 BLOCKING_HINT = "run it in a thread (`await asyncio.to_thread(...)`), or use the async library"
 
 
@@ -52,24 +52,41 @@ def pytest_configure(config: pytest.Config) -> None:
 def _start_embedded_server_unless_configured(config: pytest.Config) -> None:
     """No DATABASE_URL (environment or .env): one throwaway server for this run and its workers.
 
-    The workers that pytest-xdist starts next inherit DATABASE_URL, so they all share it, each
-    with its own database as on any server. It stops when the run ends, however it ends.
+    It starts while the tests are collected; `_use_embedded_server` waits for it. The workers
+    that pytest-xdist starts share it, each with its own database as on any server. It stops
+    when the run ends, however it ends.
     """
     from {{ cookiecutter.package_name }}.core.settings import get_settings
-    from {{ cookiecutter.package_name }}.database.embedded import (
-        EmbeddedPostgresError,
-        start_embedded_postgres,
-    )
+    from {{ cookiecutter.package_name }}.database.embedded import EmbeddedPostgresStarting
 
-    if get_settings().database_url is not None:
+    if get_settings().database_url is None:
+        config.stash[EMBEDDED_SERVER] = EmbeddedPostgresStarting()
+
+
+def _use_embedded_server(config: pytest.Config) -> None:
+    """Once it is up, the embedded server (if any) is the run's DATABASE_URL."""
+    from {{ cookiecutter.package_name }}.core.settings import get_settings
+    from {{ cookiecutter.package_name }}.database.embedded import EmbeddedPostgresError
+
+    starting = config.stash.get(EMBEDDED_SERVER, None)
+    if starting is None or "DATABASE_URL" in os.environ:
         return
     try:
-        server = start_embedded_postgres()
+        server = starting.ready()
     except EmbeddedPostgresError as error:
         raise pytest.UsageError(str(error)) from None
-    config.stash[EMBEDDED_SERVER] = server
     os.environ["DATABASE_URL"] = server.url()
     get_settings.cache_clear()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if session.config.pluginmanager.hasplugin("dsession"):  # xdist's workers inherit it
+        _use_embedded_server(session.config)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    _use_embedded_server(session.config)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

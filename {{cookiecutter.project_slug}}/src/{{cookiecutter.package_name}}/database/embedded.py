@@ -74,24 +74,43 @@ def start_embedded_postgres(
 
     `database` is created if missing. Raises EmbeddedPostgresError with a one-line reason.
     """
-    command = [sys.executable, "-m", __name__, str(data_dir.resolve()) if data_dir else ""]
-    guard = subprocess.Popen(
-        [*command, database or ""],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        # Its own session: Ctrl-C reaches the starter, which stops the server in its own time.
-        start_new_session=True,
-    )
-    assert guard.stdout is not None
-    said = guard.stdout.readline().strip()
-    guard.stdout.close()
-    status, _, detail = said.partition(" ")
-    if status != "ready":
-        EmbeddedPostgres("", guard).stop()
-        reason = detail or f"its guard process ended with status {guard.returncode}"
-        raise EmbeddedPostgresError(f"could not start an embedded PostgreSQL ({reason}); {ADVICE}")
-    return EmbeddedPostgres(detail, guard)
+    return EmbeddedPostgresStarting(data_dir, database=database).ready()
+
+
+class EmbeddedPostgresStarting:
+    """A server on its way up: other work goes on until `ready()` waits for it (the tests
+    collect meanwhile). `stop()` works in either state."""
+
+    def __init__(self, data_dir: Path | None = None, *, database: str | None = None) -> None:
+        command = [sys.executable, "-m", __name__, str(data_dir.resolve()) if data_dir else ""]
+        self._guard = subprocess.Popen(
+            [*command, database or ""],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            # Its own session: Ctrl-C reaches the starter, which stops the server in its own time.
+            start_new_session=True,
+        )
+        self._server: EmbeddedPostgres | None = None
+
+    def ready(self) -> EmbeddedPostgres:
+        """The running server, once it is up; EmbeddedPostgresError if it could not start."""
+        if self._server is None:
+            assert self._guard.stdout is not None
+            said = self._guard.stdout.readline().strip()
+            self._guard.stdout.close()
+            status, _, detail = said.partition(" ")
+            if status != "ready":
+                self.stop()
+                reason = detail or f"its guard process ended with status {self._guard.returncode}"
+                raise EmbeddedPostgresError(
+                    f"could not start an embedded PostgreSQL ({reason}); {ADVICE}"
+                )
+            self._server = EmbeddedPostgres(detail, self._guard)
+        return self._server
+
+    def stop(self) -> None:
+        EmbeddedPostgres("", self._guard).stop()
 
 
 def _guard(data_dir: str, database: str) -> int:
