@@ -286,6 +286,18 @@ def _service_rows(results: dict[str, Any]) -> list[tuple[str, ...]]:
                 f"{figures['resource50/list50']:.0%}",
             )
         )
+        plain = figures["me/plain"]
+        rows.append(
+            (
+                f"  {workers} process(es): GET /users/me, plain httptools (no server limits)",
+                f"{plain['requests_per_s']:.0f}",
+                f"{plain['p50_ms']:.1f}",
+                f"{plain['p99_ms']:.1f}",
+                "",
+                "",
+                f"served with them: {figures['me/guarded_vs_plain']:.0%}",
+            )
+        )
         token = figures["token/service"]
         rows.append(
             (

@@ -155,6 +155,12 @@ def measure_service(project: Path, package: str, database_url: str) -> dict[str,
         floor_command = [sys.executable, "-m", "uvicorn", "tests.bench.floor_app:app"]
         floor_command += ["--host", HOST, "--loop", "uvloop", "--http", "httptools"]
         floor_command += ["--no-access-log", "--workers", str(workers), "--log-level", "warning"]
+        # The same app under uvicorn's own httptools protocol and limits, as `serve` ran it
+        # before the header limits (web/http_protocol.py) and the request limit: their cost.
+        plain_command = [sys.executable, "-m", "uvicorn", f"{package}.main:app", "--host", HOST]
+        plain_command += ["--loop", "uvloop", "--http", "httptools", "--no-access-log"]
+        plain_command += ["--workers", str(workers), "--log-level", "warning"]
+        plain_command += ["--timeout-keep-alive", "5", "--limit-concurrency", "100"]
         with (
             tempfile.TemporaryDirectory() as logs,
             served_render(
@@ -164,6 +170,10 @@ def measure_service(project: Path, package: str, database_url: str) -> dict[str,
             served_render(
                 ROOT, floor_command, env, log=Path(logs) / "floor.log", ready_path="/users/me"
             ) as served_floor,
+            served_render(
+                project, plain_command, env, log=Path(logs) / "plain.log",
+                ready_path="/health/live",
+            ) as served_plain,
         ):  # fmt: skip
             service, floor, process = served_service.url, served_floor.url, served_service.process
             form = {"username": "admin@example.com", "password": PASSWORD}
@@ -177,12 +187,18 @@ def measure_service(project: Path, package: str, database_url: str) -> dict[str,
                         runs.setdefault(f"{name}/{who}", []).append(
                             load(f"{base}{path}", GET_SECONDS, headers)
                         )
+                runs.setdefault("me/plain", []).append(
+                    load(f"{served_plain.url}{READS['me']}", GET_SECONDS, headers)
+                )
             figures: dict[str, Any] = {key: _median_of(value) for key, value in runs.items()}
             for name in READS:
                 figures[f"{name}/ratio"] = (
                     figures[f"{name}/service"]["requests_per_s"]
                     / figures[f"{name}/floor"]["requests_per_s"]
                 )
+            figures["me/guarded_vs_plain"] = (
+                figures["me/service"]["requests_per_s"] / figures["me/plain"]["requests_per_s"]
+            )
             figures["resource50/list50"] = (
                 figures["resource50/service"]["requests_per_s"]
                 / figures["list50/service"]["requests_per_s"]

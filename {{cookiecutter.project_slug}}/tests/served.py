@@ -47,13 +47,15 @@ async def started_app(url: URL, **environment: str) -> AsyncIterator[tuple[FastA
 
 
 @asynccontextmanager
-async def uvicorn_serving(engine: AsyncEngine) -> AsyncIterator[tuple[str, int]]:
+async def uvicorn_serving(
+    engine: AsyncEngine, **environment: str
+) -> AsyncIterator[tuple[str, int]]:
     """The app under uvicorn, as the image runs it (the `serve` command: uvloop, httptools),
-    on `engine`'s database: (host, port)."""
+    on `engine`'s database, with these settings added: (host, port)."""
     host, port = "127.0.0.1", free_port()
     command = (PROJECT_COMMAND, "serve", "--host", host, "--port", str(port))
     url = engine.url.render_as_string(hide_password=False)
-    async with started(*command, environment={"DATABASE_URL": url}) as server:
+    async with started(*command, environment={"DATABASE_URL": url, **environment}) as server:
         await wait_until_live(server, f"http://{host}:{port}")
         yield host, port
         server.send_signal(signal.SIGTERM)

@@ -36,6 +36,7 @@ from {{ cookiecutter.package_name }}.database.embedded import (
     EmbeddedPostgresError,
     start_embedded_postgres,
 )
+from {{ cookiecutter.package_name }}.web.http_protocol import GuardedHttpToolsProtocol
 
 # Where the embedded server keeps its data (git- and docker-ignored), and Alembic its settings.
 DEV_DATA_DIR = Path(".pgdata")
@@ -97,14 +98,16 @@ def serve(host: str, port: int) -> None:
         port=port,
         workers=settings.web_concurrency,
         loop="uvloop",
-        http="httptools",
+        # httptools, with limits on the header section's size and time (web/http_protocol.py).
+        http=GuardedHttpToolsProtocol,
         access_log=settings.access_log,
         # X-Forwarded-For is the app's to judge (TRUSTED_PROXIES), not uvicorn's.
         proxy_headers=False,
-        # Bounded: an idle keep-alive connection closes after 5 s; past 100 connections and
-        # requests at once, new ones get 503 rather than memory; a stop waits 25 s at most.
+        # Bounded: an idle keep-alive connection closes after 5 s; past MAX_CONNECTIONS open
+        # connections, new requests get 503 rather than memory (the app limits requests in the
+        # works: web/request_limit.py); a stop waits 25 s at most.
         timeout_keep_alive=5,
-        limit_concurrency=100,
+        limit_concurrency=settings.max_connections,
         timeout_graceful_shutdown=25,
     )
 

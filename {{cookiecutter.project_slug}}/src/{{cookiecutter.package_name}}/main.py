@@ -19,6 +19,7 @@ from {{ cookiecutter.package_name }}.web import docs, health
 from {{ cookiecutter.package_name }}.web.body_limit import BodyLimitMiddleware
 from {{ cookiecutter.package_name }}.web.errors import register_error_handlers
 from {{ cookiecutter.package_name }}.web.lifecycle import Lifecycle, watch_for_sigterm
+from {{ cookiecutter.package_name }}.web.request_limit import RequestLimitMiddleware
 from {{ cookiecutter.package_name }}.web.security_headers import SecurityHeadersMiddleware
 
 
@@ -78,6 +79,7 @@ def create_app() -> FastAPI:
     register_error_handlers(app)
     # The last added runs first: the headers go on every answer, the 413 included.
     app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(RequestLimitMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     for router in ROUTERS:
         app.include_router(router)

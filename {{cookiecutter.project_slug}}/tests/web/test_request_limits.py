@@ -1,17 +1,14 @@
 """Request bodies over MAX_REQUEST_BODY_BYTES: 413 before they are read in full, however sent."""
 
-import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
 from httpx import AsyncClient
 
 from {{ cookiecutter.package_name }}.core.settings import get_settings
-from {{ cookiecutter.package_name }}.database.engine import AsyncDatabase
 
 from tests.factories import new_sign_up
 from tests.helpers import PASSWORD
-from tests.served import uvicorn_serving
 
 CHUNK = 64 * 1024
 ROUTES = [
@@ -88,46 +85,3 @@ async def test_a_form_within_the_limit_is_served(async_client: AsyncClient) -> N
         "/token", data={"username": "nobody@example.com", "password": PASSWORD}
     )
     assert response.status_code == 401
-
-
-async def _answer_while_sending(host: str, port: int, head: bytes, chunk: bytes) -> bytes:
-    """Send `head`, then `chunk` over and over until the server answers; its status line."""
-    reader, writer = await asyncio.open_connection(host, port)
-    try:
-        writer.write(head)
-        answer = asyncio.ensure_future(reader.readline())
-        sent = 0
-        deadline = asyncio.get_running_loop().time() + 15
-        while not answer.done() and sent < 100 * _limit():
-            assert asyncio.get_running_loop().time() < deadline, "no answer within 15 s"
-            writer.write(chunk)
-            sent += len(chunk)
-            try:
-                await asyncio.wait_for(asyncio.shield(answer), timeout=0.01)
-            except TimeoutError:
-                await writer.drain()
-        status_line = await asyncio.wait_for(answer, timeout=10)
-        assert sent < 100 * _limit(), "the server read the whole body"
-        return status_line
-    finally:
-        writer.close()
-
-
-async def test_uvicorn_answers_413_without_reading_the_body(
-    initialize_database: AsyncDatabase,
-) -> None:
-    declared = f"Content-Length: {100 * 1024 * 1024}".encode()
-    chunk = b"10000\r\n" + b"x" * 0x10000 + b"\r\n"
-    cases = {
-        "a declared length, and no body sent": (declared, b""),
-        "chunked, sent until the server answers": (b"Transfer-Encoding: chunked", chunk),
-    }
-    async with uvicorn_serving(initialize_database.engine) as (host, port):
-        for case, (framing, body_chunk) in cases.items():
-            head = (
-                b"POST /users HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
-                + framing
-                + b"\r\n\r\n"
-            )
-            status_line = await _answer_while_sending(host, port, head, body_chunk)
-            assert status_line.startswith(b"HTTP/1.1 413 "), (case, status_line)

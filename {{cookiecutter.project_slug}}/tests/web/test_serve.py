@@ -7,6 +7,7 @@ import pytest
 
 from {{ cookiecutter.package_name }} import cli
 from {{ cookiecutter.package_name }}.core.settings import get_settings
+from {{ cookiecutter.package_name }}.web.http_protocol import GuardedHttpToolsProtocol
 
 
 def _served_with(monkeypatch: pytest.MonkeyPatch, *arguments: str) -> dict[str, Any]:
@@ -32,11 +33,11 @@ def test_serve_runs_uvicorn_on_uvloop_and_httptools_within_bounds(
         "workers": 1,
         # uvloop also sets TCP_NODELAY, which uvicorn's asyncio loop misses with workers.
         "loop": "uvloop",
-        "http": "httptools",
+        "http": GuardedHttpToolsProtocol,
         "access_log": False,
         "proxy_headers": False,
         "timeout_keep_alive": 5,
-        "limit_concurrency": 100,
+        "limit_concurrency": 2_048,
         "timeout_graceful_shutdown": 25,
     }
 

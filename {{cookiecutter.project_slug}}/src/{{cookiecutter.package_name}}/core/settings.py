@@ -91,6 +91,14 @@ class Settings(BaseSettings):
     # then how long requests in flight may take to finish before they are cancelled.
     shutdown_delay_seconds: float = Field(default=0, ge=0)
     shutdown_timeout_seconds: float = Field(default=20, gt=0)
+    # The HTTP server's own limits (`serve`, web/http_protocol.py): a request's header section
+    # may be this large and take this long to arrive, else 431 or a closed connection.
+    max_header_bytes: int = Field(default=32_768, ge=4_096, le=1_048_576)
+    header_timeout_seconds: float = Field(default=5, gt=0, le=300)
+    # Connections a process holds open (idle ones included): sockets and memory stay bounded.
+    max_connections: int = Field(default=2_048, ge=1)
+    # Requests a process works on at once (web/request_limit.py); past it, 503 at once.
+    max_concurrent_requests: int = Field(default=100, ge=1)
     # uvicorn's access log (`serve`): a line per request costs about 5% of a fast request's
     # time; the proxy or ingress in front usually logs requests already.
     access_log: bool = False

@@ -1,0 +1,80 @@
+"""uvicorn's httptools protocol with the two limits httptools lacks.
+
+httptools reads a header section of any size (one 100 MB header costs seconds of CPU) and
+waits for it forever (a socket that sends nothing, or a byte at a time, is held open). Here a
+header section over MAX_HEADER_BYTES gets 431, and one not complete within
+HEADER_TIMEOUT_SECONDS of its first byte (or of the connection, for a first request) closes
+the connection. `serve` passes this class to uvicorn as its `http` protocol.
+"""
+
+import asyncio
+from typing import Any
+
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from {{ cookiecutter.package_name }}.core.settings import get_settings
+
+TOO_LARGE = (
+    b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
+    b"content-type: text/plain; charset=utf-8\r\n"
+    b"content-length: 39\r\n"
+    b"connection: close\r\n"
+    b"\r\n"
+    b"The request's headers are too large.\r\n\r\n"
+)
+
+
+class GuardedHttpToolsProtocol(HttpToolsProtocol):
+    def __init__(self, *arguments: Any, **options: Any) -> None:
+        super().__init__(*arguments, **options)
+        settings = get_settings()
+        self.max_header_bytes = settings.max_header_bytes
+        self.header_timeout_seconds = settings.header_timeout_seconds
+        # Bytes of the header section read so far; None between a request's headers and the
+        # next request's first byte.
+        self.header_bytes: int | None = 0
+        self.header_deadline: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._start_header_deadline()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self.header_bytes is not None:
+            # Still in a header section after this read. (Counting the whole read can count a
+            # pipelined request before it too: that errs towards the limit, by one read.)
+            self.header_bytes += len(data)
+            if self.header_bytes > self.max_header_bytes and not self.transport.is_closing():
+                self.transport.write(TOO_LARGE)
+                self.transport.close()
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self.header_bytes = 0
+        self._start_header_deadline()
+
+    def on_headers_complete(self) -> None:
+        self.header_bytes = None
+        self._cancel_header_deadline()
+        super().on_headers_complete()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel_header_deadline()
+        super().connection_lost(exc)
+
+    def _start_header_deadline(self) -> None:
+        if self.header_deadline is None:
+            self.header_deadline = asyncio.get_running_loop().call_later(
+                self.header_timeout_seconds, self._headers_too_slow
+            )
+
+    def _cancel_header_deadline(self) -> None:
+        if self.header_deadline is not None:
+            self.header_deadline.cancel()
+            self.header_deadline = None
+
+    def _headers_too_slow(self) -> None:
+        self.header_deadline = None
+        if not self.transport.is_closing():
+            self.transport.close()

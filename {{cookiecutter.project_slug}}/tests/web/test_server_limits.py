@@ -1,0 +1,207 @@
+"""What the served process itself refuses, before the app sees a request: bodies over
+MAX_REQUEST_BODY_BYTES (413, unread), header sections over MAX_HEADER_BYTES (431) or slower
+than HEADER_TIMEOUT_SECONDS (closed); and sockets that send nothing keep no one else out.
+
+One `serve` process for the module, on real sockets, as the image runs it.
+"""
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from httpx import AsyncClient
+
+from {{ cookiecutter.package_name }}.core.settings import get_settings
+from {{ cookiecutter.package_name }}.database.engine import AsyncDatabase
+
+from tests.served import started_app, uvicorn_serving
+
+MAX_HEADER_BYTES = 16_384
+HEADER_TIMEOUT = 0.5
+# A bound on what the client may have written before the server's answer: socket buffers
+# hold a few MB; a server that reads everything would take all of it.
+SENT_AT_MOST = 50 * 1024 * 1024
+
+
+@pytest.fixture(scope="module")
+async def server(initialize_database: AsyncDatabase) -> AsyncIterator[tuple[str, int]]:
+    """`serve` with small header limits, so that the tests need not wait long."""
+    async with uvicorn_serving(
+        initialize_database.engine,
+        MAX_HEADER_BYTES=str(MAX_HEADER_BYTES),
+        HEADER_TIMEOUT_SECONDS=str(HEADER_TIMEOUT),
+    ) as address:
+        yield address
+
+
+async def _answer_while_sending(host: str, port: int, head: bytes, chunk: bytes) -> bytes:
+    """Send `head`, then `chunk` over and over until the server answers or closes the
+    connection: its status line (empty if it closed without one)."""
+    reader, writer = await asyncio.open_connection(host, port)
+    loop = asyncio.get_running_loop()
+    try:
+        writer.write(head)
+        answer = asyncio.ensure_future(reader.readline())
+        sent = 0
+        deadline = loop.time() + 15
+        try:
+            while not answer.done() and sent < SENT_AT_MOST:
+                assert loop.time() < deadline, "no answer within 15 s"
+                writer.write(chunk)
+                sent += len(chunk)
+                try:
+                    await asyncio.wait_for(asyncio.shield(answer), timeout=0.01)
+                except TimeoutError:
+                    await writer.drain()
+        except ConnectionError:
+            pass  # it closed the connection while we were still sending
+        assert sent < SENT_AT_MOST, "the server read all that was sent"
+        try:
+            return await asyncio.wait_for(answer, timeout=10)
+        except ConnectionError:
+            return b""
+    finally:
+        writer.close()
+
+
+async def test_uvicorn_answers_413_without_reading_the_body(server: tuple[str, int]) -> None:
+    declared = f"Content-Length: {100 * 1024 * 1024}".encode()
+    chunk = b"10000\r\n" + b"x" * 0x10000 + b"\r\n"
+    cases = {
+        "a declared length, and no body sent": (declared, b""),
+        "chunked, sent until the server answers": (b"Transfer-Encoding: chunked", chunk),
+    }
+    for case, (framing, body_chunk) in cases.items():
+        head = (
+            b"POST /users HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+            + framing
+            + b"\r\n\r\n"
+        )
+        status_line = await _answer_while_sending(*server, head, body_chunk)
+        assert status_line.startswith(b"HTTP/1.1 413 "), (case, status_line)
+
+
+async def test_a_header_section_over_the_limit_gets_431_after_little_work(
+    server: tuple[str, int],
+) -> None:
+    head = b"GET /health/live HTTP/1.1\r\nHost: test\r\nX-Padding: "
+    status_line = await _answer_while_sending(*server, head, b"a" * 65_536)
+    # 431, unless the connection's reset (the unread rest of the header) overtook it.
+    assert status_line.startswith(b"HTTP/1.1 431 ") or status_line == b"", status_line
+    host, port = server
+    async with AsyncClient(base_url=f"http://{host}:{port}") as client:
+        within = {"X-Padding": "a" * (MAX_HEADER_BYTES // 2)}
+        assert (await client.get("/health/live", headers=within)).status_code == 200
+
+
+async def _seconds_until_closed(reader: asyncio.StreamReader) -> float:
+    """Seconds until the server closes the connection (reading nothing from it)."""
+    started = time.monotonic()
+    try:
+        said = await asyncio.wait_for(reader.read(), timeout=10 * HEADER_TIMEOUT)
+    except TimeoutError:
+        raise AssertionError(f"still open after {10 * HEADER_TIMEOUT} s") from None
+    assert said == b"", said
+    return time.monotonic() - started
+
+
+async def _sending_nothing(host: str, port: int) -> float:
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        return await _seconds_until_closed(reader)
+    finally:
+        writer.close()
+
+
+async def _sending_headers_a_byte_at_a_time(host: str, port: int) -> float:
+    reader, writer = await asyncio.open_connection(host, port)
+
+    async def trickle() -> None:
+        writer.write(b"GET /health/live HTTP/1.1\r\nHost: test\r\n")
+        while not writer.is_closing():
+            writer.write(b"X")
+            await asyncio.sleep(0.02)
+
+    sending = asyncio.ensure_future(trickle())
+    try:
+        return await _seconds_until_closed(reader)
+    finally:
+        sending.cancel()
+        writer.close()
+
+
+async def test_connections_that_do_not_send_their_headers_in_time_are_closed(
+    server: tuple[str, int],
+) -> None:
+    waited = await asyncio.gather(
+        _sending_nothing(*server), _sending_headers_a_byte_at_a_time(*server)
+    )
+    assert all(seconds >= HEADER_TIMEOUT * 0.8 for seconds in waited), waited
+
+
+async def test_hundreds_of_idle_sockets_keep_no_one_else_out(server: tuple[str, int]) -> None:
+    host, port = server
+    idle = [await asyncio.open_connection(host, port) for _ in range(300)]
+    try:
+        for _, writer in idle[::2]:  # half of them start a request and never finish it
+            writer.write(b"GET /users/me HTTP/1.1\r\nHost: test\r\n")
+        async with AsyncClient(base_url=f"http://{host}:{port}") as client:
+            answers = await asyncio.gather(
+                client.get("/health/ready"), client.get("/users/me"), client.get("/health/live")
+            )
+        assert [answer.status_code for answer in answers] == [200, 401, 200]
+        assert not any(reader.at_eof() for reader, _ in idle), "they were open meanwhile"
+    finally:
+        for _, writer in idle:
+            writer.close()
+
+
+async def test_requests_past_the_limit_get_503_at_once(
+    initialize_database: AsyncDatabase,
+) -> None:
+    release = asyncio.Event()
+
+    async def body_sent_later() -> AsyncIterator[bytes]:
+        await release.wait()
+        yield b"{}"
+
+    async with started_app(initialize_database.engine.url, MAX_CONCURRENT_REQUESTS="2") as (
+        _,
+        client,
+    ):
+        assert get_settings().max_concurrent_requests == 2
+        held = [
+            asyncio.ensure_future(client.post("/users", content=body_sent_later()))
+            for _ in range(2)
+        ]
+        await asyncio.sleep(0.05)  # both are in the app, waiting for their bodies
+        busy = await client.get("/users/me")
+        assert busy.status_code == 503
+        assert busy.headers["Retry-After"] == "1"
+        assert busy.json() == {"detail": "The service is busy: try again in a moment"}
+        assert (await client.get("/health/ready")).status_code == 200, "health is never refused"
+        release.set()
+        assert [(await request).status_code for request in held] == [422, 422]
+        assert (await client.get("/users/me")).status_code == 401, "served again once they end"
+
+
+async def test_a_request_the_client_gives_up_on_frees_its_place(
+    initialize_database: AsyncDatabase,
+) -> None:
+    async def body_never_sent() -> AsyncIterator[bytes]:
+        await asyncio.Event().wait()
+        yield b""
+
+    async with started_app(initialize_database.engine.url, MAX_CONCURRENT_REQUESTS="1") as (
+        _,
+        client,
+    ):
+        abandoned = asyncio.ensure_future(client.post("/users", content=body_never_sent()))
+        await asyncio.sleep(0.05)
+        assert (await client.get("/users/me")).status_code == 503
+        abandoned.cancel()
+        with pytest.raises((asyncio.CancelledError, httpx.HTTPError)):
+            await abandoned
+        assert (await client.get("/users/me")).status_code == 401
