@@ -11,9 +11,22 @@ from pathlib import Path
 import pytest
 
 
+def _write_mark(config: pytest.Config) -> None:
+    url = os.environ.get("DATABASE_URL", "")
+    if url and not hasattr(config, "workerinput"):  # the run's first process
+        Path(os.environ["FAULT_MARK"]).write_text(url)
+
+
+# The harness sets DATABASE_URL as xdist's controller starts, or, in a serial run, once the
+# tests are collected (its embedded server starts meanwhile): after it, either way.
+@pytest.hookimpl(trylast=True)
 def pytest_sessionstart(session: pytest.Session) -> None:
-    if not hasattr(session.config, "workerinput"):  # the run's first process
-        Path(os.environ["FAULT_MARK"]).write_text(os.environ.get("DATABASE_URL", ""))
+    _write_mark(session.config)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    _write_mark(session.config)
 
 
 def pytest_runtest_call(item: pytest.Item) -> None:

@@ -14,6 +14,8 @@ from {{ cookiecutter.package_name }}.database.connection_budget import (
 )
 from {{ cookiecutter.package_name }}.database.engine import initialize_async_db
 from {{ cookiecutter.package_name }}.database.pooler import engine_options
+from {{ cookiecutter.package_name }}.observability.access_log import AccessLogMiddleware
+from {{ cookiecutter.package_name }}.observability.request_id import RequestIdMiddleware
 from {{ cookiecutter.package_name }}.users import routes as user_routes
 from {{ cookiecutter.package_name }}.web import docs, health
 from {{ cookiecutter.package_name }}.web.body_limit import BodyLimitMiddleware
@@ -81,6 +83,8 @@ def create_app() -> FastAPI:
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(RequestLimitMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(AccessLogMiddleware)
+    app.add_middleware(RequestIdMiddleware)
     for router in ROUTERS:
         app.include_router(router)
     return app

@@ -5,7 +5,6 @@ import json
 import logging
 import subprocess
 import sys
-from typing import Any
 
 import pytest
 from httpx import AsyncClient
@@ -16,22 +15,16 @@ from {{ cookiecutter.package_name }}.users.roles import ADMIN_ROLE, DEFAULT_ROLE
 
 from tests.factories import new_sign_up
 from tests.helpers import PASSWORD, SHARED_ROLE, bearer
+from tests.logs import AUDIT_LOGGER, audit_events, line_of
 
-AUDIT_LOGGER = "{{ cookiecutter.package_name }}.audit"
 NEW_PASSWORD = "a completely new passphrase"
-
-
-def _events(caplog: pytest.LogCaptureFixture) -> list[dict[str, Any]]:
-    return [
-        json.loads(record.getMessage()) for record in caplog.records if record.name == AUDIT_LOGGER
-    ]
 
 
 def _assert_nothing_secret(caplog: pytest.LogCaptureFixture, *secrets: str) -> None:
     for record in caplog.records:
-        message = record.getMessage()
+        line = line_of(record)
         for secret in (*secrets, "$argon2"):
-            assert secret not in message, (secret, message)
+            assert secret not in line, (secret, line)
 
 
 @pytest.fixture
@@ -48,14 +41,14 @@ async def test_logins_are_logged_without_secrets(
     for _ in range(5):
         await async_client.post("/token", data={"username": user.email, "password": "wrong!!"})
     await async_client.post("/token", data={"username": user.email, "password": PASSWORD})
-    events = [(e["event"], e["outcome"], e["user_id"]) for e in _events(caplog)]
+    events = [(e["event"], e["outcome"], e["user_id"]) for e in audit_events(caplog)]
     assert events == [
         ("login", "failure", str(user.id)),
         ("login", "success", str(user.id)),
         *[("login", "failure", str(user.id))] * 5,
         ("login", "throttled", None),
     ]
-    assert all(event["address"] == "127.0.0.1" for event in _events(caplog))
+    assert all(event["address"] == "127.0.0.1" for event in audit_events(caplog))
     tokens = login.json()
     _assert_nothing_secret(
         caplog, PASSWORD, "wrong guess!", tokens["access_token"], tokens["refresh_token"]
@@ -73,7 +66,7 @@ async def test_password_changes_and_revocations_are_logged(
         headers=bearer(tokens["access_token"]),
     )
     await async_client.post("/token/revoke", data={"token": tokens["refresh_token"]})
-    events = [(e["event"], e["outcome"]) for e in _events(caplog)]
+    events = [(e["event"], e["outcome"]) for e in audit_events(caplog)]
     assert ("password change", "success") in events
     assert ("session revoked", "success") in events
     _assert_nothing_secret(
@@ -96,7 +89,7 @@ async def test_role_and_active_changes_and_deletions_are_logged(
     )
     assert response.status_code == 200, response.text
     await async_client.delete(f"/users/{user.id}", headers=bearer(admin_token))
-    events = {e["event"]: e for e in _events(caplog)}
+    events = {e["event"]: e for e in audit_events(caplog)}
     assert events["active change"]["active"] is False
     assert events["active change"]["by"] == str(admin.id)
     assert events["user deleted"]["user_id"] == str(user.id)
@@ -108,10 +101,10 @@ def test_a_line_stays_one_line_whatever_a_value_holds(caplog: pytest.LogCaptureF
     caplog.set_level(logging.INFO, logger=AUDIT_LOGGER)
     forged = 'x\n2026-01-01 INFO forged {"event": "login"}\r\u2028\u2029\u0085\x7f\x1b[31m'
     audit("login", outcome="failure", address=forged)
-    (line,) = [record.getMessage() for record in caplog.records]
+    (line,) = [line_of(record) for record in caplog.records]
     assert line.isascii(), line
     assert line.isprintable(), line
-    assert json.loads(line)["address"] == forged
+    assert json.loads(line)["audit"]["address"] == forged
 
 
 def test_the_audit_log_takes_no_secrets() -> None:
@@ -126,10 +119,9 @@ def test_the_lines_reach_standard_error_without_any_logging_setup() -> None:
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
-    line = done.stderr.strip().splitlines()[-1]
-    assert AUDIT_LOGGER in line
-    record = json.loads(line.split(f"{AUDIT_LOGGER} ", 1)[1])
-    assert record == {
+    line = json.loads(done.stderr.strip().splitlines()[-1])
+    assert line["logger"] == AUDIT_LOGGER
+    assert line["audit"] == {
         "event": "login",
         "outcome": "success",
         "user_id": None,
@@ -198,7 +190,7 @@ async def test_every_security_event_is_logged_with_who_and_from_where(
     await async_client.post(f"/users/{user_id}/unlock", headers=admins)
     await async_client.delete(f"/users/{user_id}", headers=admins)
 
-    events = _events(caplog)
+    events = audit_events(caplog)
     expected = SECURITY_EVENTS - (
         {("role change", "success")} if "role" not in admin_changes else set()
     )

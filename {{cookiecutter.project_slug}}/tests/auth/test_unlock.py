@@ -1,7 +1,6 @@
 """Unlock: an operator (`<project> unlock EMAIL`) or an admin (`POST /users/{id}/unlock`) clears
 an account's failed logins, so that its owner may log in again at once; both are audited."""
 
-import json
 import logging
 
 import pytest
@@ -14,6 +13,7 @@ from {{ cookiecutter.package_name }}.users.roles import ADMIN_ROLE
 
 from tests.factories import new_sign_up
 from tests.helpers import PASSWORD, bearer
+from tests.logs import audit_events
 from tests.processes import PROJECT_COMMAND, run
 
 FAILURES = 5  # LOGIN_MAX_FAILURES_PER_ACCOUNT's default
@@ -43,7 +43,7 @@ async def test_an_admin_unlocks_an_account(
     assert unlocked.json() == {"failed_logins_cleared": FAILURES}
     login = await async_client.post("/token", data={"username": user.email, "password": PASSWORD})
     assert login.status_code == 200
-    (line,) = [json.loads(r.getMessage()) for r in caplog.records if "unlock" in r.getMessage()]
+    (line,) = [event for event in audit_events(caplog) if event["event"] == "unlock"]
     assert (line["user_id"], line["by"], line["outcome"]) == (
         str(user.id),
         str(admin.id),

@@ -20,7 +20,7 @@ async def test_a_route_s_own_400_stays_a_400() -> None:
     async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client:
         response = await client.post("/probe")
     assert response.status_code == 400
-    assert response.json() == {"detail": "That ISBN belongs to another edition"}
+    assert response.json()["detail"] == "That ISBN belongs to another edition"
 
 
 async def test_an_unparsable_body_is_still_a_422(async_client: AsyncClient) -> None:

@@ -48,7 +48,7 @@ async def test_a_declared_length_over_the_limit_is_refused_unread(
     headers = {"Content-Type": content_type, "Content-Length": str(length)}
     response = await async_client.request(method, path, content=body, headers=headers)
     assert response.status_code == 413
-    assert response.json() == {"detail": f"The request body is larger than {_limit()} bytes"}
+    assert response.json()["detail"] == f"The request body is larger than {_limit()} bytes"
     assert body.sent == 0, "not a byte of the body was read"
 
 

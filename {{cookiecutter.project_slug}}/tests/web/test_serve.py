@@ -7,6 +7,7 @@ import pytest
 
 from {{ cookiecutter.package_name }} import cli
 from {{ cookiecutter.package_name }}.core.settings import get_settings
+from {{ cookiecutter.package_name }}.observability.logs import logging_config
 from {{ cookiecutter.package_name }}.web.http_protocol import GuardedHttpToolsProtocol
 
 
@@ -34,7 +35,8 @@ def test_serve_runs_uvicorn_on_uvloop_and_httptools_within_bounds(
         # uvloop also sets TCP_NODELAY, which uvicorn's asyncio loop misses with workers.
         "loop": "uvloop",
         "http": GuardedHttpToolsProtocol,
-        "access_log": False,
+        "log_config": logging_config("json", "INFO"),
+        "access_log": False,  # the app's own, observability/access_log.py
         "proxy_headers": False,
         "timeout_keep_alive": 5,
         "limit_concurrency": 2_048,
@@ -42,13 +44,12 @@ def test_serve_runs_uvicorn_on_uvloop_and_httptools_within_bounds(
     }
 
 
-def test_serve_takes_workers_and_access_log_from_the_settings(
+def test_serve_takes_its_workers_from_the_settings(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("WEB_CONCURRENCY", "3")
-    monkeypatch.setenv("ACCESS_LOG", "true")
     options = _served_with(monkeypatch, "--host", "127.0.0.1", "--port", "9000")
-    assert (options["workers"], options["access_log"]) == (3, True)
+    assert options["workers"] == 3
     assert (options["host"], options["port"]) == ("127.0.0.1", 9000)
 
 

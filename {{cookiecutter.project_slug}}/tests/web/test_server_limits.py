@@ -180,7 +180,7 @@ async def test_requests_past_the_limit_get_503_at_once(
         busy = await client.get("/users/me")
         assert busy.status_code == 503
         assert busy.headers["Retry-After"] == "1"
-        assert busy.json() == {"detail": "The service is busy: try again in a moment"}
+        assert busy.json()["detail"] == "The service is busy: try again in a moment"
         assert (await client.get("/health/ready")).status_code == 200, "health is never refused"
         release.set()
         assert [(await request).status_code for request in held] == [422, 422]

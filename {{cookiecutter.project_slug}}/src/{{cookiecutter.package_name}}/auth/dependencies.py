@@ -60,6 +60,7 @@ async def get_optional_user(
     if user is None:
         raise unauthorized("Could not validate credentials")
     request.state.session_id = session_id
+    request.state.user_id = user.id  # for the access log
     return user
 
 

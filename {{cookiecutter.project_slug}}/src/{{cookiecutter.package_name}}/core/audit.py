@@ -1,25 +1,29 @@
 """The audit log: one structured line per security event (OWASP ASVS 5.0 V16).
 
-Logged as JSON to the logger `{{ cookiecutter.package_name }}.audit`, at INFO: the event, its
-outcome, the user's id and the client's address, and a few plain details. Never a password,
-a hash or a token: callers pass only identifiers, and `audit` refuses keys that name secrets.
+Logged to the logger `{{ cookiecutter.package_name }}.audit`, at INFO, with the event's fields
+under `audit`: the event, its outcome, the user's id and the client's address, and a few plain
+details. Never a password, a hash or a token: callers pass only identifiers, and `audit`
+refuses keys that name secrets. Written as every log line is (observability/logs.py): one
+JSON object, every value escaped.
 """
 
 import hashlib
-import json
 import logging
 from uuid import UUID
+
+from {{ cookiecutter.package_name }}.observability.logs import formatter
 
 logger = logging.getLogger("{{ cookiecutter.package_name }}.audit")
 
 
 def _log_to_stderr() -> None:
-    """Unless logging was configured for it: INFO lines to standard error, where uvicorn and
-    container platforms collect them (Python alone would drop INFO)."""
-    if not logger.handlers:
+    """Unless logging was set up (the commands and the server do): the lines to standard
+    error, where container platforms collect them (Python alone would drop INFO)."""
+    if not logger.handlers and not logging.getLogger().handlers:
         handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        handler.setFormatter(formatter("json"))
         logger.addHandler(handler)
+        logger.propagate = False
     if logger.level == logging.NOTSET:
         logger.setLevel(logging.INFO)
 
@@ -52,6 +56,4 @@ def audit(
         **details,
     }
     _log_to_stderr()
-    # One line whatever a value holds: every character past ASCII escaped (U+2028 and U+0085
-    # end lines for some readers), and DEL, the one control character JSON leaves as it is.
-    logger.info(json.dumps(record).replace("\x7f", "\\u007f"))
+    logger.info("%s: %s", event, outcome, extra={"audit": record})

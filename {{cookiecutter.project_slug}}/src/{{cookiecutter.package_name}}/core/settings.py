@@ -4,7 +4,7 @@ import math
 from collections import Counter
 from functools import lru_cache
 from itertools import pairwise
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Depends
 from pydantic import Field, IPvAnyNetwork, SecretStr, field_validator
@@ -99,9 +99,12 @@ class Settings(BaseSettings):
     max_connections: int = Field(default=2_048, ge=1)
     # Requests a process works on at once (web/request_limit.py); past it, 503 at once.
     max_concurrent_requests: int = Field(default=100, ge=1)
-    # uvicorn's access log (`serve`): a line per request costs about 5% of a fast request's
-    # time; the proxy or ingress in front usually logs requests already.
-    access_log: bool = False
+    # Logs (observability/logs.py): one JSON object per line, or readable lines for a person;
+    # unset, `serve` writes JSON and `dev` readable lines.
+    log_format: Literal["json", "console"] | None = None
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # The app's line per request (observability/access_log.py).
+    access_log: bool = True
 
     @field_validator("secret_key")
     @classmethod

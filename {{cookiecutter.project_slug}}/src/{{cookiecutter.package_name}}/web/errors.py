@@ -219,7 +219,19 @@ async def database_error(request: Request, error: Exception) -> JSONResponse:
     return await database_unavailable(request, error)
 
 
+async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
+    """A bug: the usual 500, with the request's id and nothing else. (The server logs the
+    exception once, with its traceback and the same id.)"""
+    request_id = getattr(request.state, "request_id", None)
+    return JSONResponse(
+        status_code=500,
+        content={"detail": "Internal server error", "request_id": request_id},
+        headers={"X-Request-ID": request_id} if request_id else None,
+    )
+
+
 def register_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(Exception, unexpected_error)
     app.add_exception_handler(RequestValidationError, invalid_request)
     app.add_exception_handler(StarletteHTTPException, unparsable_body)
     app.add_exception_handler(sa_exc.DBAPIError, database_error)

@@ -1,0 +1,1 @@
+"""The operator's view: structured logs, request ids, the access log."""
