@@ -166,6 +166,9 @@ def _run_command(
     stderr: Path,
 ) -> None:
     """In the new process: the command's own environment, streams and arguments, then its main."""
+    # A program of its own, as if started afresh: it may start processes too (uvicorn's
+    # workers), which multiprocessing refuses a daemon (the flag only has it killed with us).
+    multiprocessing.current_process().daemon = False
     os.chdir(PROJECT)
     os.environ.clear()
     os.environ.update(environment)

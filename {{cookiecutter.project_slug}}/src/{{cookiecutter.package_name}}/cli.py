@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import os
 import sys
+import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -96,6 +97,9 @@ def serve(host: str, port: int) -> None:
     misses with several workers (each keep-alive response then waits ~40 ms for an ACK).
     """
     settings = get_settings()
+    if settings.web_concurrency > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+        # Each worker's metrics in files there, summed by whichever answers a scrape.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="metrics-")
     uvicorn.run(
         "{{ cookiecutter.package_name }}.main:app",
         host=host,

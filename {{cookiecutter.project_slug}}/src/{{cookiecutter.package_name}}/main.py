@@ -14,7 +14,9 @@ from {{ cookiecutter.package_name }}.database.connection_budget import (
 )
 from {{ cookiecutter.package_name }}.database.engine import initialize_async_db
 from {{ cookiecutter.package_name }}.database.pooler import engine_options
+from {{ cookiecutter.package_name }}.observability import metrics
 from {{ cookiecutter.package_name }}.observability.access_log import AccessLogMiddleware
+from {{ cookiecutter.package_name }}.observability.metrics import MetricsMiddleware
 from {{ cookiecutter.package_name }}.observability.request_id import RequestIdMiddleware
 from {{ cookiecutter.package_name }}.users import routes as user_routes
 from {{ cookiecutter.package_name }}.web import docs, health
@@ -61,6 +63,7 @@ ROUTERS = (
     session_routes.router,
     user_routes.router,
     docs.router,
+    metrics.router,
 )
 
 
@@ -83,6 +86,7 @@ def create_app() -> FastAPI:
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(RequestLimitMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(MetricsMiddleware)
     app.add_middleware(AccessLogMiddleware)
     app.add_middleware(RequestIdMiddleware)
     for router in ROUTERS:

@@ -1,6 +1,9 @@
 """`serve`, the image's command: uvicorn with uvloop and httptools and the bounds of a service
 safe to expose, its workers and access log from the settings."""
 
+import os
+import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -48,7 +51,13 @@ def test_serve_takes_its_workers_from_the_settings(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("WEB_CONCURRENCY", "3")
-    options = _served_with(monkeypatch, "--host", "127.0.0.1", "--port", "9000")
+    try:
+        options = _served_with(monkeypatch, "--host", "127.0.0.1", "--port", "9000")
+        # The workers write their metrics there; a scrape of any of them sums them all.
+        metrics_dir = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+        assert metrics_dir.is_dir()
+    finally:
+        shutil.rmtree(os.environ.pop("PROMETHEUS_MULTIPROC_DIR", "/nonexistent"), True)
     assert options["workers"] == 3
     assert (options["host"], options["port"]) == ("127.0.0.1", 9000)
 

@@ -12,6 +12,7 @@ import logging
 from uuid import UUID
 
 from {{ cookiecutter.package_name }}.observability.logs import formatter
+from {{ cookiecutter.package_name }}.observability.metrics import AUDIT_EVENTS
 
 logger = logging.getLogger("{{ cookiecutter.package_name }}.audit")
 
@@ -57,3 +58,4 @@ def audit(
     }
     _log_to_stderr()
     logger.info("%s: %s", event, outcome, extra={"audit": record})
+    AUDIT_EVENTS.labels(event, outcome).inc()

@@ -3,6 +3,7 @@
 import math
 from collections import Counter
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network
 from itertools import pairwise
 from typing import Annotated, Literal
 
@@ -105,6 +106,19 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # The app's line per request (observability/access_log.py).
     access_log: bool = True
+    # Prometheus metrics at GET /metrics (observability/metrics.py), answered only to requests
+    # made directly (no proxy's X-Forwarded-For or Forwarded) from these networks.
+    metrics_enabled: bool = True
+    metrics_allowed_networks: list[IPvAnyNetwork] = Field(
+        default=[
+            IPv4Network("127.0.0.0/8"),
+            IPv4Network("10.0.0.0/8"),
+            IPv4Network("172.16.0.0/12"),
+            IPv4Network("192.168.0.0/16"),
+            IPv6Network("::1/128"),
+            IPv6Network("fc00::/7"),
+        ]
+    )
 
     @field_validator("secret_key")
     @classmethod

@@ -16,6 +16,21 @@ import structlog
 
 LogFormat = Literal["json", "console"]
 
+
+def _drop_color_message(
+    logger: Any, method: str, event_dict: structlog.types.EventDict
+) -> structlog.types.EventDict:
+    # uvicorn's own lines carry their message again with terminal colour codes.
+    event_dict.pop("color_message", None)
+    return event_dict
+
+
+def _dumps(value: Any, **options: Any) -> str:
+    # ASCII only (JSON's default): U+2028 and U+0085, which end lines for some readers, come
+    # out escaped; DEL is the one control character JSON leaves as it is.
+    return json.dumps(value, **options).replace("\x7f", "\\u007f")
+
+
 # What every line gets, whoever logged it.
 _SHARED: list[structlog.types.Processor] = [
     structlog.processors.TimeStamper(fmt="iso", utc=True, key="timestamp"),
@@ -24,14 +39,9 @@ _SHARED: list[structlog.types.Processor] = [
     # structlog's "event" is the message; the record's extras (the audit's own "event") next.
     structlog.processors.EventRenamer("message"),
     structlog.stdlib.ExtraAdder(),
+    _drop_color_message,
     structlog.contextvars.merge_contextvars,
 ]
-
-
-def _dumps(value: Any, **options: Any) -> str:
-    # ASCII only (JSON's default): U+2028 and U+0085, which end lines for some readers, come
-    # out escaped; DEL is the one control character JSON leaves as it is.
-    return json.dumps(value, **options).replace("\x7f", "\\u007f")
 
 
 def formatter(log_format: LogFormat) -> logging.Formatter:

@@ -1,0 +1,119 @@
+"""Prometheus metrics, at `GET /metrics` (METRICS_ENABLED), in Prometheus' text format.
+
+- `http_requests_total{method, route, status}` and `http_request_duration_seconds{method,
+  route}`: every request, its route named by its template (a bounded set of labels);
+- `db_pool_connections{state}`: the pool's connections in use, idle and in overflow, as each
+  request ends;
+- `audit_events_total{event, outcome}`: logins failed or throttled, sign-ups, refreshes, ...:
+  every line of the audit log, counted (core/audit.py).
+
+Who may read them: requests made directly (no proxy's `X-Forwarded-For` or `Forwarded`) from
+METRICS_ALLOWED_NETWORKS, loopback and private networks by default, where a cluster's scraper
+is; anyone else gets 404, as if there were no such route. With several worker processes
+(`serve` with WEB_CONCURRENCY > 1) each writes its numbers to PROMETHEUS_MULTIPROC_DIR, which
+`serve` sets, and whichever worker answers a scrape sums them all.
+"""
+
+import os
+import time
+from ipaddress import ip_address
+
+from fastapi import APIRouter, HTTPException, Request, Response, status
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from sqlalchemy.pool import QueuePool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from {{ cookiecutter.package_name }}.core.settings import get_settings
+from {{ cookiecutter.package_name }}.observability.access_log import route_template
+
+REQUESTS = Counter("http_requests", "Requests answered", ["method", "route", "status"])
+DURATION = Histogram(
+    "http_request_duration_seconds",
+    "Time to answer a request",
+    ["method", "route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+POOL = Gauge(
+    "db_pool_connections",
+    "The database pool's connections, by state",
+    ["state"],
+    multiprocess_mode="livesum",
+)
+AUDIT_EVENTS = Counter(
+    "audit_events", "Security events, as the audit log has them", ["event", "outcome"]
+)
+# Requests no route took: one label for all, however many paths they tried.
+UNMATCHED = "<unmatched>"
+
+
+class MetricsMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not get_settings().metrics_enabled:
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status_code = 500  # unless a response starts
+
+        async def measured_send(message: Message) -> None:
+            nonlocal status_code
+            if message["type"] == "http.response.start":
+                status_code = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, measured_send)
+        finally:
+            route = route_template(scope) or UNMATCHED
+            method = scope["method"]
+            REQUESTS.labels(method, route, str(status_code)).inc()
+            DURATION.labels(method, route).observe(time.perf_counter() - started)
+            _record_pool(scope)
+
+
+def _record_pool(scope: Scope) -> None:
+    database = getattr(scope["app"].state, "database", None)
+    pool = database.engine.pool if database is not None else None
+    if isinstance(pool, QueuePool):  # behind PgBouncer there is no pool of ours (NullPool)
+        POOL.labels("in_use").set(pool.checkedout())
+        POOL.labels("idle").set(pool.checkedin())
+        POOL.labels("overflow").set(max(pool.overflow(), 0))
+
+
+router = APIRouter(include_in_schema=False)
+
+
+def _may_read(request: Request) -> bool:
+    settings = get_settings()
+    if not settings.metrics_enabled or request.client is None:
+        return False
+    if "x-forwarded-for" in request.headers or "forwarded" in request.headers:
+        return False  # it came through a proxy: from outside, whatever the peer's address
+    try:
+        peer = ip_address(request.client.host)
+    except ValueError:
+        return False
+    return any(peer in network for network in settings.metrics_allowed_networks)
+
+
+@router.get("/metrics")
+def metrics(request: Request) -> Response:
+    """The metrics in Prometheus' text format (a thread: reading the worker files is I/O)."""
+    if not _may_read(request):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Not Found")
+    registry = REGISTRY
+    if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
