@@ -23,7 +23,8 @@ from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
 # The libraries the commands import: the forkserver imports them once, and every process forks
-# from it. (Import errors are ignored: uvloop, for one, is not on every platform.)
+# from it. (Import errors are ignored: uvloop, for one, is not on every platform.) Not
+# prometheus_client: it reads PROMETHEUS_MULTIPROC_DIR, which a command may set, at import.
 PRELOADED = (
     "__main__",
     "alembic.command",
@@ -33,11 +34,16 @@ PRELOADED = (
     "fastapi",
     "httptools",
     "jwt",
+    "opentelemetry.exporter.otlp.proto.http.trace_exporter",
+    "opentelemetry.instrumentation.fastapi",
+    "opentelemetry.instrumentation.sqlalchemy",
+    "opentelemetry.sdk.trace",
     "pwdlib.hashers.argon2",
     "pydantic.v1",
     "pydantic_settings",
     "sqlalchemy.ext.asyncio",
     "sqlalchemy.orm",
+    "structlog",
     "uvicorn.main",
     "uvloop",
 )

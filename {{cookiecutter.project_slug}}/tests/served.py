@@ -11,6 +11,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
+from opentelemetry.sdk.trace import TracerProvider
 from sqlalchemy import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -25,16 +26,19 @@ START_TIMEOUT_SECONDS = 60
 
 
 @asynccontextmanager
-async def started_app(url: URL, **environment: str) -> AsyncIterator[tuple[FastAPI, AsyncClient]]:
+async def started_app(
+    url: URL, tracer_provider: TracerProvider | None = None, **environment: str
+) -> AsyncIterator[tuple[FastAPI, AsyncClient]]:
     """A new app on the database at `url`, started through its lifespan as uvicorn would, with
-    these settings (e.g. `DATABASE_POOL_TIMEOUT_SECONDS="1"`); the app and a client to it."""
+    these settings (e.g. `DATABASE_POOL_TIMEOUT_SECONDS="1"`), traced with `tracer_provider`
+    if given; the app and a client to it."""
     database_url = url.render_as_string(hide_password=False)
     settings: Mapping[str, str] = {"DATABASE_URL": database_url, **environment}
     with pytest.MonkeyPatch.context() as patch:
         for name, value in settings.items():
             patch.setenv(name, value)
         get_settings.cache_clear()
-        app = create_app()
+        app = create_app(tracer_provider)
         try:
             async with (
                 app.router.lifespan_context(app),

@@ -37,7 +37,7 @@ from {{ cookiecutter.package_name }}.database.embedded import (
     EmbeddedPostgresError,
     start_embedded_postgres,
 )
-from {{ cookiecutter.package_name }}.observability.logs import configure_logging, logging_config
+from {{ cookiecutter.package_name }}.observability import logs
 from {{ cookiecutter.package_name }}.web.http_protocol import GuardedHttpToolsProtocol
 
 # Where the embedded server keeps its data (git- and docker-ignored), and Alembic its settings.
@@ -82,7 +82,7 @@ def dev(host: str, port: int) -> None:
         host=host,
         port=port,
         reload=True,
-        log_config=logging_config(settings.log_format or "console", settings.log_level),
+        log_config=logs.logging_config(settings.log_format or "console", settings.log_level),
         access_log=False,  # the app writes its own (ACCESS_LOG)
         # X-Forwarded-For is the app's to judge (TRUSTED_PROXIES), not uvicorn's.
         proxy_headers=False,
@@ -109,7 +109,7 @@ def serve(host: str, port: int) -> None:
         # httptools, with limits on the header section's size and time (web/http_protocol.py).
         http=GuardedHttpToolsProtocol,
         # Every line as JSON (or LOG_FORMAT), in each worker; the app writes the access log.
-        log_config=logging_config(settings.log_format or "json", settings.log_level),
+        log_config=logs.logging_config(settings.log_format or "json", settings.log_level),
         access_log=False,
         # X-Forwarded-For is the app's to judge (TRUSTED_PROXIES), not uvicorn's.
         proxy_headers=False,
@@ -216,7 +216,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         return
     settings = get_settings()
     # Lines for whoever runs the command, on standard error: its own output is on stdout.
-    configure_logging(settings.log_format or "json", settings.log_level, stream="stderr")
+    logs.configure_logging(settings.log_format or "json", settings.log_level, stream="stderr")
     with development_database():
         if options.command == "create-admin":
             make_admin(options.email, options.fields, options.promote_existing)

@@ -1,1 +1,1 @@
-"""Tests of src/{{ cookiecutter.package_name }}/observability/: logs, request ids, the access log."""
+"""Tests of the observability package: logs, request ids, the access log, metrics, traces."""

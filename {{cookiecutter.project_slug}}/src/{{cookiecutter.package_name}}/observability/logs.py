@@ -2,17 +2,19 @@
 
 The app's own loggers, the audit log, uvicorn's and SQLAlchemy's all go through the standard
 `logging` module; structlog only formats them. A record's `extra` fields become keys of its
-line, beside timestamp, level, logger and message, and the request's id (`request_id`) when
-it was logged while a request was served. Values are escaped as JSON escapes them, DEL and
-the line separators past ASCII included: a value cannot forge a line.
+line, beside timestamp, level, logger and message; the request's id (`request_id`) when it
+was logged while a request was served, and the trace's ids when traces are on. Values are
+escaped as JSON escapes them, DEL and the line separators past ASCII included: a value cannot
+forge a line.
 """
-
 import json
 import logging
 import sys
 from typing import Any, Literal
 
 import structlog
+
+from {{ cookiecutter.package_name }}.observability.tracing import current_trace_ids
 
 LogFormat = Literal["json", "console"]
 
@@ -22,6 +24,13 @@ def _drop_color_message(
 ) -> structlog.types.EventDict:
     # uvicorn's own lines carry their message again with terminal colour codes.
     event_dict.pop("color_message", None)
+    return event_dict
+
+
+def _add_trace_ids(
+    logger: Any, method: str, event_dict: structlog.types.EventDict
+) -> structlog.types.EventDict:
+    event_dict.update(current_trace_ids())
     return event_dict
 
 
@@ -41,6 +50,7 @@ _SHARED: list[structlog.types.Processor] = [
     structlog.stdlib.ExtraAdder(),
     _drop_color_message,
     structlog.contextvars.merge_contextvars,
+    _add_trace_ids,
 ]
 
 

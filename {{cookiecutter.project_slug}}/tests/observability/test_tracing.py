@@ -1,0 +1,142 @@
+"""Traces: a server span per request with a span per SQL statement, the caller's trace
+continued, the ids in the log lines; off without an endpoint; exported over OTLP/HTTP."""
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from httpx import AsyncClient
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind
+
+from {{ cookiecutter.package_name }}.database.engine import AsyncDatabase
+from {{ cookiecutter.package_name }}.main import create_app
+from {{ cookiecutter.package_name }}.observability.tracing import SERVICE_NAME
+
+from tests.isolation import Isolation
+from tests.logs import AUDIT_LOGGER, lines_written
+from tests.served import started_app, uvicorn_serving
+
+CALLERS_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
+TRACEPARENT = f"00-{CALLERS_TRACE}-00f067aa0ba902b7-01"
+
+
+@pytest.fixture
+def spans() -> Iterator[tuple[TracerProvider, InMemorySpanExporter]]:
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    yield provider, exporter
+    provider.shutdown()
+
+
+def _server_span(finished: tuple[ReadableSpan, ...], name: str) -> ReadableSpan:
+    (span,) = [s for s in finished if s.kind == SpanKind.SERVER and s.name == name]
+    return span
+
+
+async def test_a_request_is_a_server_span_with_its_statements_as_children(
+    initialize_database: AsyncDatabase,
+    isolation: Isolation,
+    spans: tuple[TracerProvider, InMemorySpanExporter],
+) -> None:
+    provider, exporter = spans
+    url = initialize_database.engine.url
+    async with started_app(url, tracer_provider=provider) as (_, client):
+        login = {"username": "someone@example.com", "password": "a wrong guess"}
+        with lines_written() as lines:
+            answer = await client.post("/token", data=login, headers={"traceparent": TRACEPARENT})
+    assert answer.status_code == 401
+    finished = exporter.get_finished_spans()
+    server = _server_span(finished, "POST /token")
+    assert server.context is not None
+    assert f"{server.context.trace_id:032x}" == CALLERS_TRACE, "the caller's trace goes on"
+    statements = [s for s in finished if s.attributes and "db.statement" in s.attributes]
+    assert statements, [s.name for s in finished]
+    for statement in statements:
+        assert statement.context is not None
+        assert statement.context.trace_id == server.context.trace_id
+        assert "someone@example.com" not in str(statement.attributes), "no parameter values"
+    audit = [json.loads(line) for line in lines if AUDIT_LOGGER in line]
+    assert audit
+    assert {line["trace_id"] for line in audit} == {CALLERS_TRACE}
+
+
+def test_without_an_endpoint_nothing_is_traced(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"):
+        monkeypatch.delenv(name, raising=False)
+    app = create_app()
+    assert getattr(app.state, "tracer_provider", None) is None
+    assert not any("OpenTelemetry" in str(middleware.cls) for middleware in app.user_middleware)
+
+
+class OtlpReceiver:
+    """An OTLP/HTTP endpoint: what `POST /v1/traces` receives, decoded."""
+
+    def __init__(self) -> None:
+        self.requests: list[ExportTraceServiceRequest] = []
+        self.received = asyncio.Event()
+
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while head := await reader.readuntil(b"\r\n\r\n"):
+                lines = head.decode("latin-1").split("\r\n")
+                headers = dict(line.lower().split(": ", 1) for line in lines[1:] if ": " in line)
+                body = await reader.readexactly(int(headers.get("content-length", "0")))
+                if lines[0].startswith("POST /v1/traces "):
+                    self.requests.append(ExportTraceServiceRequest.FromString(body))
+                    self.received.set()
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    def spans(self) -> list[tuple[str, str, int]]:
+        """(service name, span name, kind) of every span received."""
+        found = []
+        for request in self.requests:
+            for resource_spans in request.resource_spans:
+                attributes = {a.key: a.value.string_value for a in resource_spans.resource.attributes}
+                for scope_spans in resource_spans.scope_spans:
+                    for span in scope_spans.spans:
+                        found.append((attributes["service.name"], span.name, span.kind))
+        return found
+
+
+def _server_and_statement(spans: list[tuple[str, str, int]]) -> bool:
+    server = any(kind == 2 for _, _, kind in spans)  # SERVER is 2 in OTLP's enum
+    return server and any(name.startswith("SELECT") for _, name, _ in spans)
+
+
+@pytest.fixture
+async def otlp_receiver() -> AsyncIterator[tuple[OtlpReceiver, str]]:
+    receiver = OtlpReceiver()
+    server = await asyncio.start_server(receiver.serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server:
+        yield receiver, f"http://127.0.0.1:{port}"
+
+
+async def test_a_served_process_exports_its_spans_over_otlp(
+    initialize_database: AsyncDatabase,
+    isolation: Isolation,
+    otlp_receiver: tuple[OtlpReceiver, str],
+) -> None:
+    receiver, endpoint = otlp_receiver
+    environment = {"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint, "OTEL_BSP_SCHEDULE_DELAY": "50"}
+    async with uvicorn_serving(initialize_database.engine, **environment) as (host, port):
+        async with AsyncClient(base_url=f"http://{host}:{port}") as client:
+            assert (await client.get("/health/ready")).status_code == 200
+        async with asyncio.timeout(10):
+            while not _server_and_statement(receiver.spans()):
+                receiver.received.clear()
+                await receiver.received.wait()
+    spans = receiver.spans()
+    assert (SERVICE_NAME, "GET /health/ready", 2) in spans, spans
+    assert any(name.startswith("SELECT") for _, name, _ in spans), spans
