@@ -26,12 +26,26 @@ START_TIMEOUT_SECONDS = 60
 
 
 @asynccontextmanager
-async def started_app(
-    url: URL, tracer_provider: TracerProvider | None = None, **environment: str
-) -> AsyncIterator[tuple[FastAPI, AsyncClient]]:
+async def started_app(url: URL, **environment: str) -> AsyncIterator[tuple[FastAPI, AsyncClient]]:
     """A new app on the database at `url`, started through its lifespan as uvicorn would, with
-    these settings (e.g. `DATABASE_POOL_TIMEOUT_SECONDS="1"`), traced with `tracer_provider`
-    if given; the app and a client to it."""
+    these settings (e.g. `DATABASE_POOL_TIMEOUT_SECONDS="1"`); the app and a client to it."""
+    async with _started(url, environment, None) as started:
+        yield started
+
+
+@asynccontextmanager
+async def started_traced_app(
+    url: URL, tracer_provider: TracerProvider
+) -> AsyncIterator[tuple[FastAPI, AsyncClient]]:
+    """As `started_app`, the app traced with `tracer_provider`."""
+    async with _started(url, {}, tracer_provider) as started:
+        yield started
+
+
+@asynccontextmanager
+async def _started(
+    url: URL, environment: Mapping[str, str], tracer_provider: TracerProvider | None
+) -> AsyncIterator[tuple[FastAPI, AsyncClient]]:
     database_url = url.render_as_string(hide_password=False)
     settings: Mapping[str, str] = {"DATABASE_URL": database_url, **environment}
     with pytest.MonkeyPatch.context() as patch:

@@ -15,15 +15,15 @@ from {{ cookiecutter.package_name }}.database.connection_budget import (
 )
 from {{ cookiecutter.package_name }}.database.engine import initialize_async_db
 from {{ cookiecutter.package_name }}.database.pooler import engine_options
-from {{ cookiecutter.package_name }}.observability import metrics
+from {{ cookiecutter.package_name }}.observability import metrics_endpoint
 from {{ cookiecutter.package_name }}.observability.access_log import AccessLogMiddleware
 from {{ cookiecutter.package_name }}.observability.metrics import MetricsMiddleware
+from {{ cookiecutter.package_name }}.observability.request_id import RequestIdMiddleware
 from {{ cookiecutter.package_name }}.observability.tracing import (
     trace_requests,
     trace_statements,
     tracer_provider_from_environment,
 )
-from {{ cookiecutter.package_name }}.observability.request_id import RequestIdMiddleware
 from {{ cookiecutter.package_name }}.users import routes as user_routes
 from {{ cookiecutter.package_name }}.web import docs, health
 from {{ cookiecutter.package_name }}.web.body_limit import BodyLimitMiddleware
@@ -70,7 +70,7 @@ ROUTERS = (
     session_routes.router,
     user_routes.router,
     docs.router,
-    metrics.router,
+    metrics_endpoint.router,
 )
 
 

@@ -19,7 +19,7 @@ from {{ cookiecutter.package_name }}.observability.tracing import SERVICE_NAME
 
 from tests.isolation import Isolation
 from tests.logs import AUDIT_LOGGER, lines_written
-from tests.served import started_app, uvicorn_serving
+from tests.served import started_traced_app, uvicorn_serving
 
 CALLERS_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 TRACEPARENT = f"00-{CALLERS_TRACE}-00f067aa0ba902b7-01"
@@ -46,7 +46,7 @@ async def test_a_request_is_a_server_span_with_its_statements_as_children(
 ) -> None:
     provider, exporter = spans
     url = initialize_database.engine.url
-    async with started_app(url, tracer_provider=provider) as (_, client):
+    async with started_traced_app(url, provider) as (_, client):
         login = {"username": "someone@example.com", "password": "a wrong guess"}
         with lines_written() as lines:
             answer = await client.post("/token", data=login, headers={"traceparent": TRACEPARENT})
@@ -102,7 +102,8 @@ class OtlpReceiver:
         found = []
         for request in self.requests:
             for resource_spans in request.resource_spans:
-                attributes = {a.key: a.value.string_value for a in resource_spans.resource.attributes}
+                resource = resource_spans.resource
+                attributes = {a.key: a.value.string_value for a in resource.attributes}
                 for scope_spans in resource_spans.scope_spans:
                     for span in scope_spans.spans:
                         found.append((attributes["service.name"], span.name, span.kind))

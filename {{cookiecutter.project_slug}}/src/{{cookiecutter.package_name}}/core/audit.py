@@ -11,10 +11,15 @@ import hashlib
 import logging
 from uuid import UUID
 
+from prometheus_client import Counter
+
 from {{ cookiecutter.package_name }}.observability.logs import formatter
-from {{ cookiecutter.package_name }}.observability.metrics import AUDIT_EVENTS
 
 logger = logging.getLogger("{{ cookiecutter.package_name }}.audit")
+# Every line, counted for /metrics (observability/metrics.py lists the others).
+AUDIT_EVENTS = Counter(
+    "audit_events", "Security events, as the audit log has them", ["event", "outcome"]
+)
 
 
 def _log_to_stderr() -> None:

@@ -12,16 +12,10 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from {{ cookiecutter.package_name }}.core.settings import get_settings
+from {{ cookiecutter.package_name }}.observability.route_names import route_template
 from {{ cookiecutter.package_name }}.web.client_address import client_address
 
 logger = logging.getLogger("{{ cookiecutter.package_name }}.access")
-
-
-def route_template(scope: Scope) -> str | None:
-    """The matched route's path template; None when no route matched."""
-    route = scope.get("route")
-    path = getattr(route, "path", None)
-    return path if isinstance(path, str) else None
 
 
 class AccessLogMiddleware:

@@ -7,14 +7,14 @@ was logged while a request was served, and the trace's ids when traces are on. V
 escaped as JSON escapes them, DEL and the line separators past ASCII included: a value cannot
 forge a line.
 """
+
 import json
 import logging
 import sys
 from typing import Any, Literal
 
 import structlog
-
-from {{ cookiecutter.package_name }}.observability.tracing import current_trace_ids
+from opentelemetry import trace
 
 LogFormat = Literal["json", "console"]
 
@@ -30,7 +30,11 @@ def _drop_color_message(
 def _add_trace_ids(
     logger: Any, method: str, event_dict: structlog.types.EventDict
 ) -> structlog.types.EventDict:
-    event_dict.update(current_trace_ids())
+    # Inside a span (observability/tracing.py, when traces are on): its ids.
+    context = trace.get_current_span().get_span_context()
+    if context.is_valid:
+        event_dict["trace_id"] = f"{context.trace_id:032x}"
+        event_dict["span_id"] = f"{context.span_id:016x}"
     return event_dict
 
 

@@ -1,39 +1,24 @@
-"""Prometheus metrics, at `GET /metrics` (METRICS_ENABLED), in Prometheus' text format.
+"""Prometheus metrics, served at `GET /metrics` (metrics_endpoint.py; METRICS_ENABLED).
 
 - `http_requests_total{method, route, status}` and `http_request_duration_seconds{method,
   route}`: every request, its route named by its template (a bounded set of labels);
 - `db_pool_connections{state}`: the pool's connections in use, idle and in overflow, as each
   request ends;
 - `audit_events_total{event, outcome}`: logins failed or throttled, sign-ups, refreshes, ...:
-  every line of the audit log, counted (core/audit.py).
+  every line of the audit log, counted where it is written (core/audit.py).
 
-Who may read them: requests made directly (no proxy's `X-Forwarded-For` or `Forwarded`) from
-METRICS_ALLOWED_NETWORKS, loopback and private networks by default, where a cluster's scraper
-is; anyone else gets 404, as if there were no such route. With several worker processes
-(`serve` with WEB_CONCURRENCY > 1) each writes its numbers to PROMETHEUS_MULTIPROC_DIR, which
-`serve` sets, and whichever worker answers a scrape sums them all.
+With several worker processes (`serve` with WEB_CONCURRENCY > 1) each writes its numbers to
+PROMETHEUS_MULTIPROC_DIR, which `serve` sets, and whichever worker answers a scrape sums them.
 """
 
-import os
 import time
-from ipaddress import ip_address
 
-from fastapi import APIRouter, HTTPException, Request, Response, status
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    REGISTRY,
-    CollectorRegistry,
-    Counter,
-    Gauge,
-    Histogram,
-    generate_latest,
-    multiprocess,
-)
+from prometheus_client import Counter, Gauge, Histogram
 from sqlalchemy.pool import QueuePool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from {{ cookiecutter.package_name }}.core.settings import get_settings
-from {{ cookiecutter.package_name }}.observability.access_log import route_template
+from {{ cookiecutter.package_name }}.observability.route_names import route_template
 
 REQUESTS = Counter("http_requests", "Requests answered", ["method", "route", "status"])
 DURATION = Histogram(
@@ -47,9 +32,6 @@ POOL = Gauge(
     "The database pool's connections, by state",
     ["state"],
     multiprocess_mode="livesum",
-)
-AUDIT_EVENTS = Counter(
-    "audit_events", "Security events, as the audit log has them", ["event", "outcome"]
 )
 # Requests no route took: one label for all, however many paths they tried.
 UNMATCHED = "<unmatched>"
@@ -89,31 +71,3 @@ def _record_pool(scope: Scope) -> None:
         POOL.labels("in_use").set(pool.checkedout())
         POOL.labels("idle").set(pool.checkedin())
         POOL.labels("overflow").set(max(pool.overflow(), 0))
-
-
-router = APIRouter(include_in_schema=False)
-
-
-def _may_read(request: Request) -> bool:
-    settings = get_settings()
-    if not settings.metrics_enabled or request.client is None:
-        return False
-    if "x-forwarded-for" in request.headers or "forwarded" in request.headers:
-        return False  # it came through a proxy: from outside, whatever the peer's address
-    try:
-        peer = ip_address(request.client.host)
-    except ValueError:
-        return False
-    return any(peer in network for network in settings.metrics_allowed_networks)
-
-
-@router.get("/metrics")
-def metrics(request: Request) -> Response:
-    """The metrics in Prometheus' text format (a thread: reading the worker files is I/O)."""
-    if not _may_read(request):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Not Found")
-    registry = REGISTRY
-    if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
-    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

@@ -11,7 +11,6 @@ OpenTelemetry SDK reads them. Log lines written inside a span get its `trace_id`
 import os
 
 from fastapi import FastAPI
-from opentelemetry import trace
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from opentelemetry.sdk.resources import Resource
@@ -59,11 +58,3 @@ def trace_statements(app: FastAPI, engine: AsyncEngine) -> None:
     instrumentor.instrument(
         engine=engine.sync_engine, tracer_provider=provider, skip_dep_check=True
     )
-
-
-def current_trace_ids() -> dict[str, str]:
-    """The current span's ids, as log lines carry them; none outside a span."""
-    context = trace.get_current_span().get_span_context()
-    if not context.is_valid:
-        return {}
-    return {"trace_id": f"{context.trace_id:032x}", "span_id": f"{context.span_id:016x}"}
