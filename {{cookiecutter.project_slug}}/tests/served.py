@@ -4,8 +4,8 @@ uvicorn itself, in a process of its own, for what only a real socket shows."""
 import asyncio
 import signal
 import time
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
 
 import httpx
 import pytest
@@ -94,3 +94,17 @@ async def wait_until_live(server: Command, base_url: str) -> None:
                     return
             except httpx.TransportError:
                 await asyncio.sleep(0.02)
+
+
+@contextmanager
+def settings_from_environment(monkeypatch: pytest.MonkeyPatch, **values: str) -> Iterator[None]:
+    """The app's settings read again with these environment variables, for the block."""
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    try:
+        yield
+    finally:
+        for name in values:
+            monkeypatch.delenv(name)
+        get_settings.cache_clear()

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from httpx import AsyncClient
 
-from {{ cookiecutter.package_name }}.core.settings import get_settings
 from {{ cookiecutter.package_name }}.database.engine import AsyncDatabase
 from {{ cookiecutter.package_name }}.observability.logs import formatter
 from {{ cookiecutter.package_name }}.users.models import User
@@ -22,7 +21,7 @@ from tests.helpers import PASSWORD, bearer
 from tests.isolation import Isolation
 from tests.logs import AUDIT_LOGGER, lines_written
 from tests.processes import PROJECT_COMMAND, started
-from tests.served import wait_until_live
+from tests.served import settings_from_environment, wait_until_live
 from tests.tcp_proxy import free_port
 
 ACCESS_LOGGER = AUDIT_LOGGER.replace(".audit", ".access")
@@ -77,10 +76,8 @@ async def test_one_access_line_per_request_naming_the_route_by_its_template(
 
 @pytest.fixture
 def access_log_off(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("ACCESS_LOG", "false")
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
+    with settings_from_environment(monkeypatch, ACCESS_LOG="false"):
+        yield
 
 
 async def test_access_log_off_writes_no_access_line(

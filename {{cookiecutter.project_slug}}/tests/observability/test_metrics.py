@@ -14,7 +14,7 @@ from {{ cookiecutter.package_name }}.database.engine import AsyncDatabase
 from {{ cookiecutter.package_name }}.main import app
 from {{ cookiecutter.package_name }}.users.models import User
 
-from tests.served import started_app, uvicorn_serving
+from tests.served import settings_from_environment, started_app, uvicorn_serving
 
 
 def _sample(text: str, name: str, **labels: str) -> float:
@@ -94,10 +94,8 @@ async def test_others_are_told_there_is_no_such_route(
 
 @pytest.fixture
 def metrics_off(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("METRICS_ENABLED", "false")
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
+    with settings_from_environment(monkeypatch, METRICS_ENABLED="false"):
+        yield
 
 
 async def test_metrics_off_is_404(async_client: AsyncClient, metrics_off: None) -> None:

@@ -23,10 +23,10 @@ class AccessLogMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not get_settings().access_log:
+        settings = get_settings() if scope["type"] == "http" else None
+        if settings is None or not settings.access_log:
             await self.app(scope, receive, send)
             return
-        trusted_proxies = get_settings().trusted_proxies
         started = time.perf_counter()
         status = 500  # unless a response starts
         size = 0
@@ -51,7 +51,7 @@ class AccessLogMiddleware:
                     "status": status,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                     "response_bytes": size,
-                    "client_address": client_address(Request(scope), trusted_proxies),
+                    "client_address": client_address(Request(scope), settings.trusted_proxies),
                     "user_id": str(user_id) if user_id else None,
                 },
             )
