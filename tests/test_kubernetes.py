@@ -10,6 +10,7 @@ import ast
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import kubernetes_validate
 import pytest
@@ -114,6 +115,21 @@ def test_the_overlay_names_the_base_image_and_its_own_namespace(project: Path) -
     }
     app_images = images - {image for image in images if image.startswith("edoburu/pgbouncer:")}
     assert {image["name"] for image in kustomization["images"]} == app_images == {"app-image"}
+
+
+def test_the_overlay_points_the_app_at_an_otlp_collector(project: Path) -> None:
+    overlay = _load(project / DEPLOY / "overlays" / "example" / "kustomization.yaml")
+    (patch,) = overlay["patches"]
+    assert patch["target"] == {"kind": "Deployment", "name": "app"}
+    (operation,) = yaml.safe_load(patch["patch"])
+    app = _resources(project)["Deployment", "app"]
+    (container,) = _pod_spec(app)["containers"]
+    assert operation["op"] == "add"
+    assert operation["path"] == "/spec/template/spec/containers/0/env/-"
+    assert container["name"] == "app"
+    assert "env" in container
+    assert operation["value"]["name"] == "OTEL_EXPORTER_OTLP_ENDPOINT"
+    assert urlsplit(operation["value"]["value"]).port == 4318, "OTLP over HTTP"
 
 
 def test_selectors_match_the_labels_of_the_pods_they_mean(project: Path) -> None:

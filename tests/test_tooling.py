@@ -229,7 +229,7 @@ def test_compose_runs_the_app_after_its_migrations(baked: Path) -> None:
     answers = _answers(baked)
     compose = _yaml(baked / "compose.yaml")
     services = compose["services"]
-    assert set(services) == {"db", "migrate", "pgbouncer", "app"}
+    assert set(services) == {"db", "migrate", "pgbouncer", "app", "otel-collector", "jaeger"}
 
     db = services["db"]
     major = int(db["image"].removeprefix("postgres:").split("-")[0])
@@ -255,7 +255,9 @@ def test_compose_runs_the_app_after_its_migrations(baked: Path) -> None:
         assert services[service]["build"] == "."
         assert services[service]["depends_on"]["db"] == {"condition": "service_healthy"}
         environment = services[service]["environment"]
-        assert set(environment) <= set(settings), "only variables the app reads"
+        # OTEL_*: the OpenTelemetry SDK's own variables (observability/telemetry.py).
+        read = set(settings) | {name for name in environment if name.startswith("OTEL_")}
+        assert set(environment) <= read, "only variables the app reads"
         assert {name for name, required in settings.items() if required} <= set(environment)
         url = urlsplit(environment["DATABASE_URL"])
         assert url.scheme in {"postgresql", "postgresql+asyncpg"}
@@ -279,6 +281,25 @@ def test_compose_runs_the_app_after_its_migrations(baked: Path) -> None:
     # One host port for each replica: 8000, 8001, ...
     last = int(APP_PORT) + replicas - 1
     assert services["app"]["ports"] == [f"{APP_PORT}-{last}:{APP_PORT}"]
+
+
+def test_compose_sends_traces_to_a_viewer_through_a_collector(baked: Path) -> None:
+    services = _yaml(baked / "compose.yaml")["services"]
+    collector = services["otel-collector"]
+    source, _, target = collector["volumes"][0].partition(":")
+    assert collector["command"] == [f"--config={target.removesuffix(':ro')}"]
+    config = _yaml(baked / source)
+    # Every pipeline's parts are defined, and what is defined is used.
+    for kind in ("receivers", "processors", "exporters"):
+        used = {
+            part for pipeline in config["service"]["pipelines"].values() for part in pipeline[kind]
+        }
+        assert used == set(config[kind]), kind
+    endpoint = urlsplit(services["app"]["environment"]["OTEL_EXPORTER_OTLP_ENDPOINT"])
+    received = config["receivers"]["otlp"]["protocols"]["http"]["endpoint"]
+    assert (endpoint.hostname, endpoint.port) == ("otel-collector", int(received.split(":")[1]))
+    traces_to = config["exporters"][config["service"]["pipelines"]["traces"]["exporters"][0]]
+    assert traces_to["endpoint"].split(":")[0] in services, "traces go to a compose service"
 
 
 def test_ci_workflow_passes_actionlint_and_runs_every_check(baked: Path) -> None:

@@ -60,7 +60,7 @@ def make_owner_changes(project: Path) -> None:
     users = f"from {package.name}.users import routes as user_routes\n"
     ours = f"from {package.name}.{RESOURCE} import routes as {RESOURCE}_routes\n"
     replace(main, users, ours + users)
-    replace(main, "    docs.router,\n)", f"    docs.router,\n    {RESOURCE}_routes.router,\n)")
+    replace(main, "ROUTERS = (\n", f"ROUTERS = (\n    {RESOURCE}_routes.router,\n")
     shutil.copyfile(TEST, project / "tests" / "test_stats.py")
     models = package / "users" / "models.py"
     models.write_text(models.read_text(encoding="utf-8") + PHONE, encoding="utf-8")

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from {{ cookiecutter.package_name }}.core.settings import get_settings
 from {{ cookiecutter.package_name }}.main import create_app
+from {{ cookiecutter.package_name }}.observability.telemetry import Telemetry
 
 from tests.processes import PROJECT_COMMAND, Command, started
 from tests.tcp_proxy import free_port
@@ -38,13 +39,13 @@ async def started_traced_app(
     url: URL, tracer_provider: TracerProvider
 ) -> AsyncIterator[tuple[FastAPI, AsyncClient]]:
     """As `started_app`, the app traced with `tracer_provider`."""
-    async with _started(url, {}, tracer_provider) as started:
+    async with _started(url, {}, Telemetry(tracer_provider=tracer_provider)) as started:
         yield started
 
 
 @asynccontextmanager
 async def _started(
-    url: URL, environment: Mapping[str, str], tracer_provider: TracerProvider | None
+    url: URL, environment: Mapping[str, str], telemetry: Telemetry | None
 ) -> AsyncIterator[tuple[FastAPI, AsyncClient]]:
     database_url = url.render_as_string(hide_password=False)
     settings: Mapping[str, str] = {"DATABASE_URL": database_url, **environment}
@@ -52,7 +53,7 @@ async def _started(
         for name, value in settings.items():
             patch.setenv(name, value)
         get_settings.cache_clear()
-        app = create_app(tracer_provider)
+        app = create_app(telemetry)
         try:
             async with (
                 app.router.lifespan_context(app),

@@ -4,7 +4,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from opentelemetry.sdk.trace import TracerProvider
 
 from {{ cookiecutter.package_name }}.auth import routes as auth_routes
 from {{ cookiecutter.package_name }}.auth import session_routes
@@ -19,10 +18,11 @@ from {{ cookiecutter.package_name }}.observability import metrics_endpoint
 from {{ cookiecutter.package_name }}.observability.access_log import AccessLogMiddleware
 from {{ cookiecutter.package_name }}.observability.metrics import MetricsMiddleware
 from {{ cookiecutter.package_name }}.observability.request_id import RequestIdMiddleware
-from {{ cookiecutter.package_name }}.observability.tracing import (
-    trace_requests,
-    trace_statements,
-    tracer_provider_from_environment,
+from {{ cookiecutter.package_name }}.observability.telemetry import (
+    Telemetry,
+    instrument_requests,
+    instrument_statements,
+    telemetry_from_environment,
 )
 from {{ cookiecutter.package_name }}.users import routes as user_routes
 from {{ cookiecutter.package_name }}.web import docs, health
@@ -52,7 +52,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         **options,
     )
     app.state.database = database
-    trace_statements(app, database.engine)
+    instrument_statements(app, database.engine)
     stop_watching = watch_for_sigterm(
         app.state.lifecycle, settings.shutdown_timeout_seconds, settings.shutdown_delay_seconds
     )
@@ -74,8 +74,8 @@ ROUTERS = (
 )
 
 
-def create_app(tracer_provider: TracerProvider | None = None) -> FastAPI:
-    """The app; traced with `tracer_provider`, else as the OTEL_* environment says."""
+def create_app(telemetry: Telemetry | None = None) -> FastAPI:
+    """The app; its traces and metrics go where `telemetry` says, else the OTEL_* environment."""
     app = FastAPI(
         title={{ cookiecutter.project_name | quoted }},
         version="0.1.0",
@@ -99,9 +99,9 @@ def create_app(tracer_provider: TracerProvider | None = None) -> FastAPI:
     app.add_middleware(RequestIdMiddleware)
     for router in ROUTERS:
         app.include_router(router)
-    tracer_provider = tracer_provider or tracer_provider_from_environment()
-    if tracer_provider is not None:
-        trace_requests(app, tracer_provider)
+    telemetry = telemetry or telemetry_from_environment()
+    if telemetry.on:
+        instrument_requests(app, telemetry)
     return app
 
 

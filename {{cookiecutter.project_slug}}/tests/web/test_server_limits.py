@@ -143,19 +143,29 @@ async def test_connections_that_do_not_send_their_headers_in_time_are_closed(
 
 async def test_hundreds_of_idle_sockets_keep_no_one_else_out(server: tuple[str, int]) -> None:
     host, port = server
-    idle = [await asyncio.open_connection(host, port) for _ in range(300)]
-    try:
-        for _, writer in idle[::2]:  # half of them start a request and never finish it
-            writer.write(b"GET /users/me HTTP/1.1\r\nHost: test\r\n")
-        async with AsyncClient(base_url=f"http://{host}:{port}") as client:
-            answers = await asyncio.gather(
-                client.get("/health/ready"), client.get("/users/me"), client.get("/health/live")
-            )
+    loop = asyncio.get_running_loop()
+    # The header timeout closes idle sockets: the check counts only when the clients were
+    # served before it could have (a loaded machine may need another try).
+    for _ in range(3):
+        started = loop.time()
+        idle = await asyncio.gather(*(asyncio.open_connection(host, port) for _ in range(300)))
+        try:
+            for _, writer in idle[::2]:  # half of them start a request and never finish it
+                writer.write(b"GET /users/me HTTP/1.1\r\nHost: test\r\n")
+            async with AsyncClient(base_url=f"http://{host}:{port}") as client:
+                answers = await asyncio.gather(
+                    client.get("/health/ready"), client.get("/users/me"), client.get("/health/live")
+                )
+            in_time = loop.time() - started < HEADER_TIMEOUT * 0.8
+            still_open = not any(reader.at_eof() for reader, _ in idle)
+        finally:
+            for _, writer in idle:
+                writer.close()
         assert [answer.status_code for answer in answers] == [200, 401, 200]
-        assert not any(reader.at_eof() for reader, _ in idle), "they were open meanwhile"
-    finally:
-        for _, writer in idle:
-            writer.close()
+        if in_time:
+            assert still_open, "the idle sockets were open meanwhile"
+            return
+    pytest.fail("three tries, each slower than the header timeout: too slow to tell")
 
 
 async def test_requests_past_the_limit_get_503_at_once(

@@ -11,14 +11,19 @@ import hashlib
 import logging
 from uuid import UUID
 
+from opentelemetry import metrics
 from prometheus_client import Counter
 
 from {{ cookiecutter.package_name }}.observability.logs import formatter
 
 logger = logging.getLogger("{{ cookiecutter.package_name }}.audit")
-# Every line, counted for /metrics (observability/metrics.py lists the others).
+# Every line, counted for /metrics (observability/metrics.py lists the others) and for OTLP
+# (observability/telemetry.py: a no-op unless an endpoint is set).
 AUDIT_EVENTS = Counter(
     "audit_events", "Security events, as the audit log has them", ["event", "outcome"]
+)
+AUDIT_EVENTS_OTLP = metrics.get_meter(__name__).create_counter(
+    "audit.events", description="Security events, as the audit log has them"
 )
 
 
@@ -64,3 +69,4 @@ def audit(
     _log_to_stderr()
     logger.info("%s: %s", event, outcome, extra={"audit": record})
     AUDIT_EVENTS.labels(event, outcome).inc()
+    AUDIT_EVENTS_OTLP.add(1, {"event": event, "outcome": outcome})

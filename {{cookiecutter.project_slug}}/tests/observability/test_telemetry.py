@@ -1,5 +1,6 @@
 """Traces: a server span per request with a span per SQL statement, the caller's trace
-continued, the ids in the log lines; off without an endpoint; exported over OTLP/HTTP."""
+continued, the ids in the log lines; off without an endpoint; traces and metrics exported over
+OTLP/HTTP."""
 
 import asyncio
 import json
@@ -7,7 +8,11 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from httpx import AsyncClient
+from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
+    ExportMetricsServiceRequest,
+)
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from opentelemetry.proto.common.v1.common_pb2 import AnyValue
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -15,7 +20,7 @@ from opentelemetry.trace import SpanKind
 
 from {{ cookiecutter.package_name }}.database.engine import AsyncDatabase
 from {{ cookiecutter.package_name }}.main import create_app
-from {{ cookiecutter.package_name }}.observability.tracing import SERVICE_NAME
+from {{ cookiecutter.package_name }}.observability.telemetry import SERVICE_NAME
 
 from tests.isolation import Isolation
 from tests.logs import AUDIT_LOGGER, lines_written
@@ -75,10 +80,11 @@ def test_without_an_endpoint_nothing_is_traced(monkeypatch: pytest.MonkeyPatch) 
 
 
 class OtlpReceiver:
-    """An OTLP/HTTP endpoint: what `POST /v1/traces` receives, decoded."""
+    """An OTLP/HTTP endpoint: what `POST /v1/traces` and `/v1/metrics` receive, decoded."""
 
     def __init__(self) -> None:
         self.requests: list[ExportTraceServiceRequest] = []
+        self.metric_requests: list[ExportMetricsServiceRequest] = []
         self.received = asyncio.Event()
 
     async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -89,7 +95,9 @@ class OtlpReceiver:
                 body = await reader.readexactly(int(headers.get("content-length", "0")))
                 if lines[0].startswith("POST /v1/traces "):
                     self.requests.append(ExportTraceServiceRequest.FromString(body))
-                    self.received.set()
+                elif lines[0].startswith("POST /v1/metrics "):
+                    self.metric_requests.append(ExportMetricsServiceRequest.FromString(body))
+                self.received.set()
                 writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
@@ -109,6 +117,28 @@ class OtlpReceiver:
                         found.append((attributes["service.name"], span.name, span.kind))
         return found
 
+    def metrics(self) -> dict[str, list[dict[str, str]]]:
+        """Each metric received, by name: the attributes of its data points."""
+        found: dict[str, list[dict[str, str]]] = {}
+        for request in self.metric_requests:
+            for resource_metrics in request.resource_metrics:
+                for scope_metrics in resource_metrics.scope_metrics:
+                    for metric in scope_metrics.metrics:
+                        kind = metric.WhichOneof("data")
+                        for point in getattr(metric, kind).data_points:
+                            found.setdefault(metric.name, []).append(
+                                {a.key: _plain(a.value) for a in point.attributes}
+                            )
+        return found
+
+
+def _plain(value: AnyValue) -> str:
+    kind = value.WhichOneof("value")
+    return str(getattr(value, kind)) if kind else ""
+
+
+EXPORTED_METRICS = {"http.server.request.duration", "db.client.connections.usage", "audit.events"}
+
 
 def _server_and_statement(spans: list[tuple[str, str, int]]) -> bool:
     server = any(kind == 2 for _, _, kind in spans)  # SERVER is 2 in OTLP's enum
@@ -124,20 +154,34 @@ async def otlp_receiver() -> AsyncIterator[tuple[OtlpReceiver, str]]:
         yield receiver, f"http://127.0.0.1:{port}"
 
 
-async def test_a_served_process_exports_its_spans_over_otlp(
+async def test_a_served_process_exports_its_spans_and_metrics_over_otlp(
     initialize_database: AsyncDatabase,
     isolation: Isolation,
     otlp_receiver: tuple[OtlpReceiver, str],
 ) -> None:
     receiver, endpoint = otlp_receiver
-    environment = {"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint, "OTEL_BSP_SCHEDULE_DELAY": "50"}
+    environment = {
+        "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint,
+        "OTEL_BSP_SCHEDULE_DELAY": "50",
+        "OTEL_METRIC_EXPORT_INTERVAL": "50",
+    }
     async with uvicorn_serving(initialize_database.engine, **environment) as (host, port):
         async with AsyncClient(base_url=f"http://{host}:{port}") as client:
             assert (await client.get("/health/ready")).status_code == 200
+            login = {"username": "someone@example.com", "password": "a wrong guess"}
+            assert (await client.post("/token", data=login)).status_code == 401
         async with asyncio.timeout(10):
-            while not _server_and_statement(receiver.spans()):
+            while not (
+                _server_and_statement(receiver.spans())
+                and set(receiver.metrics()) >= EXPORTED_METRICS
+            ):
                 receiver.received.clear()
                 await receiver.received.wait()
     spans = receiver.spans()
     assert (SERVICE_NAME, "GET /health/ready", 2) in spans, spans
     assert any(name.startswith("SELECT") for _, name, _ in spans), spans
+    exported = receiver.metrics()
+    routes = {point.get("http.route") for point in exported["http.server.request.duration"]}
+    assert {"/health/ready", "/token"} <= routes, routes
+    events = [point["event"] for point in exported["audit.events"]]
+    assert "login" in events, events
