@@ -1,7 +1,7 @@
 """`nox -s bench`: the speed figures of the template, as a table on stdout and a JSON file.
 
 python -m tests.bench.run --project DIR --package NAME --database-url URL [--server] --out FILE
-    [--parts isolation,harnesses,cleanup,suite,embedded,render,service]
+    [--parts isolation,harnesses,cleanup,suite,embedded,render,service,telemetry]
 """
 
 import argparse
@@ -21,6 +21,7 @@ from hooks.answers import ISOLATION_MODES
 from tests.bench.harnesses import HARNESSES, USER_TESTS, harness_figures
 from tests.bench.harnesses import REPEATS as HARNESS_REPEATS
 from tests.bench.service_load import CONCURRENCY, READS, ROUNDS, WORKERS, measure_service
+from tests.bench.telemetry_load import PREVIOUS_RELEASE, measure_telemetry
 from tests.bench.workload import (
     WORKLOAD_TESTS,
     median_ms,
@@ -317,6 +318,29 @@ def _service_rows(results: dict[str, Any]) -> list[tuple[str, ...]]:
     return rows
 
 
+def _telemetry_rows(results: dict[str, Any]) -> list[tuple[str, ...]]:
+    rows: list[tuple[str, ...]] = [
+        (
+            f"telemetry: GET /users/me, 1 process ({CONCURRENCY} connections)",
+            "req/s",
+            "p50 ms",
+            "p99 ms",
+            f"/ previous release ({PREVIOUS_RELEASE})",
+        )
+    ]
+    for name, figures in results["telemetry"].items():
+        rows.append(
+            (
+                f"  {name}",
+                f"{figures['requests_per_s']:.0f}",
+                f"{figures['p50_ms']:.1f}",
+                f"{figures['p99_ms']:.1f}",
+                f"{figures['vs_previous']:.0%}",
+            )
+        )
+    return rows
+
+
 def print_table(results: dict[str, Any]) -> None:
     rows: list[tuple[str, ...]] = []
     if "isolation" in results:
@@ -329,6 +353,9 @@ def print_table(results: dict[str, Any]) -> None:
     if "service" in results:
         print(f"service: medians of {ROUNDS} alternating rounds")
         rows += _service_rows(results)
+    if "telemetry" in results:
+        print(f"telemetry: medians of {ROUNDS} alternating rounds")
+        rows += _telemetry_rows(results)
     columns = max(len(row) for row in rows)
     padded = [row + ("",) * (columns - len(row)) for row in rows]
     widths = [max(len(row[column]) for row in padded) for column in range(columns)]
@@ -342,7 +369,16 @@ def print_table(results: dict[str, Any]) -> None:
             print(f"  {slow['seconds']:5.2f} s  {slow['phase']:8}  {slow['test']}")
 
 
-PARTS = ("isolation", "harnesses", "cleanup", "suite", "embedded", "render", "service")
+PARTS = (
+    "isolation",
+    "harnesses",
+    "cleanup",
+    "suite",
+    "embedded",
+    "render",
+    "service",
+    "telemetry",
+)
 
 
 def main() -> None:
@@ -372,6 +408,7 @@ def main() -> None:
         "embedded_start_s": lambda: embedded_start_seconds(args.project, args.package),
         "render_s": render_seconds,
         "service": lambda: measure_service(args.project, args.package, async_url),
+        "telemetry": lambda: measure_telemetry(args.project, args.package, async_url),
     }
     part_of = {"embedded_start_s": "embedded", "render_s": "render"}
     results = {name: step() for name, step in steps.items() if part_of.get(name, name) in parts}
