@@ -1,6 +1,7 @@
 """What the operator's view costs: GET /users/me served as the previous release served it,
-with every telemetry switch off, as configured by default (metrics and the access log on), and
-with traces and metrics exported (sampler always_on) to a local OTLP/HTTP receiver.
+with every telemetry switch off, as configured by default (metrics and the access log on; then
+each alone), and with traces and metrics exported (sampler always_on) to a local OTLP/HTTP
+receiver.
 
 The previous release is the template at PREVIOUS_RELEASE (before the structured logs, request
 ids, metrics and traces), rendered with the same answers and installed in an environment of its
@@ -101,6 +102,8 @@ def measure_telemetry(project: Path, package: str, database_url: str) -> dict[st
             "previous release": (previous, previous_python, {}),
             "telemetry off": (project, sys.executable, OFF),
             "defaults": (project, sys.executable, {}),
+            "  metrics alone": (project, sys.executable, {**OFF, "METRICS_ENABLED": "true"}),
+            "  access log alone": (project, sys.executable, {**OFF, "ACCESS_LOG": "true"}),
             "traces and metrics exported": (project, sys.executable, traced),
         }
         urls = {}
@@ -108,7 +111,7 @@ def measure_telemetry(project: Path, package: str, database_url: str) -> dict[st
             served = stack.enter_context(
                 served_render(
                     where, [python, "-m", f"{package}.cli", "serve", "--host", HOST],
-                    {**base, **settings}, log=Path(work) / f"{name}.log",
+                    {**base, **settings}, log=Path(work) / f"{name.strip()}.log",
                     ready_path="/health/live",
                 )
             )  # fmt: skip
