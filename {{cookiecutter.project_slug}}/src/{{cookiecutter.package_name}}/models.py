@@ -8,6 +8,15 @@ from {{ cookiecutter.package_name }}.auth.models import (
     UserSession,
 )
 from {{ cookiecutter.package_name }}.database.base import Base
+from {{ cookiecutter.package_name }}.mail.outbox import OutboxMail
 from {{ cookiecutter.package_name }}.users.models import User
 
-__all__ = ["Base", "LoginFailure", "RefreshToken", "SignUpRecord", "User", "UserSession"]
+__all__ = [
+    "Base",
+    "LoginFailure",
+    "OutboxMail",
+    "RefreshToken",
+    "SignUpRecord",
+    "User",
+    "UserSession",
+]
