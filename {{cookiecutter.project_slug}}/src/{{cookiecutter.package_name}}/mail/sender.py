@@ -19,7 +19,7 @@ import logging
 import time
 from collections.abc import Callable
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -50,7 +50,7 @@ Sessions = Callable[[], AsyncSession]
 def retry_delay(attempts: int, settings: Settings) -> float:
     """Seconds until the next attempt, after `attempts` failed ones: doubling, bounded."""
     first, most = settings.mail_retry_first_seconds, settings.mail_retry_max_seconds
-    return min(first * 2 ** min(attempts - 1, 64), most)
+    return float(min(first * 2 ** min(attempts - 1, 64), most))
 
 
 def attempt_bound(settings: Settings) -> float:
@@ -89,19 +89,23 @@ class MailSender:
             OutboxMail.failed_at.is_(None),
             OutboxMail.next_attempt_at <= func.now(),
         )
+        # Chosen once (MATERIALIZED): as a subquery, PostgreSQL may run it again for each row,
+        # and with ties in the order, each run may lock other rows.
         chosen = (
             select(OutboxMail.id)
             .where(*due)
-            .order_by(OutboxMail.next_attempt_at)
+            .order_by(OutboxMail.next_attempt_at, OutboxMail.id)
             .limit(BATCH)
             .with_for_update(skip_locked=True)
+            .cte("chosen")
+            .prefix_with("MATERIALIZED")
         )
         lease = dt.timedelta(seconds=2 * attempt_bound(self._settings))
         async with self._sessions() as session:
             rows = await session.execute(
                 # `due` again: a row claimed meanwhile by another sender is checked anew.
                 update(OutboxMail)
-                .where(OutboxMail.id.in_(chosen), *due)
+                .where(OutboxMail.id == chosen.c.id, *due)
                 .values(attempts=OutboxMail.attempts + 1, next_attempt_at=func.now() + lease)
                 .returning(
                     OutboxMail.id,
@@ -213,13 +217,13 @@ class MailSender:
         """Run in the background, on the running event loop."""
         self._task = asyncio.create_task(self.run(), name="mail sender")
 
-    async def stop(self, timeout: float) -> None:
-        """Stop after the mail being sent, if any (cancelled past `timeout` seconds: it is
+    async def stop(self, within_seconds: float) -> None:
+        """Stop after the mail being sent, if any (cancelled past `within_seconds`: it is
         then sent again later, by this process after a restart or by another)."""
         self._stopping.set()
         if self._task is None:
             return
         try:
-            await asyncio.wait_for(self._task, timeout)
+            await asyncio.wait_for(self._task, within_seconds)
         except TimeoutError:
             logger.warning("The mail sender was stopped mid-way; its mail is sent again later")

@@ -26,7 +26,7 @@ def announce(settings: Settings) -> None:
     if settings.smtp_host is None:
         logger.warning(
             "SMTP_HOST is unset: mails are written to the log, links included, not sent; "
-            "set SMTP_HOST (README.md, \"Mail\") before anyone relies on them"
+            'set SMTP_HOST (README.md, "Mail") before anyone relies on them'
         )
     else:
         where = f"{settings.smtp_host}:{settings.smtp_port}"
