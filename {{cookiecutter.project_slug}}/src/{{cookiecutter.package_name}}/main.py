@@ -6,8 +6,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from opentelemetry.sdk.trace import TracerProvider
 
+from {{ cookiecutter.package_name }}.auth import password_reset_routes, session_routes
 from {{ cookiecutter.package_name }}.auth import routes as auth_routes
-from {{ cookiecutter.package_name }}.auth import session_routes
 from {{ cookiecutter.package_name }}.core.settings import get_settings
 from {{ cookiecutter.package_name }}.database.connection_budget import (
     pool_options,
@@ -75,6 +75,7 @@ ROUTERS = (
     health.router,
     auth_routes.router,
     session_routes.router,
+    password_reset_routes.router,
     user_routes.router,
     docs.router,
     metrics_endpoint.router,

@@ -3,6 +3,8 @@ and what the tests create. A new resource's models are imported here."""
 
 from {{ cookiecutter.package_name }}.auth.models import (
     LoginFailure,
+    PasswordResetRequest,
+    PasswordResetToken,
     RefreshToken,
     SignUpRecord,
     UserSession,
@@ -15,6 +17,8 @@ __all__ = [
     "Base",
     "LoginFailure",
     "OutboxMail",
+    "PasswordResetRequest",
+    "PasswordResetToken",
     "RefreshToken",
     "SignUpRecord",
     "User",

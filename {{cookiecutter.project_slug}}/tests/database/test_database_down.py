@@ -60,6 +60,10 @@ ANONYMOUS_REQUESTS: dict[tuple[str, str], Callable[[str], dict[str, Any]]] = {
         "data": {"username": "someone@example.com", "password": PASSWORD}
     },
     ("POST", "/token/revoke"): lambda token: {"data": {"token": token}},
+    ("POST", "/password-reset"): lambda token: {"json": {"email": "someone@example.com"}},
+    ("POST", "/password-reset/confirm"): lambda token: {
+        "json": {"token": token, "new_password": "a long enough new passphrase"}
+    },
 }
 
 

@@ -1,4 +1,5 @@
-"""Request and response bodies of the token, revocation and password-change endpoints."""
+"""Request and response bodies of the token, revocation, password-change and password-reset
+endpoints."""
 
 from typing import Annotated, Literal
 
@@ -49,3 +50,24 @@ class PasswordChange(BaseModel):
 
     current_password: TypedPassword
     new_password: Password
+
+
+class PasswordResetRequest(BaseModel):
+    """Whose password to reset: the account's email, as typed (not checked to be one: what is
+    no account's gets the same answer)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: Annotated[PgText, Field(min_length=1, max_length=MAX_EMAIL_LENGTH)]
+
+
+class PasswordResetConfirm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # The link's token: 43 characters; a longer one is no token of ours.
+    token: Annotated[str, Field(min_length=1, max_length=MAX_TOKEN_LENGTH)]
+    new_password: Password
+
+
+class Accepted(BaseModel):
+    detail: str
