@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 
 import asyncpg  # type: ignore[import-untyped]
+from opentelemetry.instrumentation.utils import suppress_instrumentation
 from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -182,6 +183,12 @@ class MailSender:
     async def run(self) -> None:
         """Send what is due until `stop()`: at once when a pass found a full batch, else
         every MAIL_POLL_SECONDS; a failure is logged, and the next pass tries again."""
+        # No spans for its statements (observability/tracing.py): a poll every second in every
+        # process would drown the requests' traces. (This task's context only.)
+        with suppress_instrumentation():
+            await self._run()
+
+    async def _run(self) -> None:
         pruned_at = -float(PRUNE_EVERY_SECONDS)
         while not self._stopping.is_set():
             claimed = 0
