@@ -4,11 +4,12 @@ can go down and come back, or refuse recipients."""
 
 import asyncio
 import email
+import warnings
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from typing import Any
 
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from {{ cookiecutter.package_name }}.core.settings import Settings, get_settings
 
@@ -25,6 +26,8 @@ class Mailbox:
         self.messages: list[EmailMessage] = []
         # Set to a reply such as "550 5.1.1 No such user": every recipient gets it.
         self.refusing: str | None = None
+        # Set before start(): AUTH is then required, and only this login and password pass.
+        self.credentials: tuple[str, str] | None = None
         self._server: asyncio.Server | None = None
         self._arrived = asyncio.Condition()
 
@@ -32,9 +35,13 @@ class Mailbox:
         """Listen (again, on the same port)."""
         loop = asyncio.get_running_loop()
         # A hostname of its own: without one, aiosmtpd asks the system, which blocks.
-        self._server = await loop.create_server(
-            lambda: SMTP(self, hostname="mailbox.test", loop=loop), HOST, self.port
-        )
+        options: dict[str, Any] = {"hostname": "mailbox.test", "loop": loop}
+        if self.credentials is not None:
+            # Over plain TCP: this server is the test's own, on the loopback interface.
+            options.update(
+                authenticator=self._authenticate, auth_required=True, auth_require_tls=False
+            )
+        self._server = await loop.create_server(lambda: self._protocol(options), HOST, self.port)
 
     async def stop(self) -> None:
         """Stop listening: connections are refused, as a server that is down refuses them."""
@@ -72,6 +79,21 @@ class Mailbox:
         async with asyncio.timeout(seconds), self._arrived:
             await self._arrived.wait_for(lambda: len(self.messages) >= count)
         return self.messages
+
+    def _protocol(self, options: dict[str, Any]) -> SMTP:
+        with warnings.catch_warnings():
+            # AUTH without TLS: aiosmtpd's warning, meant for servers that others reach.
+            warnings.simplefilter("ignore", UserWarning)
+            return SMTP(self, **options)
+
+    def _authenticate(
+        self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any
+    ) -> AuthResult:
+        if not isinstance(data, LoginPassword):
+            return AuthResult(success=False, handled=False)
+        given = (data.login.decode(), data.password.decode())
+        # Not "handled": aiosmtpd then answers 535 itself.
+        return AuthResult(success=given == self.credentials, handled=False)
 
     # aiosmtpd's handler hooks.
     async def handle_RCPT(  # noqa: N802

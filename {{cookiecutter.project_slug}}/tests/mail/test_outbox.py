@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,6 +25,7 @@ from tests.mailbox import Mailbox, parts
 from tests.served import started_app
 
 SENDER_LOGGER = "{{ cookiecutter.package_name }}.mail.sender"
+SMTP_LOGGER = "{{ cookiecutter.package_name }}.mail.smtp"
 
 
 def _message(number: int = 1) -> Message:
@@ -227,3 +229,46 @@ async def test_the_sender_stops_promptly(setup_database: CleanDatabase, mailbox:
     await asyncio.sleep(0.1)  # in its wait for the next poll
     async with asyncio.timeout(2):
         await sender.stop(5)
+
+
+async def test_wrong_smtp_credentials_are_logged_clearly_at_the_first_attempt(
+    committed: CleanDatabase, mailbox: Mailbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    await mailbox.stop()
+    mailbox.credentials = ("the-app", "the right password")
+    await mailbox.start()
+    async with committed.make_session() as session:
+        await _queue(session, _message())
+    wrong = SecretStr("a wrong password")
+    sender = MailSender(
+        committed.make_session, mailbox.settings(smtp_username="the-app", smtp_password=wrong)
+    )
+    with caplog.at_level(logging.WARNING, logger=SENDER_LOGGER):
+        assert await sender.send_due() == 1
+    (line,) = [record.getMessage() for record in caplog.records if record.name == SENDER_LOGGER]
+    assert "refused SMTP_USERNAME and SMTP_PASSWORD" in line
+    assert "a wrong password" not in caplog.text
+    assert mailbox.messages == []
+    right = SecretStr("the right password")
+    sender = MailSender(
+        committed.make_session, mailbox.settings(smtp_username="the-app", smtp_password=right)
+    )
+    await asyncio.sleep(0.1)  # until its retry is due
+    assert await sender.send_due() == 1
+    (received,) = await mailbox.wait_for(1)
+    assert received["Subject"] == "Mail number 1"
+
+
+async def test_the_start_says_where_mails_go(
+    initialize_database: AsyncDatabase, mailbox: Mailbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger=SMTP_LOGGER)
+    url = initialize_database.engine.url
+    async with started_app(url, SMTP_HOST=""):
+        pass
+    async with started_app(url, **mailbox.environment()):
+        pass
+    unset, sending = [record for record in caplog.records if record.name == SMTP_LOGGER]
+    assert unset.levelno == logging.WARNING
+    assert "SMTP_HOST is unset: mails are written to the log" in unset.getMessage()
+    assert f"{mailbox.environment()['SMTP_HOST']}:{mailbox.port}" in sending.getMessage()

@@ -159,6 +159,19 @@ class Settings(BaseSettings):
             )
         return key
 
+    @field_validator("smtp_host", "smtp_username")
+    @classmethod
+    def _empty_is_unset(cls, value: str | None) -> str | None:
+        # `SMTP_HOST=` in .env or compose: unset, as it reads.
+        return value.strip() or None if value is not None else None
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _web_address(cls, url: str) -> str:
+        if not url.startswith(("https://", "http://")):
+            raise ValueError("PUBLIC_BASE_URL must start with https:// (or http://)")
+        return url.rstrip("/")
+
     @field_validator("database_url")
     @classmethod
     def _use_asyncpg(cls, url: str | None) -> str | None:
