@@ -123,7 +123,16 @@ async def test_an_expired_or_unknown_token_gets_the_same_400(
     await db_session.commit()
     _assert_invalid(await _confirm(async_client, reset))
     _assert_invalid(await _confirm(async_client, "an-unknown-token-of-the-right-shape-000000"))
-    _assert_invalid(await _confirm(async_client, "x"))
+    for malformed in ("", "x", "a" * 5_000, "token with spaces and\x00 a NUL", "é" * 43):
+        _assert_invalid(await _confirm(async_client, malformed))
+    lone_surrogate = b'{"token": "\\ud800", "new_password": "a long enough passphrase"}'
+    _assert_invalid(
+        await async_client.post(
+            "/password-reset/confirm",
+            content=lone_surrogate,
+            headers={"Content-Type": "application/json"},
+        )
+    )
     assert (await _login(async_client, user.email, PASSWORD)).status_code == 200
 
 

@@ -8,6 +8,7 @@ at once, however many failures a stranger caused.
 """
 
 import datetime as dt
+import re
 import secrets
 from urllib.parse import urlencode
 
@@ -26,12 +27,14 @@ from {{ cookiecutter.package_name }}.users.models import User
 
 # The page of the front end that reads the token and asks for the new password.
 RESET_PAGE = "/password-reset"
+# What `secrets.token_urlsafe(32)` makes; anything else is no token of ours, whatever it holds.
+WELL_FORMED = re.compile(r"[A-Za-z0-9_-]{43}")
 # One message for an unknown, used or expired token: which one it was helps no one but a guesser.
 INVALID_TOKEN = "This password reset link is invalid, used or expired; ask for a new one"
 
 
 class InvalidResetTokenError(Exception):
-    """The token is unknown, used, expired, or its account is deactivated."""
+    """The token is malformed, unknown, used, expired, or its account is deactivated."""
 
 
 class PasswordRefusedError(Exception):
@@ -64,6 +67,8 @@ async def reset_password(session: AsyncSession, token: str, new_password: str) -
     """Spend `token` on `new_password` (the caller commits): the account's sessions end and its
     failed logins are forgotten. InvalidResetTokenError, or PasswordRefusedError (the token
     then stays good)."""
+    if not WELL_FORMED.fullmatch(token):
+        raise InvalidResetTokenError(INVALID_TOKEN)
     # Locked: of two requests with one token at once, the second waits, then finds it gone.
     found = await session.execute(
         select(PasswordResetToken, User)
