@@ -5,7 +5,9 @@ can go down and come back, or refuse recipients."""
 import asyncio
 import email
 import warnings
+from email.header import decode_header, make_header
 from email.message import EmailMessage
+from email.policy import compat32
 from email.policy import default as default_policy
 from typing import Any
 
@@ -24,6 +26,7 @@ class Mailbox:
     def __init__(self) -> None:
         self.port = free_port()
         self.messages: list[EmailMessage] = []
+        self.raw: list[bytes] = []  # each as it arrived
         # Set to a reply such as "550 5.1.1 No such user": every recipient gets it.
         self.refusing: str | None = None
         # Set before start(): AUTH is then required, and only this login and password pass.
@@ -112,6 +115,7 @@ class Mailbox:
         assert isinstance(message, EmailMessage)
         async with self._arrived:
             self.messages.append(message)
+            self.raw.append(content)
             self._arrived.notify_all()
         return "250 Message accepted for delivery"
 
@@ -122,3 +126,11 @@ def parts(message: EmailMessage) -> tuple[str, str]:
     assert text is not None, message
     assert html is not None, message
     return str(text.get_content()), str(html.get_content())
+
+
+def shown_header(raw: bytes, name: str) -> str:
+    """A header of a mail as it arrived, decoded as mail clients decode it. (Python's parser
+    of address headers puts a space between adjacent encoded words, as in a long non-ASCII
+    display name, where RFC 2047 drops it.)"""
+    value = email.message_from_bytes(raw, policy=compat32)[name]
+    return str(make_header(decode_header(str(value))))

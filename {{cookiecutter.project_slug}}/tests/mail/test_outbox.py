@@ -21,7 +21,7 @@ from {{ cookiecutter.package_name }}.mail.smtp import deliver
 
 from tests.database_setup import delete_all_rows
 from tests.isolation import CleanDatabase
-from tests.mailbox import Mailbox, parts
+from tests.mailbox import Mailbox, parts, shown_header
 from tests.served import started_app
 
 SENDER_LOGGER = "{{ cookiecutter.package_name }}.mail.sender"
@@ -80,7 +80,7 @@ async def test_a_queued_mail_is_delivered_with_text_and_html(
     assert await sender.send_due() == 1
     (received,) = await mailbox.wait_for(1)
     assert received["To"] == "ada@example.com"
-    assert PROJECT_NAME in received["From"]
+    assert PROJECT_NAME in shown_header(mailbox.raw[0], "From")
     assert received["Subject"] == message.subject
     text, html = parts(received)
     assert "https://x.test/r?t=1" in text
