@@ -43,13 +43,14 @@ RUNS = {
         ["--phases", FUZZ_PHASES, "--include-method", "PATCH", "--max-time", "3"],
     ),
     "sequences of calls": ("user", ["--phases", "stateful", "--max-time", "5"]),
-    # The token endpoint's grants, revocation and password changes, on their own: refresh and
-    # revocation forms are hostile too, and the password change needs a caller to refuse.
+    # The token endpoint's grants, revocation, password changes and resets, on their own:
+    # refresh and revocation forms are hostile too, and the password change needs a caller to
+    # refuse.
     "sessions and passwords": (
         "user",
         [
             *("--phases", FUZZ_PHASES, "--max-time", "3"),
-            *("--include-path-regex", "^/(token|users/me/password)"),
+            *("--include-path-regex", "^/(token|users/me/password|password-reset)"),
         ],
     ),
     "deletions": ("admin", ["--phases", FUZZ_PHASES, "--include-method", "DELETE"]),
