@@ -1,4 +1,4 @@
-"""Add password resets: password_reset_tokens, and password_reset_requests (for throttling).
+"""Add password resets: password_reset_tokens, and mail_requests (for throttling).
 
 Revision ID: 0005
 Revises: 0004
@@ -42,8 +42,9 @@ def upgrade() -> None:
         unique=False,
     )
     op.create_table(
-        "password_reset_requests",
+        "mail_requests",
         sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),
+        sa.Column("kind", sa.String(32), nullable=False),
         sa.Column("account", sa.String(320), nullable=False),
         sa.Column("address", sa.String(64), nullable=False),
         sa.Column(
@@ -52,17 +53,17 @@ def upgrade() -> None:
             server_default=sa.func.now(),
             nullable=False,
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_password_reset_requests")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_mail_requests")),
     )
     for column in ("account", "address", "requested_at"):
         op.create_index(
-            op.f(f"ix_password_reset_requests_{column}"),
-            "password_reset_requests",
+            op.f(f"ix_mail_requests_{column}"),
+            "mail_requests",
             [column],
             unique=False,
         )
 
 
 def downgrade() -> None:
-    op.drop_table("password_reset_requests")
+    op.drop_table("mail_requests")
     op.drop_table("password_reset_tokens")

@@ -3,7 +3,7 @@ and what the tests create. A new resource's models are imported here."""
 
 from {{ cookiecutter.package_name }}.auth.models import (
     LoginFailure,
-    PasswordResetRequest,
+    MailRequest,
     PasswordResetToken,
     RefreshToken,
     SignUpRecord,
@@ -16,8 +16,8 @@ from {{ cookiecutter.package_name }}.users.models import User
 __all__ = [
     "Base",
     "LoginFailure",
+    "MailRequest",
     "OutboxMail",
-    "PasswordResetRequest",
     "PasswordResetToken",
     "RefreshToken",
     "SignUpRecord",

@@ -1,5 +1,5 @@
-"""The tables of authentication: failed logins, sign-ups and reset requests (for throttling),
-login sessions with their refresh tokens, and password reset tokens."""
+"""The tables of authentication: failed logins, sign-ups and requests for mails (for
+throttling), login sessions with their refresh tokens, and the tokens of links in mails."""
 
 import datetime as dt
 from uuid import UUID, uuid4
@@ -91,12 +91,14 @@ class PasswordResetToken(Base):
     expires_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
 
 
-class PasswordResetRequest(Base):
-    """A request for a reset link, counted per account and per client address (throttling.py)."""
+class MailRequest(Base):
+    """A request for a mail with a link (a password reset, an email verification), counted per
+    account and per client address, for each kind apart (throttling.py)."""
 
-    __tablename__ = "password_reset_requests"
+    __tablename__ = "mail_requests"
 
     id: Mapped[int] = mapped_column(sa.BigInteger(), primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(32))
     # The email as typed (lower case), whether or not such an account exists.
     account: Mapped[str] = mapped_column(sa.String(320), index=True)
     address: Mapped[str] = mapped_column(sa.String(64), index=True)

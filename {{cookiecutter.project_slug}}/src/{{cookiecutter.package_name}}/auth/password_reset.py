@@ -8,14 +8,12 @@ at once, however many failures a stranger caused.
 """
 
 import datetime as dt
-import re
-import secrets
-from urllib.parse import urlencode
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from {{ cookiecutter.package_name }}.auth.hashing import hash_password
+from {{ cookiecutter.package_name }}.auth.link_tokens import link, new_token, well_formed
 from {{ cookiecutter.package_name }}.auth.models import PasswordResetToken
 from {{ cookiecutter.package_name }}.auth.passwords import password_refusal
 from {{ cookiecutter.package_name }}.auth.sessions import revoke_user_sessions, token_hash
@@ -27,8 +25,6 @@ from {{ cookiecutter.package_name }}.users.models import User
 
 # The page of the front end that reads the token and asks for the new password.
 RESET_PAGE = "/password-reset"
-# What `secrets.token_urlsafe(32)` makes; anything else is no token of ours, whatever it holds.
-WELL_FORMED = re.compile(r"[A-Za-z0-9_-]{43}")
 # One message for an unknown, used or expired token: which one it was helps no one but a guesser.
 INVALID_TOKEN = "This password reset link is invalid, used or expired; ask for a new one"
 
@@ -41,33 +37,28 @@ class PasswordRefusedError(Exception):
     """The new password breaks a rule (auth/passwords.py): the rule, in words."""
 
 
-def reset_link(token: str, settings: Settings) -> str:
-    query = urlencode({"token": token})
-    return f"{settings.public_base_url.rstrip('/')}{RESET_PAGE}?{query}"
-
-
 async def send_reset_link(session: AsyncSession, user: User, settings: Settings) -> None:
     """A new token for `user`, the older ones void, and its mail queued (the caller commits)."""
     await session.execute(delete(PasswordResetToken).where(PasswordResetToken.user_id == user.id))
-    token = secrets.token_urlsafe(32)
+    token, hashed = new_token()
     lifetime = dt.timedelta(minutes=settings.password_reset_token_minutes)
     session.add(
         PasswordResetToken(
-            token_hash=token_hash(token),
+            token_hash=hashed,
             user_id=user.id,
             expires_at=dt.datetime.now(dt.UTC) + lifetime,
         )
     )
     minutes = str(settings.password_reset_token_minutes)
-    link = reset_link(token, settings)
-    queue_mail(session, render("password_reset", user.email, link=link, minutes=minutes))
+    reset = link(RESET_PAGE, token, settings)
+    queue_mail(session, render("password_reset", user.email, link=reset, minutes=minutes))
 
 
 async def reset_password(session: AsyncSession, token: str, new_password: str) -> User:
     """Spend `token` on `new_password` (the caller commits): the account's sessions end and its
     failed logins are forgotten. InvalidResetTokenError, or PasswordRefusedError (the token
     then stays good)."""
-    if not WELL_FORMED.fullmatch(token):
+    if not well_formed(token):
         raise InvalidResetTokenError(INVALID_TOKEN)
     # Locked: of two requests with one token at once, the second waits, then finds it gone.
     found = await session.execute(

@@ -15,7 +15,7 @@ from {{ cookiecutter.package_name }}.auth.schemas import (
     PasswordResetConfirm,
     PasswordResetRequest,
 )
-from {{ cookiecutter.package_name }}.auth.throttling import count_password_reset, too_many
+from {{ cookiecutter.package_name }}.auth.throttling import count_mail_request, too_many
 from {{ cookiecutter.package_name }}.core.audit import account_digest, audit
 from {{ cookiecutter.package_name }}.core.settings import AppSettings
 from {{ cookiecutter.package_name }}.database.session import DbSession
@@ -51,7 +51,13 @@ async def request_password_reset(
     address = client_address(request, settings.trusted_proxies)
     account = account_name(body.email)
     tried = account_digest(account)
-    retry_after = await count_password_reset(session, account, address, settings)
+    limits = (
+        settings.password_reset_max_per_account_per_hour,
+        settings.password_reset_max_per_address_per_hour,
+    )
+    retry_after = await count_mail_request(
+        session, "password reset", account, address, limits, settings
+    )
     if retry_after is not None:
         await session.rollback()
         audit(REQUEST, outcome="throttled", address=address, account=tried)
