@@ -6,7 +6,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from opentelemetry.sdk.trace import TracerProvider
 
-from {{ cookiecutter.package_name }}.auth import password_reset_routes, session_routes
+from {{ cookiecutter.package_name }}.auth import (
+    email_verification_routes,
+    password_reset_routes,
+    session_routes,
+)
 from {{ cookiecutter.package_name }}.auth import routes as auth_routes
 from {{ cookiecutter.package_name }}.core.settings import get_settings
 from {{ cookiecutter.package_name }}.database.connection_budget import (
@@ -76,6 +80,7 @@ ROUTERS = (
     auth_routes.router,
     session_routes.router,
     password_reset_routes.router,
+    email_verification_routes.router,
     user_routes.router,
     docs.router,
     metrics_endpoint.router,

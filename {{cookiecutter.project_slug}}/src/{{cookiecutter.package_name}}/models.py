@@ -2,6 +2,7 @@
 and what the tests create. A new resource's models are imported here."""
 
 from {{ cookiecutter.package_name }}.auth.models import (
+    EmailVerificationToken,
     LoginFailure,
     MailRequest,
     PasswordResetToken,
@@ -15,6 +16,7 @@ from {{ cookiecutter.package_name }}.users.models import User
 
 __all__ = [
     "Base",
+    "EmailVerificationToken",
     "LoginFailure",
     "MailRequest",
     "OutboxMail",

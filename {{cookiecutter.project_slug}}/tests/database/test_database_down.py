@@ -61,10 +61,11 @@ ANONYMOUS_REQUESTS: dict[tuple[str, str], Callable[[str], dict[str, Any]]] = {
     },
     ("POST", "/token/revoke"): lambda token: {"data": {"token": token}},
     ("POST", "/password-reset"): lambda token: {"json": {"email": "someone@example.com"}},
-    # A token of a reset link's shape (one of any other is refused before the database).
+    # Tokens of a link's shape (one of any other is refused before the database).
     ("POST", "/password-reset/confirm"): lambda token: {
         "json": {"token": "A" * 43, "new_password": "a long enough new passphrase"}
     },
+    ("POST", "/email-verification/confirm"): lambda token: {"json": {"token": "A" * 43}},
 }
 
 

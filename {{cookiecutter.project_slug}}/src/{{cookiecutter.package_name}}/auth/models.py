@@ -91,6 +91,25 @@ class PasswordResetToken(Base):
     expires_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
 
 
+class EmailVerificationToken(Base):
+    """An email verification link's token, stored only as its SHA-256: good for the address it
+    was sent to, once, until it expires; a newer link deletes it (email_verification.py)."""
+
+    __tablename__ = "email_verification_tokens"
+
+    token_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    user_id: Mapped[UUID] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # The address the link went to: the account's email may have changed since.
+    email: Mapped[str] = mapped_column(sa.String(320))
+    created_at: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )
+    expires_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+
+    # Set on a new token: its account is then inserted first when both are new (a sign-up).
+    user: Mapped[User] = relationship(lazy="raise_on_sql")
+
+
 class MailRequest(Base):
     """A request for a mail with a link (a password reset, an email verification), counted per
     account and per client address, for each kind apart (throttling.py)."""

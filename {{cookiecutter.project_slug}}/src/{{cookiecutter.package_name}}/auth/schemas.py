@@ -1,5 +1,5 @@
-"""Request and response bodies of the token, revocation, password-change and password-reset
-endpoints."""
+"""Request and response bodies of the token, revocation, password-change, password-reset and
+email-verification endpoints."""
 
 from typing import Annotated, Literal
 
@@ -68,6 +68,13 @@ class PasswordResetConfirm(BaseModel):
     # unknown one (auth/password_reset.py), not a 422 that tells them apart.
     token: str
     new_password: Password
+
+
+class EmailVerificationConfirm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # Any text, as for password resets: what is no token of ours gets the 400 of an unknown one.
+    token: str
 
 
 class Accepted(BaseModel):

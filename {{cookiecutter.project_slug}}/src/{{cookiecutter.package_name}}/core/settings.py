@@ -145,6 +145,12 @@ class Settings(BaseSettings):
     password_reset_token_minutes: int = Field(default=30, ge=1, le=1_440)
     password_reset_max_per_account_per_hour: int = Field(default=5, ge=0)
     password_reset_max_per_address_per_hour: int = Field(default=30, ge=0)
+    # Email verification (auth/email_verification.py): a link's lifetime, requests per hour,
+    # and whether an unverified account may log in.
+    email_verification_token_hours: int = Field(default=48, ge=1, le=24 * 30)
+    email_verification_max_per_account_per_hour: int = Field(default=5, ge=0)
+    email_verification_max_per_address_per_hour: int = Field(default=30, ge=0)
+    require_verified_email: bool = False
 
     @field_validator("secret_key")
     @classmethod
