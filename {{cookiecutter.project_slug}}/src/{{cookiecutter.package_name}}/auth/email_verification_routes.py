@@ -40,18 +40,19 @@ async def request_email_verification(
     EMAIL_VERIFICATION_MAX_PER_ADDRESS_PER_HOUR): 429.
     """
     address = client_address(request, settings.trusted_proxies)
+    caller_id = caller.id  # a rollback below expires the caller's attributes
     if caller.email_verified_at is not None:
         raise HTTPException(status.HTTP_409_CONFLICT, detail=VERIFIED_ALREADY)
     limits = request_limits(settings)
     retry_after = await count_mail_request(session, KIND, caller.email, address, limits, settings)
     if retry_after is not None:
         await session.rollback()
-        audit(REQUEST, outcome="throttled", user_id=caller.id, address=address)
+        audit(REQUEST, outcome="throttled", user_id=caller_id, address=address)
         raise too_many("verification requests", retry_after)
     await void_verification_links(session, caller)
     send_verification_link(session, caller, settings)
     await session.commit()
-    audit(REQUEST, outcome="mailed", user_id=caller.id, address=address)
+    audit(REQUEST, outcome="mailed", user_id=caller_id, address=address)
     return Accepted(detail="A link to verify your email is on its way to it")
 
 
