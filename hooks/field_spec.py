@@ -32,6 +32,7 @@ BUILT_IN_COLUMNS = (
     "hashed_password",
     "role",
     "is_active",
+    "email_verified_at",
     "created_at",
     "updated_at",
 )
@@ -40,6 +41,7 @@ RESERVED_NAMES = frozenset(
     {
         "password",
         "current_password",
+        "email_verified",
         "metadata",
         "registry",
         "query",

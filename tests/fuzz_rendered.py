@@ -43,13 +43,15 @@ RUNS = {
         ["--phases", FUZZ_PHASES, "--include-method", "PATCH", "--max-time", "3"],
     ),
     "sequences of calls": ("user", ["--phases", "stateful", "--max-time", "5"]),
-    # The token endpoint's grants, revocation and password changes, on their own: refresh and
-    # revocation forms are hostile too, and the password change needs a caller to refuse.
+    # The token endpoint's grants, revocation, password changes, resets and verification:
+    # refresh and revocation forms are hostile too, and the password change needs a caller to
+    # refuse.
     "sessions and passwords": (
         "user",
         [
             *("--phases", FUZZ_PHASES, "--max-time", "3"),
-            *("--include-path-regex", "^/(token|users/me/password)"),
+            "--include-path-regex",
+            "^/(token|users/me/password|password-reset|email-verification)",
         ],
     ),
     "deletions": ("admin", ["--phases", FUZZ_PHASES, "--include-method", "DELETE"]),

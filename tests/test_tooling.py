@@ -229,7 +229,13 @@ def test_compose_runs_the_app_after_its_migrations(baked: Path) -> None:
     answers = _answers(baked)
     compose = _yaml(baked / "compose.yaml")
     services = compose["services"]
-    assert set(services) == {"db", "migrate", "pgbouncer", "app", "otel-collector", "jaeger"}
+    assert set(services) == {"db", "migrate", "pgbouncer", "app", "mailpit", "otel-collector", "jaeger"}
+    # The app's mails go to Mailpit, which it starts after.
+    app_environment = services["app"]["environment"]
+    assert services["mailpit"]["image"].startswith("axllent/mailpit:")
+    assert (app_environment["SMTP_HOST"], app_environment["SMTP_PORT"]) == ("mailpit", "1025")
+    assert app_environment["SMTP_TLS"] == "none"
+    assert services["app"]["depends_on"]["mailpit"] == {"condition": "service_started"}
 
     db = services["db"]
     major = int(db["image"].removeprefix("postgres:").split("-")[0])

@@ -3,9 +3,9 @@
 Fixtures: `initialize_database` (once per session), `setup_database` (a clean database for the
 test; every fixture below takes it), `db_session`, `async_client`, `user`, `admin`, `token`,
 `admin_token`, `users_with_same_role_50_users`, `concurrent_client` for truly concurrent
-requests, and `assert_max_queries` against a query per row. A test that takes none of them
-costs no database work at all. Every test fails on a call that blocks the event loop
-(`blockbuster`).
+requests, `assert_max_queries` against a query per row; and `mailbox`, an SMTP server in the
+process. A test that takes none of them costs no database work at all. Every test fails on a
+call that blocks the event loop (`blockbuster`).
 
 The app and its libraries are imported inside the fixtures that use them: `pytest -n` imports
 this file in its controller process too, which runs no test and should start at once.
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from {{ cookiecutter.package_name }}.users.models import User
 
     from tests.isolation import CleanDatabase, Isolation
+    from tests.mailbox import Mailbox
 
 EMBEDDED_SERVER: pytest.StashKey[EmbeddedPostgresStarting] = pytest.StashKey()
 BLOCKING_HINT = "run it in a thread (`await asyncio.to_thread(...)`), or use the async library"
@@ -260,6 +261,20 @@ def assert_max_queries(
 
     engine = initialize_database.engine.sync_engine
     return lambda most: max_queries(engine, most)
+
+
+@pytest.fixture
+async def mailbox() -> AsyncIterator[Mailbox]:
+    """A real SMTP server in the test process, on a free port, keeping what it receives
+    (tests/mailbox.py); `mailbox.settings()` are the app's settings to send there."""
+    from tests.mailbox import Mailbox
+
+    box = Mailbox()
+    await box.start()
+    try:
+        yield box
+    finally:
+        await box.stop()
 
 
 @pytest.fixture(scope="session")

@@ -27,6 +27,7 @@ PROJECT = Path(__file__).resolve().parent.parent
 # prometheus_client: it reads PROMETHEUS_MULTIPROC_DIR, which a command may set, at import.
 PRELOADED = (
     "__main__",
+    "aiosmtplib",
     "alembic.command",
     "alembic.config",
     "asyncpg",

@@ -5,8 +5,12 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from {{ cookiecutter.package_name }}.auth import (
+    email_verification_routes,
+    password_reset_routes,
+    session_routes,
+)
 from {{ cookiecutter.package_name }}.auth import routes as auth_routes
-from {{ cookiecutter.package_name }}.auth import session_routes
 from {{ cookiecutter.package_name }}.core.settings import get_settings
 from {{ cookiecutter.package_name }}.database.connection_budget import (
     pool_options,
@@ -14,6 +18,8 @@ from {{ cookiecutter.package_name }}.database.connection_budget import (
 )
 from {{ cookiecutter.package_name }}.database.engine import initialize_async_db
 from {{ cookiecutter.package_name }}.database.pooler import engine_options
+from {{ cookiecutter.package_name }}.mail.sender import MailSender
+from {{ cookiecutter.package_name }}.mail.smtp import announce
 from {{ cookiecutter.package_name }}.observability import metrics_endpoint
 from {{ cookiecutter.package_name }}.observability.access_log import AccessLogMiddleware
 from {{ cookiecutter.package_name }}.observability.metrics import MetricsMiddleware
@@ -56,10 +62,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     stop_watching = watch_for_sigterm(
         app.state.lifecycle, settings.shutdown_timeout_seconds, settings.shutdown_delay_seconds
     )
+    # The outbox's mails, sent in the background of every process (mail/sender.py).
+    announce(settings)
+    mail_sender = MailSender(database.sessionmaker, settings)
+    mail_sender.start()
     try:
         yield
     finally:
         stop_watching()
+        await mail_sender.stop(settings.shutdown_timeout_seconds)
         await database.dispose()
 
 
@@ -68,6 +79,8 @@ ROUTERS = (
     health.router,
     auth_routes.router,
     session_routes.router,
+    password_reset_routes.router,
+    email_verification_routes.router,
     user_routes.router,
     docs.router,
     metrics_endpoint.router,

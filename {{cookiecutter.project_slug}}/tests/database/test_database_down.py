@@ -60,6 +60,12 @@ ANONYMOUS_REQUESTS: dict[tuple[str, str], Callable[[str], dict[str, Any]]] = {
         "data": {"username": "someone@example.com", "password": PASSWORD}
     },
     ("POST", "/token/revoke"): lambda token: {"data": {"token": token}},
+    ("POST", "/password-reset"): lambda token: {"json": {"email": "someone@example.com"}},
+    # Tokens of a link's shape (one of any other is refused before the database).
+    ("POST", "/password-reset/confirm"): lambda token: {
+        "json": {"token": "A" * 43, "new_password": "a long enough new passphrase"}
+    },
+    ("POST", "/email-verification/confirm"): lambda token: {"json": {"token": "A" * 43}},
 }
 
 

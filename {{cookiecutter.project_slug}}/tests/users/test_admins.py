@@ -194,6 +194,7 @@ async def test_create_admin_makes_an_admin_who_can_log_in(
     assert login.status_code == 200, login.text
     me = await concurrent_client.get("/users/me", headers=bearer(login.json()["access_token"]))
     assert (me.json()["role"], me.json()["is_active"]) == (ADMIN_ROLE, True)
+    assert me.json()["email_verified_at"] is not None, "an operator's admin is verified"
 
 
 async def test_create_admin_refuses_an_account_it_did_not_make(
@@ -250,8 +251,12 @@ async def test_promoting_an_existing_account_confirmed_on_a_terminal_ends_its_se
         with pytest.raises(CreateAdminError, match="not confirmed"):
             await promote
     async with initialize_database.sessionmaker() as session:
-        role = await session.scalar(select(User.role).where(User.email == body["email"]))
+        found = await session.execute(
+            select(User.role, User.email_verified_at).where(User.email == body["email"])
+        )
+        role, verified_at = found.one()
     assert role == (ADMIN_ROLE if promoted else DEFAULT_ROLE)
+    assert (verified_at is not None) == promoted, "a promoted admin is verified"
     me = await concurrent_client.get("/users/me", headers=signed_in)
     assert me.status_code == (401 if promoted else 200), "its sessions end when it is promoted"
 

@@ -12,6 +12,7 @@ the operator confirms on a terminal (there is no verified email to vouch for the
 the account keeps its owner's password, and its sessions end.
 """
 
+import datetime as dt
 import getpass
 import json
 import sys
@@ -124,6 +125,8 @@ async def create_admin(
                 confirm_promotion(email, stdin)
                 # It keeps its password and fields; whoever was signed in must sign in again.
                 user.role, user.is_active = ADMIN_ROLE, True
+                # An operator vouches for the account, its email included.
+                user.email_verified_at = user.email_verified_at or dt.datetime.now(dt.UTC)
                 await revoke_user_sessions(session, user.id)
                 await session.commit()
                 audit("admin creation", outcome="promoted", user_id=user.id, address="cli")
@@ -133,6 +136,7 @@ async def create_admin(
                 **account.model_dump(exclude={"password", "role"}),
                 role=ADMIN_ROLE,
                 hashed_password=await hash_password(account.password),
+                email_verified_at=dt.datetime.now(dt.UTC),
             )
             session.add(user)
             await session.commit()

@@ -1,5 +1,5 @@
-"""The tables of authentication: failed logins and sign-ups (for throttling), and login
-sessions with their refresh tokens."""
+"""The tables of authentication: failed logins, sign-ups and requests for mails (for
+throttling), login sessions with their refresh tokens, and the tokens of links in mails."""
 
 import datetime as dt
 from uuid import UUID, uuid4
@@ -75,3 +75,52 @@ class RefreshToken(Base):
     used_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     session: Mapped[UserSession] = relationship(lazy="raise_on_sql")
+
+
+class PasswordResetToken(Base):
+    """A password reset link's token, stored only as its SHA-256 (see password_reset.py):
+    used once, until it expires; asking for another deletes it."""
+
+    __tablename__ = "password_reset_tokens"
+
+    token_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    user_id: Mapped[UUID] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )
+    expires_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+
+
+class EmailVerificationToken(Base):
+    """An email verification link's token, stored only as its SHA-256: good for the address it
+    was sent to, once, until it expires; a newer link deletes it (email_verification.py)."""
+
+    __tablename__ = "email_verification_tokens"
+
+    token_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    user_id: Mapped[UUID] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # The address the link went to: the account's email may have changed since.
+    email: Mapped[str] = mapped_column(sa.String(320))
+    created_at: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )
+    expires_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+
+    # Set on a new token: its account is then inserted first when both are new (a sign-up).
+    user: Mapped[User] = relationship(lazy="raise_on_sql")
+
+
+class MailRequest(Base):
+    """A request for a mail with a link (a password reset, an email verification), counted per
+    account and per client address, for each kind apart (throttling.py)."""
+
+    __tablename__ = "mail_requests"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger(), primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    # The email as typed (lower case), whether or not such an account exists.
+    account: Mapped[str] = mapped_column(sa.String(320), index=True)
+    address: Mapped[str] = mapped_column(sa.String(64), index=True)
+    requested_at: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now(), index=True
+    )

@@ -1,13 +1,19 @@
 """The token endpoint (RFC 6749): log in with a password, or refresh a session's tokens."""
 
-from typing import Annotated
+from typing import Annotated, NoReturn
 
-from fastapi import APIRouter, Form, Request, Response, status
+from fastapi import APIRouter, Form, HTTPException, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
 from {{ cookiecutter.package_name }}.auth.dependencies import unauthorized
+from {{ cookiecutter.package_name }}.auth.email_verification import (
+    KIND,
+    request_limits,
+    send_verification_link,
+    void_verification_links,
+)
 from {{ cookiecutter.package_name }}.auth.hashing import verify_password
 from {{ cookiecutter.package_name }}.auth.schemas import OAuthError, Token, TokenForm
 from {{ cookiecutter.package_name }}.auth.sessions import (
@@ -18,6 +24,7 @@ from {{ cookiecutter.package_name }}.auth.sessions import (
 )
 from {{ cookiecutter.package_name }}.auth.throttling import (
     check_login_limits,
+    count_mail_request,
     forget_login_failures,
     record_login_failure,
     too_many,
@@ -35,6 +42,7 @@ router = APIRouter(tags=["auth"])
 # No cache may keep a token (RFC 6749 5.1), nor an answer about credentials.
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 INVALID_GRANT = {"model": OAuthError, "description": "The refresh token cannot be used"}
+UNVERIFIED = "This account's email is not verified yet (REQUIRE_VERIFIED_EMAIL)"
 
 
 def _required(form: TokenForm, *names: str) -> list[str]:
@@ -52,7 +60,10 @@ def _token(tokens: object) -> Token:
 @router.post(
     "/token",
     response_model=Token,
-    responses={**error_responses(401, 429, 503), 400: INVALID_GRANT},
+    responses={
+        **error_responses(401, 403, 429, 503, on_403=UNVERIFIED),
+        400: INVALID_GRANT,
+    },
 )
 async def issue_token(
     form: Annotated[TokenForm, Form()],
@@ -65,7 +76,8 @@ async def issue_token(
 
     Too many failed logins for the account or the client's address: 429 with Retry-After,
     even for the right password, and alike whether or not the account exists. A refresh
-    token works once; presented again, it ends its session (400, `invalid_grant`).
+    token works once; presented again, it ends its session (400, `invalid_grant`). With
+    REQUIRE_VERIFIED_EMAIL, an account whose email is not verified gets 403, and a new link.
     """
     response.headers.update(NO_STORE)
     address = client_address(request, settings.trusted_proxies)
@@ -100,11 +112,30 @@ async def _log_in(
         await session.rollback()
         audit("login", outcome="deactivated", user_id=user_id, address=address, account=tried)
         raise unauthorized("This account is deactivated")
+    if settings.require_verified_email and user.email_verified_at is None:
+        await _refuse_unverified(session, user, address, settings, tried)
     await forget_login_failures(session, account)
     tokens = await start_session(session, user_id, settings)
     await session.commit()
     audit("login", outcome="success", user_id=user_id, address=address, account=tried)
     return _token(tokens)
+
+
+async def _refuse_unverified(
+    session: DbSession, user: User, address: str, settings: Settings, tried: str
+) -> NoReturn:
+    """REQUIRE_VERIFIED_EMAIL: 403 for an account not yet verified, the right password given;
+    a fresh link goes to its email, unless it asked for too many within the hour."""
+    limits = request_limits(settings)
+    waiting = await count_mail_request(session, KIND, user.email, address, limits, settings)
+    if waiting is None:
+        await void_verification_links(session, user)
+        send_verification_link(session, user, settings)
+    await session.commit()
+    user_id = user.id
+    audit("login", outcome="unverified", user_id=user_id, address=address, account=tried)
+    sent = "a new link was sent to it" if waiting is None else "see the link sent to it"
+    raise HTTPException(status.HTTP_403_FORBIDDEN, detail=f"{UNVERIFIED}: {sent}")
 
 
 async def _refresh(

@@ -1,4 +1,5 @@
-"""Request and response bodies of the token, revocation and password-change endpoints."""
+"""Request and response bodies of the token, revocation, password-change, password-reset and
+email-verification endpoints."""
 
 from typing import Annotated, Literal
 
@@ -49,3 +50,32 @@ class PasswordChange(BaseModel):
 
     current_password: TypedPassword
     new_password: Password
+
+
+class PasswordResetRequest(BaseModel):
+    """Whose password to reset: the account's email, as typed (not checked to be one: what is
+    no account's gets the same answer)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: Annotated[PgText, Field(min_length=1, max_length=MAX_EMAIL_LENGTH)]
+
+
+class PasswordResetConfirm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # Any text: one that is no token of ours (too long, odd characters) gets the 400 of an
+    # unknown one (auth/password_reset.py), not a 422 that tells them apart.
+    token: str
+    new_password: Password
+
+
+class EmailVerificationConfirm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # Any text, as for password resets: what is no token of ours gets the 400 of an unknown one.
+    token: str
+
+
+class Accepted(BaseModel):
+    detail: str

@@ -1,4 +1,5 @@
-"""Limits on failed logins (per account, per client address) and on sign-ups (per address).
+"""Limits on failed logins (per account, per client address), on sign-ups (per address) and on
+requests for mails with links (per account, per address).
 
 The counts live in PostgreSQL (login_failures, sign_ups), so every process and replica shares
 them, and time is the database's clock. OWASP ASVS 5.0 6.3.1: against password guessing and
@@ -13,7 +14,7 @@ from sqlalchemy import ColumnElement, delete, func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from {{ cookiecutter.package_name }}.auth.models import LoginFailure, SignUpRecord
+from {{ cookiecutter.package_name }}.auth.models import LoginFailure, MailRequest, SignUpRecord
 from {{ cookiecutter.package_name }}.core.settings import Settings
 from {{ cookiecutter.package_name }}.web.client_address import throttling_key
 
@@ -150,3 +151,46 @@ async def forget_old_sign_ups(session: AsyncSession) -> None:
     await session.execute(
         delete(SignUpRecord).where(SignUpRecord.signed_up_at <= func.now() - HOUR)
     )
+
+
+async def count_mail_request(
+    session: AsyncSession,
+    kind: str,
+    account: str,
+    address: str,
+    limits: tuple[int, int],
+    settings: Settings,
+) -> int | None:
+    """Before a mail of `kind` (e.g. "password reset") for `account` is asked for from
+    `address`: the seconds to wait when either asked for that kind more often in the last hour
+    than `limits` (per account, per address) allow, and nothing counted; else the request is
+    counted (the caller commits), whether or not the account exists.
+
+    Under locks of the account and of the address: requests sent at once count one by one.
+    """
+    key = throttling_key(address, settings.throttle_ipv6_prefix_length)
+    await _lock(session, f"{kind} {account}", f"{kind} {key}")
+    moment = MailRequest.requested_at
+    per_account, per_address = limits
+    waits = [
+        await _seconds_until_below(
+            session,
+            moment,
+            (MailRequest.kind == kind) & (MailRequest.account == account),
+            per_account,
+            HOUR,
+        ),
+        await _seconds_until_below(
+            session,
+            moment,
+            (MailRequest.kind == kind) & (MailRequest.address == key),
+            per_address,
+            HOUR,
+        ),
+    ]
+    known = [wait for wait in waits if wait is not None]
+    if known:
+        return max(known)
+    await session.execute(delete(MailRequest).where(moment <= func.now() - HOUR))
+    session.add(MailRequest(kind=kind, account=account, address=key))
+    return None

@@ -120,6 +120,38 @@ class Settings(BaseSettings):
         ]
     )
 
+    # Mail (mail/): SMTP_HOST unset, mails are written to the log instead of sent (`dev`'s
+    # default; `serve` says so at start-up).
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65_535)
+    # starttls: a plain connection upgraded (port 587); tls: TLS from the first byte (465).
+    smtp_tls: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_timeout_seconds: float = Field(default=30, gt=0, le=600)
+    # The sender's address; a bare address gets the project's name as its display name.
+    email_from: str = "no-reply@example.com"
+    # Where links in mails point: the site (or app) that shows the forms, e.g. a reset form.
+    public_base_url: str = "http://127.0.0.1:8000"
+    # The outbox (mail/sender.py): how often each process looks for mail to send; a failed
+    # attempt is retried after MAIL_RETRY_FIRST_SECONDS, doubling up to MAIL_RETRY_MAX_SECONDS,
+    # until MAIL_GIVE_UP_HOURS after it was queued; sent and failed rows go after MAIL_KEEP_DAYS.
+    mail_poll_seconds: float = Field(default=1, gt=0, le=300)
+    mail_retry_first_seconds: float = Field(default=2, gt=0)
+    mail_retry_max_seconds: float = Field(default=900, gt=0)
+    mail_give_up_hours: float = Field(default=48, gt=0)
+    mail_keep_days: float = Field(default=7, gt=0)
+    # Password reset (auth/password_reset.py): a link's lifetime, and requests per hour.
+    password_reset_token_minutes: int = Field(default=30, ge=1, le=1_440)
+    password_reset_max_per_account_per_hour: int = Field(default=5, ge=0)
+    password_reset_max_per_address_per_hour: int = Field(default=30, ge=0)
+    # Email verification (auth/email_verification.py): a link's lifetime, requests per hour,
+    # and whether an unverified account may log in.
+    email_verification_token_hours: int = Field(default=48, ge=1, le=24 * 30)
+    email_verification_max_per_account_per_hour: int = Field(default=5, ge=0)
+    email_verification_max_per_address_per_hour: int = Field(default=30, ge=0)
+    require_verified_email: bool = False
+
     @field_validator("secret_key")
     @classmethod
     def _unguessable(cls, key: SecretStr) -> SecretStr:
@@ -132,6 +164,19 @@ class Settings(BaseSettings):
                 'python -c "import secrets; print(secrets.token_urlsafe(48))"'
             )
         return key
+
+    @field_validator("smtp_host", "smtp_username")
+    @classmethod
+    def _empty_is_unset(cls, value: str | None) -> str | None:
+        # `SMTP_HOST=` in .env or compose: unset, as it reads.
+        return value.strip() or None if value is not None else None
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _web_address(cls, url: str) -> str:
+        if not url.startswith(("https://", "http://")):
+            raise ValueError("PUBLIC_BASE_URL must start with https:// (or http://)")
+        return url.rstrip("/")
 
     @field_validator("database_url")
     @classmethod

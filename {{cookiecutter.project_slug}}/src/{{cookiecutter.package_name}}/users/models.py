@@ -2,6 +2,8 @@
 {%- set fields = cookiecutter.user_fields | user_fields %}
 
 {% filter with_type_imports(fields, "model") %}
+import datetime as dt
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 {% endfilter %}
@@ -17,6 +19,9 @@ class User(ResourceColumns, Base):
     hashed_password: Mapped[str] = mapped_column(sa.String(255))
     role: Mapped[Role] = mapped_column(sa.Enum(Role, name="user_role"), index=True)
     is_active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    # When the owner followed a verification link sent to `email`; null until then, and again
+    # once the email changes (auth/email_verification.py).
+    email_verified_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
 {%- for field in fields %}
 {{ field | model_declaration }}
 {%- endfor %}

@@ -1,7 +1,8 @@
 """The users endpoints: sign-up, one's own account, and the admins' management of others."""
 
+import datetime as dt
 from typing import Annotated
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from sqlalchemy import func, select
@@ -13,6 +14,10 @@ from {{ cookiecutter.package_name }}.auth.dependencies import (
     CurrentUser,
     OptionalUser,
     require_admin,
+)
+from {{ cookiecutter.package_name }}.auth.email_verification import (
+    send_verification_link,
+    void_verification_links,
 )
 from {{ cookiecutter.package_name }}.auth.hashing import hash_password
 from {{ cookiecutter.package_name }}.auth.passwords import password_refusal
@@ -109,10 +114,13 @@ async def sign_up(
     await forget_old_sign_ups(session)
     user = User(
         **body.model_dump(exclude={"password", "role"}),
+        # Its id now: the verification link, queued in this transaction, names it.
+        id=uuid4(),
         role=role,
         hashed_password=await hash_password(body.password),
     )
     session.add(user)
+    send_verification_link(session, user, settings)
     try:
         await commit_or_conflict(session)
     except HTTPException:
@@ -175,6 +183,9 @@ async def update_user(
     user = await _get_user_or_404(session, user_id)
     changes = body.model_dump(exclude_unset=True)
     current_password = changes.pop("current_password", None)
+    verified = changes.pop("email_verified", None)
+    if verified is not None:
+        require_admin(caller, "mark an email verified or not")
     if (
         changes.get("role", user.role) != user.role
         or changes.get("is_active", user.is_active) != user.is_active
@@ -207,8 +218,17 @@ async def update_user(
         user.hashed_password = await hash_password(changes.pop("password"))
     if removes_an_admin(user, changes):
         await keep_an_active_admin(session, user.id, "demote or deactivate")
+    new_email = "email" in changes and changes["email"] != user.email
     for name, value in changes.items():
         setattr(user, name, value)
+    if new_email:
+        # The new address is not verified: its links go to it, the old ones stop working.
+        user.email_verified_at = None
+        await void_verification_links(session, user)
+        send_verification_link(session, user, settings)
+    if verified is not None and verified != (user.email_verified_at is not None):
+        user.email_verified_at = dt.datetime.now(dt.UTC) if verified else None
+        audits.append(("email verification", {"verified": verified}))
     if ends_sessions:
         await revoke_user_sessions(session, user.id, keep=current_session if own else None)
     await commit_or_conflict(session)

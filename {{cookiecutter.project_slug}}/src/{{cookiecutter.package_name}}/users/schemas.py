@@ -68,6 +68,8 @@ class UserUpdate(PartialUpdate):
     )
     role: Role | None = None
     is_active: bool | None = None
+    # An admin's: true marks the email verified (as its link would), false unverified.
+    email_verified: bool | None = None
 {%- for field in fields %}
 {{ field | update_declaration }}
 {%- endfor %}
@@ -80,6 +82,7 @@ class UserRead(BaseModel):
     email: str
     role: Role
     is_active: bool
+    email_verified_at: AwareDatetime | None
     created_at: AwareDatetime
     updated_at: AwareDatetime
 {%- for field in fields %}

@@ -1,0 +1,131 @@
+"""Email verification against a real SMTP server: sign-up mails a link that verifies the email
+once; the owner may ask for a new one (throttled); REQUIRE_VERIFIED_EMAIL refuses unverified
+logins with a fresh link; an admin may mark an email verified; a new email is unverified."""
+
+import re
+
+from httpx import AsyncClient, Response
+
+from {{ cookiecutter.package_name }}.auth.email_verification import INVALID_TOKEN
+from {{ cookiecutter.package_name }}.core.settings import get_settings
+from {{ cookiecutter.package_name }}.mail.sender import MailSender
+from {{ cookiecutter.package_name }}.users.models import User
+from {{ cookiecutter.package_name }}.users.roles import ADMIN_ROLE
+
+from tests.auth.test_throttling import settings_changed
+from tests.factories import new_sign_up
+from tests.helpers import PASSWORD, bearer
+from tests.isolation import CleanDatabase
+from tests.mailbox import Mailbox, parts
+
+VERIFY_LINK = re.compile(r"/verify-email\?token=([A-Za-z0-9_-]+)")
+
+
+async def _tokens(database: CleanDatabase, mailbox: Mailbox) -> list[str]:
+    """Send what the outbox holds; the verification tokens of every mail received so far."""
+    await MailSender(database.make_session, mailbox.settings()).send_due()
+    return [token for mail in mailbox.messages for token in VERIFY_LINK.findall(parts(mail)[0])]
+
+
+async def _confirm(client: AsyncClient, token: str) -> Response:
+    return await client.post("/email-verification/confirm", json={"token": token})
+
+
+async def _me(client: AsyncClient, token: str) -> dict[str, object]:
+    response = await client.get("/users/me", headers=bearer(token))
+    assert response.status_code == 200, response.text
+    me: dict[str, object] = response.json()
+    return me
+
+
+async def test_a_sign_up_mails_a_link_that_verifies_the_email_once(
+    async_client: AsyncClient, setup_database: CleanDatabase, mailbox: Mailbox
+) -> None:
+    body = new_sign_up(PASSWORD)
+    created = await async_client.post("/users", json=body)
+    assert created.status_code == 201, created.text
+    assert created.json()["email_verified_at"] is None
+    (token,) = await _tokens(setup_database, mailbox)
+    assert mailbox.messages[0]["To"] == body["email"]
+    assert (await _confirm(async_client, token)).status_code == 204
+    login = await async_client.post(
+        "/token", data={"username": body["email"], "password": PASSWORD}
+    )
+    assert (await _me(async_client, login.json()["access_token"]))["email_verified_at"]
+    used = await _confirm(async_client, token)
+    assert used.status_code == 400
+    assert used.json()["detail"] == INVALID_TOKEN
+    for malformed in ("", "x", "A" * 43, "é" * 43):
+        assert (await _confirm(async_client, malformed)).json()["detail"] == INVALID_TOKEN
+
+
+async def test_a_new_link_voids_the_older_and_requests_are_throttled(
+    async_client: AsyncClient,
+    setup_database: CleanDatabase,
+    mailbox: Mailbox,
+    user: User,
+    token: str,
+) -> None:
+    limit = get_settings().email_verification_max_per_account_per_hour
+    for _ in range(limit):
+        asked = await async_client.post("/email-verification", headers=bearer(token))
+        assert asked.status_code == 202, asked.text
+    throttled = await async_client.post("/email-verification", headers=bearer(token))
+    assert throttled.status_code == 429
+    assert throttled.headers["Retry-After"]
+    tokens = await _tokens(setup_database, mailbox)
+    assert len(tokens) == limit
+    assert (await _confirm(async_client, tokens[0])).status_code == 400
+    assert (await _confirm(async_client, tokens[-1])).status_code == 204
+    again = await async_client.post("/email-verification", headers=bearer(token))
+    assert again.status_code == 409
+
+
+async def test_required_verification_refuses_unverified_logins_with_a_fresh_link(
+    async_client: AsyncClient, setup_database: CleanDatabase, mailbox: Mailbox, user: User
+) -> None:
+    login = {"username": user.email, "password": PASSWORD}
+    with settings_changed(require_verified_email=True):
+        refused = await async_client.post("/token", data=login)
+        assert refused.status_code == 403
+        assert "not verified" in refused.json()["detail"]
+        assert "access_token" not in refused.json()
+        (token,) = await _tokens(setup_database, mailbox)
+        assert mailbox.messages[0]["To"] == user.email
+        assert (await _confirm(async_client, token)).status_code == 204
+        assert (await async_client.post("/token", data=login)).status_code == 200
+
+
+async def test_an_admin_marks_an_email_verified_and_others_may_not(
+    async_client: AsyncClient, user: User, admin: User, token: str, admin_token: str
+) -> None:
+    mark = {"email_verified": True}
+    if user.role != ADMIN_ROLE:
+        own = await async_client.patch(f"/users/{user.id}", json=mark, headers=bearer(token))
+        assert own.status_code == 403
+    marked = await async_client.patch(f"/users/{user.id}", json=mark, headers=bearer(admin_token))
+    assert marked.status_code == 200, marked.text
+    assert marked.json()["email_verified_at"] is not None
+    unmarked = await async_client.patch(
+        f"/users/{user.id}", json={"email_verified": False}, headers=bearer(admin_token)
+    )
+    assert unmarked.json()["email_verified_at"] is None
+
+
+async def test_a_new_email_is_unverified_until_its_own_link(
+    async_client: AsyncClient,
+    setup_database: CleanDatabase,
+    mailbox: Mailbox,
+    user: User,
+    token: str,
+    admin_token: str,
+) -> None:
+    mark = {"email_verified": True}
+    await async_client.patch(f"/users/{user.id}", json=mark, headers=bearer(admin_token))
+    change = {"email": "moved.elsewhere@example.com", "current_password": PASSWORD}
+    moved = await async_client.patch(f"/users/{user.id}", json=change, headers=bearer(token))
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["email_verified_at"] is None
+    (link,) = await _tokens(setup_database, mailbox)
+    assert mailbox.messages[0]["To"] == "moved.elsewhere@example.com"
+    assert (await _confirm(async_client, link)).status_code == 204

@@ -1,0 +1,1 @@
+"""Tests of src/{{ cookiecutter.package_name }}/mail/: the outbox, its sender, the mails."""
