@@ -183,7 +183,7 @@ class MailSender:
     async def run(self) -> None:
         """Send what is due until `stop()`: at once when a pass found a full batch, else
         every MAIL_POLL_SECONDS; a failure is logged, and the next pass tries again."""
-        # No spans for its statements (observability/tracing.py): a poll every second in every
+        # No spans for its statements (observability/telemetry.py): a poll every second in every
         # process would drown the requests' traces. (This task's context only.)
         with suppress_instrumentation():
             await self._run()

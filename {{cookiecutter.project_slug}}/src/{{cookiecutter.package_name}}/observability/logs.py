@@ -30,7 +30,7 @@ def _drop_color_message(
 def _add_trace_ids(
     logger: Any, method: str, event_dict: structlog.types.EventDict
 ) -> structlog.types.EventDict:
-    # Inside a span (observability/tracing.py, when traces are on): its ids.
+    # Inside a span (observability/telemetry.py, when traces are on): its ids.
     context = trace.get_current_span().get_span_context()
     if context.is_valid:
         event_dict["trace_id"] = f"{context.trace_id:032x}"
