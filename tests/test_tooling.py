@@ -229,7 +229,15 @@ def test_compose_runs_the_app_after_its_migrations(baked: Path) -> None:
     answers = _answers(baked)
     compose = _yaml(baked / "compose.yaml")
     services = compose["services"]
-    assert set(services) == {"db", "migrate", "pgbouncer", "app", "mailpit", "otel-collector", "jaeger"}
+    assert set(services) == {
+        "db",
+        "migrate",
+        "pgbouncer",
+        "app",
+        "mailpit",
+        "otel-collector",
+        "jaeger",
+    }
     # The app's mails go to Mailpit, which it starts after.
     app_environment = services["app"]["environment"]
     assert services["mailpit"]["image"].startswith("axllent/mailpit:")
