@@ -14,8 +14,8 @@ from tests.update.workspace import commit_all, replace
 PROJECT = "{{cookiecutter.project_slug}}"
 PACKAGE = f"{PROJECT}/src/{{{{cookiecutter.package_name}}}}"
 COLUMN = "signed_in_at"
-# The template's own migrations end at 0003; the change adds the next one (REVISION's).
-NEXT = "0004"
+# The template's own migrations end at 0006; the change adds the next one (REVISION's).
+NEXT = "0007"
 MIGRATION = f"{PROJECT}/migrations/versions/{NEXT}_users_{COLUMN}.py"
 # In the rendered tests of the users, as the layout has it.
 NEW_TEST = f"tests/users/test_{COLUMN}.py"
