@@ -133,6 +133,14 @@ def _seed(project: Path, package: str, database_url: str) -> str:
     return done.stdout.strip().splitlines()[-1]
 
 
+def admin_headers(base: str) -> dict[str, str]:
+    """A bearer header of the seeded admin, logged in at `base`."""
+    form = {"username": "admin@example.com", "password": PASSWORD}
+    login = httpx.post(f"{base}/token", data=form, timeout=30)
+    login.raise_for_status()
+    return {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+
 def _median_of(runs: list[dict[str, float]]) -> dict[str, float]:
     return {name: statistics.median(run[name] for run in runs) for name in runs[0]}
 
@@ -176,10 +184,7 @@ def measure_service(project: Path, package: str, database_url: str) -> dict[str,
             ) as served_plain,
         ):  # fmt: skip
             service, floor, process = served_service.url, served_floor.url, served_service.process
-            form = {"username": "admin@example.com", "password": PASSWORD}
-            login = httpx.post(f"{service}/token", data=form, timeout=30)
-            login.raise_for_status()
-            headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+            headers = admin_headers(service)
             runs: dict[str, list[dict[str, float]]] = {}
             for _ in range(ROUNDS):
                 for name, path in READS.items():

@@ -23,9 +23,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import httpx
-
-from tests.bench.service_load import GET_SECONDS, PASSWORD, ROUNDS, _median_of, _seed, load
+from tests.bench.service_load import (
+    GET_SECONDS,
+    ROUNDS,
+    _median_of,
+    _seed,
+    admin_headers,
+    load,
+)
 from tests.served_render import HOST, served_render
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -116,10 +121,7 @@ def measure_telemetry(project: Path, package: str, database_url: str) -> dict[st
                 )
             )  # fmt: skip
             urls[name] = served.url
-        form = {"username": "admin@example.com", "password": PASSWORD}
-        login = httpx.post(f"{urls['defaults']}/token", data=form, timeout=30)
-        login.raise_for_status()
-        headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        headers = admin_headers(urls["defaults"])
         runs: dict[str, list[dict[str, float]]] = {}
         for _ in range(ROUNDS):
             for name, url in urls.items():
