@@ -33,6 +33,7 @@ BUILT_IN_COLUMNS = (
     "role",
     "is_active",
     "email_verified_at",
+    "pending_email",
     "created_at",
     "updated_at",
 )

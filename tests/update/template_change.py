@@ -6,7 +6,6 @@ scenario's owner deletes (`.pre-commit-config.yaml`), and a docstring that scena
 also rewrites.
 """
 
-import shutil
 from pathlib import Path
 
 from tests.update.workspace import commit_all, replace
@@ -14,8 +13,10 @@ from tests.update.workspace import commit_all, replace
 PROJECT = "{{cookiecutter.project_slug}}"
 PACKAGE = f"{PROJECT}/src/{{{{cookiecutter.package_name}}}}"
 COLUMN = "signed_in_at"
-# The template's own migrations end at 0006; the change adds the next one (REVISION's).
-NEXT = "0007"
+# The change adds the revision after the template's own last one (REVISION's, numbered here).
+_OWN = (Path(__file__).parents[2] / PROJECT / "migrations" / "versions").glob("[0-9]*_*.py")
+LAST = max(path.name[:4] for path in _OWN)
+NEXT = f"{int(LAST) + 1:04d}"
 MIGRATION = f"{PROJECT}/migrations/versions/{NEXT}_users_{COLUMN}.py"
 # In the rendered tests of the users, as the layout has it.
 NEW_TEST = f"tests/users/test_{COLUMN}.py"
@@ -54,7 +55,8 @@ def make_template_change(clone: Path) -> str:
     replace(models, table, f"{table}\n{COLUMN_DECLARATION}")
     # Its type's module, among the imports the fields' types add to (merged, so never twice).
     replace(models, "import sqlalchemy as sa\n", f"{DATETIME_IMPORT}\n\nimport sqlalchemy as sa\n")
-    shutil.copyfile(REVISION, clone / MIGRATION)
+    numbered = REVISION.read_text(encoding="utf-8").replace("NEXT", NEXT).replace("LAST", LAST)
+    (clone / MIGRATION).write_text(numbered, encoding="utf-8")
     (clone / PROJECT / NEW_TEST).write_text(TEST, encoding="utf-8")
     replace(clone / PROJECT / "pyproject.toml", DEPENDENCY, BUMPED)
     replace(clone / PROJECT / "README.md", README_LINE, README_NEW_LINE)

@@ -1,7 +1,7 @@
 """Add users.signed_in_at.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: NEXT
+Revises: LAST
 """
 
 from collections.abc import Sequence
@@ -9,8 +9,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007"
-down_revision: str | Sequence[str] | None = "0006"
+revision: str = "NEXT"
+down_revision: str | Sequence[str] | None = "LAST"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

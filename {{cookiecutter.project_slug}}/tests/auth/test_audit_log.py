@@ -140,6 +140,7 @@ SECURITY_EVENTS = {
     ("current password check", "failure"),
     ("current password check", "success"),
     ("password change", "success"),
+    ("email change requested", "success"),
     ("email change", "success"),
     ("sessions revoked", "success"),
     ("session revoked", "success"),
@@ -181,12 +182,13 @@ async def test_every_security_event_is_logged_with_who_and_from_where(
         await async_client.patch(f"/users/{user_id}", json=moved, headers=mine)
     ).status_code == 200
     await async_client.post("/token/revoke", data={"token": tokens["access_token"]})
-    admin_changes: dict[str, object] = {"is_active": False}
+    by_admin = "by.admin@example.com"
+    admin_changes: dict[str, object] = {"is_active": False, "email": by_admin}
     if SHARED_ROLE != ADMIN_ROLE:
         admin_changes["role"] = SHARED_ROLE if DEFAULT_ROLE != SHARED_ROLE else ADMIN_ROLE
     admins = bearer(admin_token)
     await async_client.patch(f"/users/{user_id}", json=admin_changes, headers=admins)
-    await async_client.post("/token", data={"username": "elsewhere@example.com", "password": "x"})
+    await async_client.post("/token", data={"username": by_admin, "password": "x"})
     await async_client.post(f"/users/{user_id}/unlock", headers=admins)
     await async_client.delete(f"/users/{user_id}", headers=admins)
 

@@ -18,7 +18,7 @@ from {{ cookiecutter.package_name }}.core.audit import audit
 from {{ cookiecutter.package_name }}.core.settings import AppSettings
 from {{ cookiecutter.package_name }}.database.session import DbSession
 from {{ cookiecutter.package_name }}.web.client_address import client_address
-from {{ cookiecutter.package_name }}.web.errors import error_responses
+from {{ cookiecutter.package_name }}.web.errors import commit_or_conflict, error_responses
 
 router = APIRouter(prefix="/email-verification", tags=["auth"])
 
@@ -49,7 +49,7 @@ async def request_email_verification(
         await session.rollback()
         audit(REQUEST, outcome="throttled", user_id=caller_id, address=address)
         raise too_many("verification requests", retry_after)
-    await void_verification_links(session, caller)
+    await void_verification_links(session, caller, to=caller.email)
     send_verification_link(session, caller, settings)
     await session.commit()
     audit(REQUEST, outcome="mailed", user_id=caller_id, address=address)
@@ -60,24 +60,33 @@ async def request_email_verification(
     "/confirm",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=error_responses(
-        400, 503, on_400="The link is invalid, used or expired (one message for each)"
+        400,
+        409,
+        503,
+        on_400="The link is invalid, used or expired (one message for each)",
+        on_409="The new email was taken by another account since the change was asked for",
     ),
 )
 async def confirm_email_verification(
     body: EmailVerificationConfirm, session: DbSession, settings: AppSettings, request: Request
 ) -> Response:
-    """Verify an account's email with the token of a link sent to it.
+    """Verify an account's email with the token of a link sent to it; for a link sent to a
+    pending email, that email becomes the account's, every session of the account ends, and
+    the old address is told.
 
     An unknown, used or expired token: 400, with one message for all three.
     """
     address = client_address(request, settings.trusted_proxies)
     try:
-        user = await verify_email(session, body.token)
+        verified = await verify_email(session, body.token)
     except InvalidVerificationTokenError as error:
         await session.rollback()
         audit("email verification", outcome="invalid", address=address)
         raise HTTPException(status.HTTP_400_BAD_REQUEST, detail=str(error)) from None
-    user_id = user.id
-    await session.commit()
+    user_id = verified.user.id
+    await commit_or_conflict(session)
     audit("email verification", outcome="success", user_id=user_id, address=address)
+    if verified.replaced is not None:
+        audit("email change", outcome="success", user_id=user_id, address=address)
+        audit("sessions revoked", outcome="success", user_id=user_id, address=address)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -129,7 +129,7 @@ async def _refuse_unverified(
     limits = request_limits(settings)
     waiting = await count_mail_request(session, KIND, user.email, address, limits, settings)
     if waiting is None:
-        await void_verification_links(session, user)
+        await void_verification_links(session, user, to=user.email)
         send_verification_link(session, user, settings)
     await session.commit()
     user_id = user.id

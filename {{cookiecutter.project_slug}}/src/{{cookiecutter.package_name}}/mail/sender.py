@@ -117,7 +117,9 @@ class MailSender:
                     OutboxMail.html_body,
                 )
             )
+            # RETURNING keeps no order: sent in the order queued (a newer link after an older).
             claimed = [(row[0], row[1], Message(*row[2:])) for row in rows.all()]
+            claimed.sort(key=lambda mail: mail[0])
             await session.commit()
         return claimed
 

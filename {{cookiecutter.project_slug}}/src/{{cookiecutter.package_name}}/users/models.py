@@ -22,6 +22,8 @@ class User(ResourceColumns, Base):
     # When the owner followed a verification link sent to `email`; null until then, and again
     # once the email changes (auth/email_verification.py).
     email_verified_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # A new email the owner asked for: it replaces `email` once a link sent to it is followed.
+    pending_email: Mapped[str | None] = mapped_column(sa.String(320))
 {%- for field in fields %}
 {{ field | model_declaration }}
 {%- endfor %}

@@ -16,6 +16,8 @@ from {{ cookiecutter.package_name }}.auth.dependencies import (
     require_admin,
 )
 from {{ cookiecutter.package_name }}.auth.email_verification import (
+    ask_to_change_email,
+    request_limits,
     send_verification_link,
     void_verification_links,
 )
@@ -23,14 +25,17 @@ from {{ cookiecutter.package_name }}.auth.hashing import hash_password
 from {{ cookiecutter.package_name }}.auth.passwords import password_refusal
 from {{ cookiecutter.package_name }}.auth.sessions import revoke_user_sessions
 from {{ cookiecutter.package_name }}.auth.throttling import (
+    count_mail_request,
     count_sign_up,
     forget_login_failures,
     forget_old_sign_ups,
     too_many,
 )
 from {{ cookiecutter.package_name }}.core.audit import account_digest, audit
-from {{ cookiecutter.package_name }}.core.settings import AppSettings
+from {{ cookiecutter.package_name }}.core.settings import AppSettings, Settings
 from {{ cookiecutter.package_name }}.database.session import DbSession
+from {{ cookiecutter.package_name }}.mail.messages import render
+from {{ cookiecutter.package_name }}.mail.outbox import queue_mail
 from {{ cookiecutter.package_name }}.users.admins import keep_an_active_admin, removes_an_admin
 from {{ cookiecutter.package_name }}.users.models import User
 from {{ cookiecutter.package_name }}.users.roles import ADMIN_ROLE, DEFAULT_ROLE, Role
@@ -46,6 +51,7 @@ from {{ cookiecutter.package_name }}.web.errors import commit_or_conflict, error
 
 # Any route answers 401 for a bad token and 503 without a database.
 router = APIRouter(prefix="/users", tags=["users"], responses=error_responses(401, 503))
+TAKEN_EMAIL = "A user with this email already exists"  # as commit_or_conflict says it
 LAST_ADMIN = "Conflicts with an existing user, or would leave no active admin"
 
 MAX_PAGE_SIZE = 100
@@ -177,8 +183,12 @@ async def update_user(
     request: Request,
 ) -> UserRead:
     """Only the fields sent change. One's own email or password changes only with the
-    `current_password`; a new email or password, or deactivation, ends the user's other
-    sessions."""
+    `current_password`; a new password, or deactivation, ends the user's other sessions.
+
+    One's own new email is not set at once: it becomes `pending_email`, and a link goes to it
+    (`POST /email-verification/confirm` makes the change). An admin's change of another's
+    email is made at once; either way the old address is told.
+    """
     _check_self_or_admin(caller, user_id)
     user = await _get_user_or_404(session, user_id)
     changes = body.model_dump(exclude_unset=True)
@@ -205,25 +215,35 @@ async def update_user(
         )
     if own and changes.get("password") is not None and changes["password"] == current_password:
         raise _password_refused("must differ from the current password")
-    # A new email or password, or deactivation: the sessions begun before it end.
+    new_email = changes.pop("email", user.email)
+    if new_email == user.email:
+        new_email = None
+    elif own:
+        await _check_email_free(session, new_email)
+        await _count_email_change(session, user, request, settings)
+    # A new email (an admin's) or password, or deactivation: the sessions begun before end.
     ends_sessions = (
-        bool({"email", "password"} & changes.keys()) or changes.get("is_active") is False
+        (new_email is not None and not own)
+        or "password" in changes
+        or changes.get("is_active") is False
     )
-    audits = _audited_changes(user, changes)
+    audits = _audited_changes(user, changes, new_email, own)
     if "password" in changes:
         # The body's own email was checked already; else the stored one (ASVS 5.0 6.2.11).
-        problem = await password_refusal(changes["password"], changes.get("email") or user.email)
+        problem = await password_refusal(changes["password"], new_email or user.email)
         if problem is not None:
             raise _password_refused(problem)
         user.hashed_password = await hash_password(changes.pop("password"))
     if removes_an_admin(user, changes):
         await keep_an_active_admin(session, user.id, "demote or deactivate")
-    new_email = "email" in changes and changes["email"] != user.email
     for name, value in changes.items():
         setattr(user, name, value)
-    if new_email:
-        # The new address is not verified: its links go to it, the old ones stop working.
-        user.email_verified_at = None
+    if new_email is not None and own:
+        await ask_to_change_email(session, user, new_email, settings)
+    elif new_email is not None:
+        # An admin's change: the new address is not verified yet, the old one is told.
+        queue_mail(session, render("email_changed", user.email, new_email=new_email))
+        user.email, user.pending_email, user.email_verified_at = new_email, None, None
         await void_verification_links(session, user)
         send_verification_link(session, user, settings)
     if verified is not None and verified != (user.email_verified_at is not None):
@@ -241,8 +261,29 @@ async def update_user(
     return UserRead.model_validate(user)
 
 
+async def _count_email_change(
+    session: DbSession, user: User, request: Request, settings: Settings
+) -> None:
+    """429 past the limits of email verification mails (each change sends one, to an address
+    that may be anyone's); else the request is counted."""
+    address = client_address(request, settings.trusted_proxies)
+    limits = request_limits(settings)
+    retry_after = await count_mail_request(
+        session, "email change", user.email, address, limits, settings
+    )
+    if retry_after is not None:
+        raise too_many("email change requests", retry_after)
+
+
+async def _check_email_free(session: DbSession, email: str) -> None:
+    """409 when another account has `email`; the database's constraint checks again when the
+    change is made."""
+    if await session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=TAKEN_EMAIL)
+
+
 def _audited_changes(
-    user: User, changes: dict[str, object]
+    user: User, changes: dict[str, object], new_email: str | None, own: bool
 ) -> list[tuple[str, dict[str, str | bool]]]:
     """The changes the audit log records: role, active, email, password (never its value)."""
     found: list[tuple[str, dict[str, str | bool]]] = []
@@ -250,8 +291,9 @@ def _audited_changes(
         found.append(("role change", {"role": str(changes["role"])}))
     if "is_active" in changes and changes["is_active"] != user.is_active:
         found.append(("active change", {"active": bool(changes["is_active"])}))
-    if "email" in changes and changes["email"] != user.email:
-        found.append(("email change", {}))
+    if new_email is not None:
+        # One's own change is made when its link is followed (email_verification_routes.py).
+        found.append(("email change requested" if own else "email change", {}))
     if "password" in changes:
         found.append(("password change", {}))
     return found

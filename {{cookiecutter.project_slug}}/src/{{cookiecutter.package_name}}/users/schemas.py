@@ -83,6 +83,8 @@ class UserRead(BaseModel):
     role: Role
     is_active: bool
     email_verified_at: AwareDatetime | None
+    # A new email asked for, waiting for its link to be followed (auth/email_verification.py).
+    pending_email: str | None
     created_at: AwareDatetime
     updated_at: AwareDatetime
 {%- for field in fields %}
