@@ -20,6 +20,8 @@ class LoginFailure(Base):
     # The email as typed (lower case), whether or not such an account exists.
     account: Mapped[str] = mapped_column(sa.String(320), index=True)
     address: Mapped[str] = mapped_column(sa.String(64), index=True)
+    # The device cookie's id of the client that failed (auth/devices.py); null for a stranger.
+    device: Mapped[str | None] = mapped_column(sa.String(32))
     # The database's clock, which every process and replica shares.
     failed_at: Mapped[dt.datetime] = mapped_column(
         sa.DateTime(timezone=True), server_default=sa.func.now(), index=True

@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
 from {{ cookiecutter.package_name }}.auth.dependencies import unauthorized
+from {{ cookiecutter.package_name }}.auth.devices import set_device_cookie, trusted_device
 from {{ cookiecutter.package_name }}.auth.email_verification import (
     KIND,
     request_limits,
@@ -25,7 +26,7 @@ from {{ cookiecutter.package_name }}.auth.sessions import (
 from {{ cookiecutter.package_name }}.auth.throttling import (
     check_login_limits,
     count_mail_request,
-    forget_login_failures,
+    forget_device_failures,
     record_login_failure,
     too_many,
 )
@@ -75,7 +76,9 @@ async def issue_token(
     """OAuth2 password flow (the username is the email), or a refresh (RFC 6749 6).
 
     Too many failed logins for the account or the client's address: 429 with Retry-After,
-    even for the right password, and alike whether or not the account exists. A refresh
+    even for the right password, and alike whether or not the account exists. A client that
+    logged in to the account before (its device cookie, auth/devices.py) has failures of its
+    own: strangers' do not lock it out. A refresh
     token works once; presented again, it ends its session (400, `invalid_grant`). With
     REQUIRE_VERIFIED_EMAIL, an account whose email is not verified gets 403, and a new link.
     """
@@ -85,15 +88,24 @@ async def issue_token(
         (refresh_token,) = _required(form, "refresh_token")
         return await _refresh(session, refresh_token, address, settings)
     username, password = _required(form, "username", "password")
-    return await _log_in(session, account_name(username), password, address, settings)
+    account = account_name(username)
+    device = trusted_device(request, account, settings)
+    tokens = await _log_in(session, account, password, address, device, settings)
+    set_device_cookie(request, response, account, settings)
+    return tokens
 
 
 async def _log_in(
-    session: DbSession, account: str, password: str, address: str, settings: Settings
+    session: DbSession,
+    account: str,
+    password: str,
+    address: str,
+    device: str | None,
+    settings: Settings,
 ) -> Token:
     # Who tried, even when no account has that name: a hash of the name typed.
     tried = account_digest(account)
-    retry_after = await check_login_limits(session, account, address, settings)
+    retry_after = await check_login_limits(session, account, address, settings, device)
     if retry_after is not None:
         await session.rollback()
         audit("login", outcome="throttled", address=address, account=tried)
@@ -102,7 +114,7 @@ async def _log_in(
     # The same answer for an unknown email and a wrong password.
     password_ok = await verify_password(password, user.hashed_password if user else None)
     if user is None or not password_ok:
-        await record_login_failure(session, account, address, settings)
+        await record_login_failure(session, account, address, settings, device)
         await session.commit()
         user_id = user.id if user else None
         audit("login", outcome="failure", user_id=user_id, address=address, account=tried)
@@ -114,7 +126,7 @@ async def _log_in(
         raise unauthorized("This account is deactivated")
     if settings.require_verified_email and user.email_verified_at is None:
         await _refuse_unverified(session, user, address, settings, tried)
-    await forget_login_failures(session, account)
+    await forget_device_failures(session, account, device)
     tokens = await start_session(session, user_id, settings)
     await session.commit()
     audit("login", outcome="success", user_id=user_id, address=address, account=tried)

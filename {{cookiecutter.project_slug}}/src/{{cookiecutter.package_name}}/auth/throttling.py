@@ -63,10 +63,17 @@ async def _lock(session: AsyncSession, *names: str) -> None:
 
 
 async def check_login_limits(
-    session: AsyncSession, account: str, address: str, settings: Settings
+    session: AsyncSession,
+    account: str,
+    address: str,
+    settings: Settings,
+    device: str | None = None,
 ) -> int | None:
     """Before a password of `account` from `address` is checked (a login, a `current_password`):
     the seconds to wait when the account or the address has failed too often, else None.
+
+    The account's limit counts the failures of the caller's `device` (auth/devices.py) apart
+    from those of clients without one: strangers cannot lock the owner's devices out.
 
     Takes locks of the account and of the address, held until the transaction ends: attempts
     sent at once are checked one at a time, each seeing the failures of those before it.
@@ -78,7 +85,7 @@ async def check_login_limits(
         await _seconds_until_below(
             session,
             LoginFailure.failed_at,
-            LoginFailure.account == account,
+            (LoginFailure.account == account) & _same_device(device),
             settings.login_max_failures_per_account,
             window,
         ),
@@ -94,20 +101,39 @@ async def check_login_limits(
     return max(known) if known else None
 
 
+def _same_device(device: str | None) -> ColumnElement[bool]:
+    if device is None:
+        return LoginFailure.device.is_(None)
+    return LoginFailure.device == device
+
+
 async def record_login_failure(
-    session: AsyncSession, account: str, address: str, settings: Settings
+    session: AsyncSession,
+    account: str,
+    address: str,
+    settings: Settings,
+    device: str | None = None,
 ) -> None:
     """Count a failure (the caller commits), and forget those that no longer count."""
     window = dt.timedelta(seconds=settings.login_failure_window_seconds)
     expired = LoginFailure.failed_at <= func.now() - window
     await session.execute(delete(LoginFailure).where(expired))
     key = throttling_key(address, settings.throttle_ipv6_prefix_length)
-    session.add(LoginFailure(account=account, address=key))
+    session.add(LoginFailure(account=account, address=key, device=device))
+
+
+async def forget_device_failures(session: AsyncSession, account: str, device: str | None) -> None:
+    """After a successful login from `device` (None: a client without a device cookie), its
+    failures no longer count; others' still do, or a stranger would get a fresh budget of
+    guesses each time the owner logs in (the caller commits)."""
+    await session.execute(
+        delete(LoginFailure).where(LoginFailure.account == account, _same_device(device))
+    )
 
 
 async def forget_login_failures(session: AsyncSession, account: str) -> int:
-    """After a successful login (or an unlock), the account's failures no longer count against
-    it; how many there were (the caller commits)."""
+    """After an unlock or a password reset, none of the account's failures count against it
+    any longer; how many there were (the caller commits)."""
     of_account = delete(LoginFailure).where(LoginFailure.account == account)
     forgotten = await session.scalars(of_account.returning(LoginFailure.id))
     return len(forgotten.all())

@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     login_max_failures_per_account: int = Field(default=5, ge=0)
     login_max_failures_per_address: int = Field(default=50, ge=0)
     login_failure_window_seconds: int = Field(default=900, ge=1, le=86_400)
+    # Device cookies (auth/devices.py): a device's failures count apart from strangers'; 0 is off.
+    device_cookie_days: int = Field(default=365, ge=0, le=3_650)
     signup_max_per_address_per_hour: int = Field(default=100, ge=0)
     # The IPv6 network a client's per-address limits count as one: a host usually has a /64.
     throttle_ipv6_prefix_length: int = Field(default=64, ge=16, le=128)
