@@ -29,6 +29,7 @@ from {{ cookiecutter.package_name }}.observability.telemetry import (
     instrument_requests,
     instrument_statements,
     telemetry_from_environment,
+    tracer_of,
 )
 from {{ cookiecutter.package_name }}.users import routes as user_routes
 from {{ cookiecutter.package_name }}.web import docs, health
@@ -64,7 +65,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     )
     # The outbox's mails, sent in the background of every process (mail/sender.py).
     announce(settings)
-    mail_sender = MailSender(database.sessionmaker, settings)
+    mail_sender = MailSender(database.sessionmaker, settings, tracer_of(app, MailSender.__module__))
     mail_sender.start()
     try:
         yield

@@ -11,9 +11,11 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from {{ cookiecutter.package_name }}.core.settings import get_settings
 from {{ cookiecutter.package_name }}.database.engine import AsyncDatabase
+from {{ cookiecutter.package_name }}.mail.sender import MailSender
 from {{ cookiecutter.package_name }}.main import app
 from {{ cookiecutter.package_name }}.users.models import User
 
+from tests.isolation import CleanDatabase
 from tests.served import settings_from_environment, started_app, uvicorn_serving
 
 
@@ -53,6 +55,19 @@ async def test_failed_logins_are_counted(async_client: AsyncClient, user: User) 
     await async_client.post("/token", data={"username": user.email, "password": "wrong guess"})
     after = _sample(await _scrape(async_client), "audit_events_total", **labels)
     assert after == before + 1
+
+
+async def test_the_outbox_is_counted(
+    async_client: AsyncClient, setup_database: CleanDatabase, user: User
+) -> None:
+    sender = MailSender(setup_database.make_session, get_settings())
+    waiting, failed = await sender.count()
+    asked = await async_client.post("/password-reset", json={"email": user.email})
+    assert asked.status_code == 202
+    assert await sender.count() == (waiting + 1, failed)
+    scraped = await _scrape(async_client)
+    assert _sample(scraped, "mail_outbox", state="waiting") == waiting + 1
+    assert _sample(scraped, "mail_outbox", state="failed") == failed
 
 
 async def test_the_pool_is_reported(initialize_database: AsyncDatabase) -> None:

@@ -19,11 +19,15 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 
 from {{ cookiecutter.package_name }}.database.engine import AsyncDatabase
+from {{ cookiecutter.package_name }}.mail.messages import render
+from {{ cookiecutter.package_name }}.mail.outbox import queue_mail
+from {{ cookiecutter.package_name }}.mail.sender import MailSender
 from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.observability.telemetry import SERVICE_NAME
 
-from tests.isolation import Isolation
+from tests.isolation import CleanDatabase, Isolation
 from tests.logs import AUDIT_LOGGER, lines_written
+from tests.mailbox import Mailbox
 from tests.served import started_traced_app, uvicorn_serving
 
 CALLERS_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -69,6 +73,26 @@ async def test_a_request_is_a_server_span_with_its_statements_as_children(
     audit = [json.loads(line) for line in lines if AUDIT_LOGGER in line]
     assert audit
     assert {line["trace_id"] for line in audit} == {CALLERS_TRACE}
+
+
+async def test_each_mail_sent_is_a_client_span_without_its_recipient(
+    setup_database: CleanDatabase,
+    mailbox: Mailbox,
+    spans: tuple[TracerProvider, InMemorySpanExporter],
+) -> None:
+    provider, exporter = spans
+    async with setup_database.make_session() as session:
+        mail = render("email_verification", "someone@example.com", link="x", hours="1")
+        queue_mail(session, mail)
+        await session.commit()
+    settings = mailbox.settings()
+    sender = MailSender(setup_database.make_session, settings, provider.get_tracer("test"))
+    assert await sender.send_due() == 1
+    (span,) = exporter.get_finished_spans()
+    assert (span.name, span.kind) == ("mail send", SpanKind.CLIENT)
+    assert span.attributes is not None
+    assert span.attributes["server.address"] == settings.smtp_host
+    assert "someone@example.com" not in str(span.attributes)
 
 
 def test_without_an_endpoint_nothing_is_traced(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -137,7 +161,12 @@ def _plain(value: AnyValue) -> str:
     return str(getattr(value, kind)) if kind else ""
 
 
-EXPORTED_METRICS = {"http.server.request.duration", "db.client.connections.usage", "audit.events"}
+EXPORTED_METRICS = {
+    "http.server.request.duration",
+    "db.client.connections.usage",
+    "audit.events",
+    "mail.outbox",
+}
 
 
 def _server_and_statement(spans: list[tuple[str, str, int]]) -> bool:
@@ -185,3 +214,4 @@ async def test_a_served_process_exports_its_spans_and_metrics_over_otlp(
     assert {"/health/ready", "/token"} <= routes, routes
     events = [point["event"] for point in exported["audit.events"]]
     assert "login" in events, events
+    assert {point["state"] for point in exported["mail.outbox"]} == {"waiting", "failed"}

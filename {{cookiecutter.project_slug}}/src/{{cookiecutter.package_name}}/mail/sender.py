@@ -20,7 +20,9 @@ import time
 from collections.abc import Callable
 
 import asyncpg  # type: ignore[import-untyped]
+from opentelemetry import trace
 from opentelemetry.instrumentation.utils import suppress_instrumentation
+from opentelemetry.trace import SpanKind, StatusCode, Tracer
 from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,12 +31,15 @@ from {{ cookiecutter.package_name }}.core.settings import Settings
 from {{ cookiecutter.package_name }}.mail.messages import Message
 from {{ cookiecutter.package_name }}.mail.outbox import MAX_ERROR_LENGTH, OutboxMail
 from {{ cookiecutter.package_name }}.mail.smtp import DeliveryError, deliver
+from {{ cookiecutter.package_name }}.observability.metrics import record_outbox
 
 logger = logging.getLogger(__name__)
 
 # Mails claimed at once; with more due, the next pass starts at once.
 BATCH = 20
 PRUNE_EVERY_SECONDS = 3_600
+# How often the outbox's mails are counted for the metrics (a scrape cannot ask the database).
+OUTBOX_COUNT_SECONDS = 15
 # What an unreachable database raises (as web/errors.py counts it): a warning, not a traceback.
 DATABASE_DOWN = (
     OSError,
@@ -63,9 +68,13 @@ class MailSender:
     """Sends the outbox's mails, from `run()` (the app's task) or a pass at a time
     (`send_due()`, what tests and commands call)."""
 
-    def __init__(self, sessions: Sessions, settings: Settings) -> None:
+    def __init__(
+        self, sessions: Sessions, settings: Settings, tracer: Tracer | None = None
+    ) -> None:
         self._sessions = sessions
         self._settings = settings
+        # A span per attempt, when the app has telemetry (observability/telemetry.py).
+        self._tracer = tracer or trace.NoOpTracer()
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._database_down = False
@@ -74,15 +83,30 @@ class MailSender:
         """Claim the mails due and send them; how many were claimed."""
         claimed = await self._claim()
         for mail_id, attempts, message in claimed:
-            try:
-                async with asyncio.timeout(attempt_bound(self._settings)):
-                    await deliver(message, self._settings)
-            except (DeliveryError, TimeoutError) as error:
-                reason = str(error) or "no answer within the SMTP timeout"
-                await self._failed(mail_id, attempts, reason)
-            else:
-                await self._sent(mail_id)
+            attributes = self._span_attributes(mail_id, attempts)
+            with self._tracer.start_as_current_span(
+                "mail send", kind=SpanKind.CLIENT, attributes=attributes
+            ) as span:
+                try:
+                    async with asyncio.timeout(attempt_bound(self._settings)):
+                        await deliver(message, self._settings)
+                except (DeliveryError, TimeoutError) as error:
+                    reason = str(error) or "no answer within the SMTP timeout"
+                    span.set_status(StatusCode.ERROR, reason)
+                    await self._failed(mail_id, attempts, reason)
+                else:
+                    await self._sent(mail_id)
         return len(claimed)
+
+    def _span_attributes(self, mail_id: int, attempts: int) -> dict[str, str | int]:
+        # Who the mail is for stays out of traces, as it does out of the logs.
+        attributes: dict[str, str | int] = {"mail.outbox_id": mail_id, "mail.attempt": attempts}
+        host = self._settings.smtp_host
+        if host:
+            attributes.update({"server.address": host, "server.port": self._settings.smtp_port})
+        else:
+            attributes["mail.written_to"] = "log"
+        return attributes
 
     async def _claim(self) -> list[tuple[int, int, Message]]:
         due = (
@@ -182,6 +206,20 @@ class MailSender:
             await session.commit()
         return count
 
+    async def count(self) -> tuple[int, int]:
+        """The mails waiting to be sent and those given up, recorded for the metrics."""
+        waiting = OutboxMail.sent_at.is_(None) & OutboxMail.failed_at.is_(None)
+        async with self._sessions() as session:
+            counted = await session.execute(
+                select(
+                    func.count().filter(waiting),
+                    func.count().filter(OutboxMail.failed_at.is_not(None)),
+                ).select_from(OutboxMail)
+            )
+            waiting_now, failed = counted.one()
+        record_outbox(waiting_now, failed)
+        return waiting_now, failed
+
     async def run(self) -> None:
         """Send what is due until `stop()`: at once when a pass found a full batch, else
         every MAIL_POLL_SECONDS; a failure is logged, and the next pass tries again."""
@@ -191,7 +229,7 @@ class MailSender:
             await self._run()
 
     async def _run(self) -> None:
-        pruned_at = -float(PRUNE_EVERY_SECONDS)
+        pruned_at = counted_at = -float(PRUNE_EVERY_SECONDS)
         while not self._stopping.is_set():
             claimed = 0
             try:
@@ -199,6 +237,9 @@ class MailSender:
                 if time.monotonic() - pruned_at >= PRUNE_EVERY_SECONDS:
                     await self.prune()
                     pruned_at = time.monotonic()
+                if time.monotonic() - counted_at >= OUTBOX_COUNT_SECONDS:
+                    await self.count()
+                    counted_at = time.monotonic()
                 self._database_back()
             except DATABASE_DOWN as error:
                 self._database_lost(error)

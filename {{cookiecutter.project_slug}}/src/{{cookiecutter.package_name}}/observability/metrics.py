@@ -6,13 +6,19 @@
   request ends;
 - `audit_events_total{event, outcome}`: logins failed or throttled, sign-ups, refreshes, ...:
   every line of the audit log, counted where it is written (core/audit.py).
+- `mail_outbox{state}`: the outbox's mails waiting to be sent, and those given up, as the
+  mail sender counts them every OUTBOX_COUNT_SECONDS (mail/sender.py); also over OTLP, as
+  `mail.outbox`.
 
 With several worker processes (`serve` with WEB_CONCURRENCY > 1) each writes its numbers to
 PROMETHEUS_MULTIPROC_DIR, which `serve` sets, and whichever worker answers a scrape sums them.
 """
 
 import time
+from collections.abc import Iterable
 
+from opentelemetry import metrics
+from opentelemetry.metrics import CallbackOptions, Observation
 from prometheus_client import Counter, Gauge, Histogram
 from sqlalchemy.pool import QueuePool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -33,6 +39,11 @@ POOL = Gauge(
     ["state"],
     multiprocess_mode="livesum",
 )
+# The same numbers in every process (the database's): the largest of the live ones.
+OUTBOX = Gauge(
+    "mail_outbox", "The outbox's mails, waiting or given up", ["state"], multiprocess_mode="livemax"
+)
+_outbox_counts: dict[str, int] = {}
 # Requests no route took: one label for all, however many paths they tried.
 UNMATCHED = "<unmatched>"
 
@@ -71,3 +82,19 @@ def _record_pool(scope: Scope) -> None:
         POOL.labels("in_use").set(pool.checkedout())
         POOL.labels("idle").set(pool.checkedin())
         POOL.labels("overflow").set(max(pool.overflow(), 0))
+
+
+def record_outbox(waiting: int, failed: int) -> None:
+    _outbox_counts.update(waiting=waiting, failed=failed)
+    OUTBOX.labels("waiting").set(waiting)
+    OUTBOX.labels("failed").set(failed)
+
+
+def _observe_outbox(options: CallbackOptions) -> Iterable[Observation]:
+    return [Observation(count, {"state": state}) for state, count in _outbox_counts.items()]
+
+
+# Read at each OTLP export (observability/telemetry.py: a no-op unless an endpoint is set).
+metrics.get_meter(__name__).create_observable_gauge(
+    "mail.outbox", [_observe_outbox], description="The outbox's mails, waiting or given up"
+)

@@ -28,6 +28,7 @@ from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.trace import Tracer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 SERVICE_NAME = "{{ cookiecutter.project_slug }}"
@@ -112,3 +113,12 @@ def instrument_statements(app: FastAPI, engine: AsyncEngine) -> None:
         meter_provider=telemetry.meter_provider,
         skip_dep_check=True,
     )
+
+
+def tracer_of(app: FastAPI, name: str) -> Tracer | None:
+    """A tracer for work the app does outside requests (the mail sender), when it has
+    telemetry; else None."""
+    telemetry: Telemetry | None = getattr(app.state, "telemetry", None)
+    if telemetry is None or telemetry.tracer_provider is None:
+        return None
+    return telemetry.tracer_provider.get_tracer(name)
