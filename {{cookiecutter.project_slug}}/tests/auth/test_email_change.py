@@ -76,6 +76,22 @@ async def test_a_newer_change_voids_the_older_link_and_a_taken_email_is_refused(
     assert (await _log_in(async_client, NEW_EMAIL)).status_code == 200
 
 
+async def test_verifying_the_current_email_keeps_the_pending_change(
+    async_client: AsyncClient,
+    setup_database: CleanDatabase,
+    mailbox: Mailbox,
+    user: User,
+    token: str,
+) -> None:
+    assert (await _change_email(async_client, user, token, NEW_EMAIL)).status_code == 200
+    asked = await async_client.post("/email-verification", headers=bearer(token))
+    assert asked.status_code == 202
+    change, verification = await sent_tokens(setup_database, mailbox)
+    assert (await confirm(async_client, verification)).status_code == 204
+    assert (await confirm(async_client, change)).status_code == 204
+    assert (await _log_in(async_client, NEW_EMAIL)).status_code == 200
+
+
 async def test_an_email_taken_before_its_link_is_followed_gets_409(
     async_client: AsyncClient,
     setup_database: CleanDatabase,

@@ -128,13 +128,16 @@ async def verify_email(session: AsyncSession, token: str) -> Verified:
     if row is None:
         raise InvalidVerificationTokenError(INVALID_TOKEN)
     user, address = row
+    if address == user.email:
+        # A pending change's link stays good.
+        await void_verification_links(session, user, to=address)
+        if user.email_verified_at is None:
+            user.email_verified_at = dt.datetime.now(dt.UTC)
+        return Verified(user, replaced=None)
+    # A change: whoever held the old address, or a session, must not keep the account.
     await void_verification_links(session, user)
-    replaced = None
-    if address != user.email:
-        # Whoever held the old address, or a session, must not keep the account: all end.
-        replaced, user.email, user.pending_email = user.email, address, None
-        await revoke_user_sessions(session, user.id)
-        queue_mail(session, render("email_changed", replaced, new_email=address))
-    if user.email_verified_at is None or replaced is not None:
-        user.email_verified_at = dt.datetime.now(dt.UTC)
+    replaced, user.email, user.pending_email = user.email, address, None
+    user.email_verified_at = dt.datetime.now(dt.UTC)
+    await revoke_user_sessions(session, user.id)
+    queue_mail(session, render("email_changed", replaced, new_email=address))
     return Verified(user, replaced)
