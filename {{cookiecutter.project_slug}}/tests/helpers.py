@@ -1,4 +1,7 @@
-"""What tests share besides fixtures: the fixture users' password and role, a bearer header."""
+"""What tests share besides fixtures: the fixture users' password and role, a bearer header,
+a login."""
+
+from httpx import AsyncClient, Response
 
 from {{ cookiecutter.package_name }}.users.roles import ADMIN_ROLE, Role
 
@@ -10,3 +13,12 @@ SHARED_ROLE = next((role for role in Role if role != ADMIN_ROLE), ADMIN_ROLE)
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+async def log_in(
+    client: AsyncClient, email: str, password: str = PASSWORD, **headers: str
+) -> Response:
+    """`POST /token` with the password grant: the answer, whatever it is."""
+    return await client.post(
+        "/token", data={"username": email, "password": password}, headers=headers
+    )

@@ -2,25 +2,21 @@
 is counted apart from clients that never did, so failures from strangers lock out only
 strangers. The cookie cannot be forged or moved to another account."""
 
-from httpx import AsyncClient, Response
+from httpx import AsyncClient
 
 from {{ cookiecutter.package_name }}.auth.devices import COOKIE
 from {{ cookiecutter.package_name }}.core.settings import get_settings
 from {{ cookiecutter.package_name }}.users.models import User
 
 from tests.auth.test_throttling import settings_changed
-from tests.helpers import PASSWORD
+from tests.helpers import PASSWORD, log_in
 
 WRONG = "wrong password!"
 
 
-async def _login(client: AsyncClient, email: str, password: str) -> Response:
-    return await client.post("/token", data={"username": email, "password": password})
-
-
 async def _device_cookie(client: AsyncClient, email: str) -> str:
     """Log in as `email`; the device cookie the client got for it."""
-    response = await _login(client, email, PASSWORD)
+    response = await log_in(client, email, PASSWORD)
     assert response.status_code == 200, response.text
     cookie = client.cookies.get(COOKIE)
     assert cookie
@@ -29,8 +25,8 @@ async def _device_cookie(client: AsyncClient, email: str) -> str:
 
 async def _fail_until_locked(client: AsyncClient, email: str) -> None:
     for _ in range(get_settings().login_max_failures_per_account):
-        assert (await _login(client, email, WRONG)).status_code == 401
-    assert (await _login(client, email, PASSWORD)).status_code == 429
+        assert (await log_in(client, email, WRONG)).status_code == 401
+    assert (await log_in(client, email, PASSWORD)).status_code == 429
 
 
 async def test_a_strangers_failures_do_not_lock_out_the_owners_device(
@@ -40,10 +36,10 @@ async def test_a_strangers_failures_do_not_lock_out_the_owners_device(
     async_client.cookies.clear()  # the stranger has none
     await _fail_until_locked(async_client, user.email)
     async_client.cookies.set(COOKIE, owners)
-    assert (await _login(async_client, user.email, PASSWORD)).status_code == 200
+    assert (await log_in(async_client, user.email, PASSWORD)).status_code == 200
     # The owner on a new device is a stranger too, until a password reset (or an unlock).
     async_client.cookies.clear()
-    assert (await _login(async_client, user.email, PASSWORD)).status_code == 429
+    assert (await log_in(async_client, user.email, PASSWORD)).status_code == 429
 
 
 async def test_the_owners_device_has_a_limit_of_its_own(
@@ -52,7 +48,7 @@ async def test_the_owners_device_has_a_limit_of_its_own(
     await _device_cookie(async_client, user.email)
     await _fail_until_locked(async_client, user.email)
     async_client.cookies.clear()
-    assert (await _login(async_client, user.email, PASSWORD)).status_code == 200
+    assert (await log_in(async_client, user.email, PASSWORD)).status_code == 200
 
 
 async def test_a_forged_or_another_accounts_cookie_counts_as_a_strangers(
@@ -66,18 +62,18 @@ async def test_a_forged_or_another_accounts_cookie_counts_as_a_strangers(
     forged = [admins, f"{owners.partition('.')[0]}.{mac}", f"{device}.", "x" * 5_000, ""]
     for cookie in forged:
         async_client.cookies.set(COOKIE, cookie)
-        assert (await _login(async_client, user.email, PASSWORD)).status_code == 429, cookie
+        assert (await log_in(async_client, user.email, PASSWORD)).status_code == 429, cookie
 
 
 async def test_the_cookie_goes_only_to_the_token_endpoint_and_script_cannot_read_it(
     async_client: AsyncClient, user: User
 ) -> None:
-    response = await _login(async_client, user.email, PASSWORD)
+    response = await log_in(async_client, user.email, PASSWORD)
     set_cookie = response.headers["set-cookie"].lower()
     days = get_settings().device_cookie_days
     for attribute in ("httponly", "samesite=strict", "path=/token", f"max-age={days * 86_400}"):
         assert attribute in set_cookie
-    failed = await _login(async_client, user.email, WRONG)
+    failed = await log_in(async_client, user.email, WRONG)
     assert "set-cookie" not in failed.headers
 
 
@@ -87,8 +83,8 @@ async def test_device_cookies_turned_off_count_every_client_as_a_stranger(
     owners = await _device_cookie(async_client, user.email)
     async_client.cookies.clear()
     with settings_changed(device_cookie_days=0):
-        response = await _login(async_client, user.email, PASSWORD)
+        response = await log_in(async_client, user.email, PASSWORD)
         assert "set-cookie" not in response.headers
         await _fail_until_locked(async_client, user.email)
         async_client.cookies.set(COOKIE, owners)
-        assert (await _login(async_client, user.email, PASSWORD)).status_code == 429
+        assert (await log_in(async_client, user.email, PASSWORD)).status_code == 429

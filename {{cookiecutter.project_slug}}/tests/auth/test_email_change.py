@@ -9,7 +9,7 @@ from {{ cookiecutter.package_name }}.users.models import User
 from tests.auth.test_email_verification import confirm, sent_tokens
 from tests.auth.test_throttling import settings_changed
 from tests.factories import new_sign_up
-from tests.helpers import PASSWORD, bearer
+from tests.helpers import PASSWORD, bearer, log_in
 from tests.isolation import CleanDatabase
 from tests.mailbox import Mailbox, parts
 
@@ -19,10 +19,6 @@ NEW_EMAIL = "moved.elsewhere@example.com"
 async def _change_email(client: AsyncClient, user: User, token: str, email: str) -> Response:
     change = {"email": email, "current_password": PASSWORD}
     return await client.patch(f"/users/{user.id}", json=change, headers=bearer(token))
-
-
-async def _log_in(client: AsyncClient, email: str) -> Response:
-    return await client.post("/token", data={"username": email, "password": PASSWORD})
 
 
 async def test_a_new_email_replaces_the_old_only_through_its_link(
@@ -39,13 +35,13 @@ async def test_a_new_email_replaces_the_old_only_through_its_link(
     (link,) = await sent_tokens(setup_database, mailbox)
     assert mailbox.messages[0]["To"] == NEW_EMAIL
     # Until the link is followed, the account is the old address's.
-    assert (await _log_in(async_client, NEW_EMAIL)).status_code == 401
-    assert (await _log_in(async_client, old_email)).status_code == 200
+    assert (await log_in(async_client, NEW_EMAIL)).status_code == 401
+    assert (await log_in(async_client, old_email)).status_code == 200
 
     assert (await confirm(async_client, link)).status_code == 204
     assert (await async_client.get("/users/me", headers=bearer(token))).status_code == 401
-    assert (await _log_in(async_client, old_email)).status_code == 401
-    login = await _log_in(async_client, NEW_EMAIL)
+    assert (await log_in(async_client, old_email)).status_code == 401
+    login = await log_in(async_client, NEW_EMAIL)
     assert login.status_code == 200, login.text
     me = (await async_client.get("/users/me", headers=bearer(login.json()["access_token"]))).json()
     assert (me["email"], me["pending_email"]) == (NEW_EMAIL, None)
@@ -73,7 +69,7 @@ async def test_a_newer_change_voids_the_older_link_and_a_taken_email_is_refused(
     first, second = await sent_tokens(setup_database, mailbox)
     assert (await confirm(async_client, first)).status_code == 400
     assert (await confirm(async_client, second)).status_code == 204
-    assert (await _log_in(async_client, NEW_EMAIL)).status_code == 200
+    assert (await log_in(async_client, NEW_EMAIL)).status_code == 200
 
 
 async def test_verifying_the_current_email_keeps_the_pending_change(
@@ -89,7 +85,7 @@ async def test_verifying_the_current_email_keeps_the_pending_change(
     change, verification = await sent_tokens(setup_database, mailbox)
     assert (await confirm(async_client, verification)).status_code == 204
     assert (await confirm(async_client, change)).status_code == 204
-    assert (await _log_in(async_client, NEW_EMAIL)).status_code == 200
+    assert (await log_in(async_client, NEW_EMAIL)).status_code == 200
 
 
 async def test_an_email_taken_before_its_link_is_followed_gets_409(
@@ -106,7 +102,7 @@ async def test_an_email_taken_before_its_link_is_followed_gets_409(
     assert signed_up.status_code == 201, signed_up.text
     refused = await confirm(async_client, link)
     assert refused.status_code == 409, refused.text
-    assert (await _log_in(async_client, user.email)).status_code == 200
+    assert (await log_in(async_client, user.email)).status_code == 200
 
 
 async def test_change_requests_are_throttled_like_verification_mails(

@@ -21,7 +21,7 @@ from {{ cookiecutter.package_name }}.mail.sender import MailSender
 from {{ cookiecutter.package_name }}.users.models import User
 
 from tests.auth.test_throttling import settings_changed
-from tests.helpers import PASSWORD, bearer
+from tests.helpers import PASSWORD, bearer, log_in
 from tests.isolation import CleanDatabase
 from tests.logs import audit_events, lines_written
 from tests.mailbox import Mailbox, parts
@@ -39,10 +39,6 @@ async def _confirm(client: AsyncClient, token: str, password: str = NEW_PASSWORD
     return await client.post(
         "/password-reset/confirm", json={"token": token, "new_password": password}
     )
-
-
-async def _login(client: AsyncClient, email: str, password: str) -> Response:
-    return await client.post("/token", data={"username": email, "password": password})
 
 
 async def _mailed_tokens(database: CleanDatabase, mailbox: Mailbox) -> list[str]:
@@ -121,8 +117,8 @@ async def test_a_reset_sets_the_password_and_ends_every_session(
     reset = await _reset_link(async_client, setup_database, mailbox, user.email)
     assert (await _confirm(async_client, reset)).status_code == 204
     assert (await async_client.get("/users/me", headers=bearer(token))).status_code == 401
-    assert (await _login(async_client, user.email, PASSWORD)).status_code == 401
-    assert (await _login(async_client, user.email, NEW_PASSWORD)).status_code == 200
+    assert (await log_in(async_client, user.email, PASSWORD)).status_code == 401
+    assert (await log_in(async_client, user.email, NEW_PASSWORD)).status_code == 200
 
 
 async def test_a_token_works_once(
@@ -131,7 +127,7 @@ async def test_a_token_works_once(
     reset = await _reset_link(async_client, setup_database, mailbox, user.email)
     assert (await _confirm(async_client, reset)).status_code == 204
     _assert_invalid(await _confirm(async_client, reset, "yet another fine passphrase"))
-    assert (await _login(async_client, user.email, NEW_PASSWORD)).status_code == 200
+    assert (await log_in(async_client, user.email, NEW_PASSWORD)).status_code == 200
 
 
 async def test_an_expired_or_unknown_token_gets_the_same_400(
@@ -157,7 +153,7 @@ async def test_an_expired_or_unknown_token_gets_the_same_400(
             headers={"Content-Type": "application/json"},
         )
     )
-    assert (await _login(async_client, user.email, PASSWORD)).status_code == 200
+    assert (await log_in(async_client, user.email, PASSWORD)).status_code == 200
 
 
 async def test_a_newer_link_voids_the_older_ones(
@@ -202,11 +198,11 @@ async def test_a_reset_clears_the_failed_logins_at_once(
 ) -> None:
     """A stranger's wrong guesses lock the owner out; the reset lets the owner in at once."""
     for _ in range(get_settings().login_max_failures_per_account):
-        await _login(async_client, user.email, "a stranger's guess")
-    assert (await _login(async_client, user.email, PASSWORD)).status_code == 429
+        await log_in(async_client, user.email, "a stranger's guess")
+    assert (await log_in(async_client, user.email, PASSWORD)).status_code == 429
     reset = await _reset_link(async_client, setup_database, mailbox, user.email)
     assert (await _confirm(async_client, reset)).status_code == 204
-    assert (await _login(async_client, user.email, NEW_PASSWORD)).status_code == 200
+    assert (await log_in(async_client, user.email, NEW_PASSWORD)).status_code == 200
 
 
 async def test_a_deactivated_account_gets_no_mail(

@@ -18,7 +18,7 @@ from {{ cookiecutter.package_name }}.web.client_address import throttling_key
 
 from tests.database_setup import delete_all_rows
 from tests.factories import new_sign_up
-from tests.helpers import PASSWORD, bearer
+from tests.helpers import PASSWORD, bearer, log_in
 from tests.served import uvicorn_serving
 
 NOBODY = "nobody@example.com"
@@ -37,12 +37,6 @@ def settings_changed(**changes: Any) -> Iterator[None]:
         app.dependency_overrides.pop(app_settings, None)
 
 
-async def _login(client: AsyncClient, email: str, password: str, **headers: str) -> Response:
-    return await client.post(
-        "/token", data={"username": email, "password": password}, headers=headers
-    )
-
-
 def _assert_throttled(response: Response) -> int:
     assert response.status_code == 429, response.text
     retry_after = int(response.headers["Retry-After"])
@@ -56,16 +50,16 @@ async def test_after_five_failures_even_the_right_password_gets_429(
     async_client: AsyncClient, user: User
 ) -> None:
     for _ in range(5):
-        assert (await _login(async_client, user.email, "wrong password!")).status_code == 401
-    _assert_throttled(await _login(async_client, user.email, PASSWORD))
+        assert (await log_in(async_client, user.email, "wrong password!")).status_code == 401
+    _assert_throttled(await log_in(async_client, user.email, PASSWORD))
 
 
 async def test_an_unknown_account_is_throttled_alike(async_client: AsyncClient, user: User) -> None:
     answers = {}
     for email in (user.email, NOBODY):
         for _ in range(5):
-            assert (await _login(async_client, email, "wrong password!")).status_code == 401
-        answers[email] = await _login(async_client, email, PASSWORD)
+            assert (await log_in(async_client, email, "wrong password!")).status_code == 401
+        answers[email] = await log_in(async_client, email, PASSWORD)
     for answer in answers.values():
         _assert_throttled(answer)
     assert answers[user.email].json().keys() == answers[NOBODY].json().keys()
@@ -75,10 +69,10 @@ async def test_a_successful_login_clears_the_accounts_failures(
     async_client: AsyncClient, user: User
 ) -> None:
     for _ in range(4):
-        await _login(async_client, user.email, "wrong password!")
-    assert (await _login(async_client, user.email, PASSWORD)).status_code == 200
+        await log_in(async_client, user.email, "wrong password!")
+    assert (await log_in(async_client, user.email, PASSWORD)).status_code == 200
     for _ in range(4):
-        assert (await _login(async_client, user.email, "wrong password!")).status_code == 401
+        assert (await log_in(async_client, user.email, "wrong password!")).status_code == 401
 
 
 async def test_failures_are_limited_per_address_across_accounts(
@@ -86,16 +80,16 @@ async def test_failures_are_limited_per_address_across_accounts(
 ) -> None:
     with settings_changed(login_max_failures_per_address=3, login_max_failures_per_account=0):
         for number in range(3):
-            response = await _login(async_client, f"guess{number}@example.com", "wrong password!")
+            response = await log_in(async_client, f"guess{number}@example.com", "wrong password!")
             assert response.status_code == 401
-        _assert_throttled(await _login(async_client, "guess9@example.com", "wrong password!"))
+        _assert_throttled(await log_in(async_client, "guess9@example.com", "wrong password!"))
 
 
 async def test_a_limit_of_zero_is_off(async_client: AsyncClient, user: User) -> None:
     with settings_changed(login_max_failures_per_account=0, login_max_failures_per_address=0):
         for _ in range(8):
-            assert (await _login(async_client, user.email, "wrong password!")).status_code == 401
-        assert (await _login(async_client, user.email, PASSWORD)).status_code == 200
+            assert (await log_in(async_client, user.email, "wrong password!")).status_code == 401
+        assert (await log_in(async_client, user.email, PASSWORD)).status_code == 200
 
 
 async def test_x_forwarded_for_is_ignored_unless_the_proxy_is_trusted(
@@ -105,9 +99,9 @@ async def test_x_forwarded_for_is_ignored_unless_the_proxy_is_trusted(
     with settings_changed(login_max_failures_per_address=2, login_max_failures_per_account=0):
         for number in range(2):
             forwarded = {"X-Forwarded-For": f"203.0.113.{number}"}
-            await _login(async_client, NOBODY, "wrong password!", **forwarded)
+            await log_in(async_client, NOBODY, "wrong password!", **forwarded)
         spoofed = {"X-Forwarded-For": "203.0.113.77"}
-        _assert_throttled(await _login(async_client, NOBODY, "wrong password!", **spoofed))
+        _assert_throttled(await log_in(async_client, NOBODY, "wrong password!", **spoofed))
 
 
 async def test_behind_a_trusted_proxy_each_client_counts_alone(
@@ -121,16 +115,16 @@ async def test_behind_a_trusted_proxy_each_client_counts_alone(
         for number in range(4):
             # A client may prepend anything; the proxy appends the address it saw.
             forwarded = {"X-Forwarded-For": f"198.51.100.9, 203.0.113.{number}"}
-            response = await _login(async_client, NOBODY, "wrong password!", **forwarded)
+            response = await log_in(async_client, NOBODY, "wrong password!", **forwarded)
             assert response.status_code == 401
         again = {"X-Forwarded-For": "203.0.113.1"}
-        await _login(async_client, NOBODY, "wrong password!", **again)
-        _assert_throttled(await _login(async_client, NOBODY, "wrong password!", **again))
+        await log_in(async_client, NOBODY, "wrong password!", **again)
+        _assert_throttled(await log_in(async_client, NOBODY, "wrong password!", **again))
 
 
 async def test_guesses_sent_at_once_are_counted_exactly(concurrent_client: AsyncClient) -> None:
     responses = await asyncio.gather(
-        *(_login(concurrent_client, NOBODY, f"guess number {n}") for n in range(10))
+        *(log_in(concurrent_client, NOBODY, f"guess number {n}") for n in range(10))
     )
     statuses = sorted(response.status_code for response in responses)
     assert statuses == [401] * 5 + [429] * 5
@@ -162,7 +156,7 @@ async def test_failures_sent_at_once_from_one_address_are_counted_exactly(
 ) -> None:
     with settings_changed(login_max_failures_per_address=5, login_max_failures_per_account=0):
         responses = await asyncio.gather(
-            *(_login(concurrent_client, f"n{n}@example.com", "wrong password!") for n in range(20))
+            *(log_in(concurrent_client, f"n{n}@example.com", "wrong password!") for n in range(20))
         )
     statuses = sorted(response.status_code for response in responses)
     assert statuses == [401] * 5 + [429] * 15
@@ -173,7 +167,7 @@ async def test_current_password_guesses_sent_at_once_are_counted_exactly(
 ) -> None:
     body = new_sign_up(PASSWORD)
     assert (await concurrent_client.post("/users", json=body)).status_code == 201
-    token = (await _login(concurrent_client, body["email"], PASSWORD)).json()["access_token"]
+    token = (await log_in(concurrent_client, body["email"], PASSWORD)).json()["access_token"]
     guess = {"current_password": "a wrong guess", "new_password": "a completely new passphrase"}
     responses = await asyncio.gather(
         *(
@@ -203,13 +197,13 @@ async def test_the_addresses_of_one_client_count_together(
         trusted_proxies=[ip_network("127.0.0.0/8")],
     ):
         for address in (first, second):
-            response = await _login(async_client, NOBODY, "wrong!", **{"X-Forwarded-For": address})
+            response = await log_in(async_client, NOBODY, "wrong!", **{"X-Forwarded-For": address})
             assert response.status_code == 401
         _assert_throttled(
-            await _login(async_client, NOBODY, "wrong!", **{"X-Forwarded-For": first})
+            await log_in(async_client, NOBODY, "wrong!", **{"X-Forwarded-For": first})
         )
         other_network = {"X-Forwarded-For": "2001:db8:1:3::1"}
-        assert (await _login(async_client, NOBODY, "wrong!", **other_network)).status_code == 401
+        assert (await log_in(async_client, NOBODY, "wrong!", **other_network)).status_code == 401
 
 
 def test_the_ipv6_network_counted_as_one_client_is_a_setting() -> None:
@@ -224,8 +218,8 @@ async def test_a_username_that_grows_in_lower_case_is_counted_too(
     grows = "\u0130" * 200  # "İ" lower-cased is two characters: 400, more than an email may be
     with settings_changed(login_max_failures_per_address=2, login_max_failures_per_account=0):
         for _ in range(2):
-            assert (await _login(async_client, grows, "wrong password!")).status_code == 401
-        _assert_throttled(await _login(async_client, grows, "wrong password!"))
+            assert (await log_in(async_client, grows, "wrong password!")).status_code == 401
+        _assert_throttled(await log_in(async_client, grows, "wrong password!"))
 
 
 async def test_anonymous_sign_ups_are_limited_per_address(
