@@ -89,8 +89,9 @@ async def test_any_email_gets_its_answer_in_about_the_same_time(
     async_client: AsyncClient, user: User
 ) -> None:
     """The time tells no more than the answer: an account's mail is only queued, never sent
-    while the request waits. Queuing it takes a few inserts (a 40 % longer answer, a few ms,
-    on a loaded machine too); a hash computed, or SMTP spoken, would take far longer."""
+    while the request waits. Queuing it takes a few statements: a 40 % longer answer, a few
+    ms (60 % on a loaded machine, hence the bound of twice as long); SMTP spoken, or a hash
+    computed as production does, would take far longer."""
     seconds: dict[str, list[float]] = {user.email: [], NOBODY: []}
     unlimited = {
         "password_reset_max_per_account_per_hour": 0,
@@ -104,7 +105,7 @@ async def test_any_email_gets_its_answer_in_about_the_same_time(
                 taken.append(time.perf_counter() - started)
     known, unknown = (statistics.median(taken) for taken in seconds.values())
     said = f"medians: known {known * 1e3:.1f} ms, unknown {unknown * 1e3:.1f} ms"
-    assert abs(known - unknown) < 0.5 * min(known, unknown) + 0.005, said
+    assert abs(known - unknown) < min(known, unknown) + 0.005, said
 
 
 async def test_a_reset_sets_the_password_and_ends_every_session(
