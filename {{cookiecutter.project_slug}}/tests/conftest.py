@@ -42,7 +42,8 @@ BLOCKING_HINT = "run it in a thread (`await asyncio.to_thread(...)`), or use the
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    # Tests need no .env: a throwaway key, and a cheaper (still Argon2id) hash.
+    # Tests need no .env: a throwaway key, and the cheapest hash the settings allow (for the
+    # processes tests start; in this one, cheap_password_hashing).
     os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(32))
     os.environ["ARGON2_MEMORY_KIB"] = "8192"
     os.environ["ARGON2_TIME_COST"] = "1"
@@ -146,6 +147,22 @@ def pytest_runtest_makereport(
             error.args = (f"{error} in the event loop: {BLOCKING_HINT}",)
         error = error.__cause__ or error.__context__
     return (yield)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """Argon2id at 1 MiB, one pass: a tenth of a hash at the settings' lowest cost, for the
+    suite's hundreds of logins and sign-ups. The settings refuse a hash this weak for the app;
+    the processes tests start (tests/served.py) hash at that lowest cost."""
+    from pwdlib import PasswordHash
+    from pwdlib.hashers.argon2 import Argon2Hasher
+
+    from {{ cookiecutter.package_name }}.auth import hashing
+
+    cheap = PasswordHash((Argon2Hasher(memory_cost=1024, time_cost=1, parallelism=1),))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(hashing, "password_hasher", lambda: cheap)
+        yield
 
 
 @pytest.fixture(scope="session", autouse=True)

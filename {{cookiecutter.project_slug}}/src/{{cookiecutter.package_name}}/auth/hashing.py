@@ -14,7 +14,8 @@ from {{ cookiecutter.package_name }}.core.settings import get_settings
 
 
 @lru_cache
-def _password_hash() -> PasswordHash:
+def password_hasher() -> PasswordHash:
+    """Argon2id at the settings' cost (the test harness swaps in a cheaper one)."""
     settings = get_settings()
     hasher = Argon2Hasher(
         memory_cost=settings.argon2_memory_kib, time_cost=settings.argon2_time_cost, parallelism=1
@@ -25,7 +26,7 @@ def _password_hash() -> PasswordHash:
 @lru_cache
 def _unknown_user_hash() -> str:
     """Checked against when no user matches, so a login takes as long either way."""
-    return _password_hash().hash("no user has this password")
+    return password_hasher().hash("no user has this password")
 
 
 # As many hashes at once as there are CPUs, the others wait their turn: a login storm takes no
@@ -41,12 +42,12 @@ async def _hashing(work: Callable[..., T], *arguments: str) -> T:
 
 
 async def hash_password(password: str) -> str:
-    return await _hashing(_password_hash().hash, password)
+    return await _hashing(password_hasher().hash, password)
 
 
 def _verify_for_unknown_user(password: str) -> bool:
     # In the pool too: the first call computes _unknown_user_hash(), a whole Argon2 hash.
-    return _password_hash().verify(password, _unknown_user_hash())
+    return password_hasher().verify(password, _unknown_user_hash())
 
 
 async def verify_password(password: str, hashed_password: str | None) -> bool:
@@ -54,4 +55,4 @@ async def verify_password(password: str, hashed_password: str | None) -> bool:
     if hashed_password is None:
         await _hashing(_verify_for_unknown_user, password)
         return False
-    return await _hashing(_password_hash().verify, password, hashed_password)
+    return await _hashing(password_hasher().verify, password, hashed_password)
