@@ -1,5 +1,9 @@
 """What tests share besides fixtures: the fixture users' password and role, a bearer header,
-a login."""
+a login, settings changed for a block."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 from httpx import AsyncClient, Response
 
@@ -22,3 +26,18 @@ async def log_in(
     return await client.post(
         "/token", data={"username": email, "password": password}, headers=headers
     )
+
+
+@contextmanager
+def settings_changed(**changes: Any) -> Iterator[None]:
+    """The app's settings with `changes`, for the requests sent in the block."""
+    # Imported here: conftest.py imports this module in pytest -n's controller too.
+    from {{ cookiecutter.package_name }}.core.settings import app_settings, get_settings
+    from {{ cookiecutter.package_name }}.main import app
+
+    changed = get_settings().model_copy(update=changes)
+    app.dependency_overrides[app_settings] = lambda: changed
+    try:
+        yield
+    finally:
+        app.dependency_overrides.pop(app_settings, None)

@@ -8,8 +8,7 @@ from {{ cookiecutter.package_name }}.auth.devices import COOKIE
 from {{ cookiecutter.package_name }}.core.settings import get_settings
 from {{ cookiecutter.package_name }}.users.models import User
 
-from tests.auth.test_throttling import settings_changed
-from tests.helpers import PASSWORD, log_in
+from tests.helpers import PASSWORD, log_in, settings_changed
 
 WRONG = "wrong password!"
 

@@ -7,9 +7,8 @@ from httpx import AsyncClient, Response
 from {{ cookiecutter.package_name }}.users.models import User
 
 from tests.auth.test_email_verification import confirm, sent_tokens
-from tests.auth.test_throttling import settings_changed
 from tests.factories import new_sign_up
-from tests.helpers import PASSWORD, bearer, log_in
+from tests.helpers import PASSWORD, bearer, log_in, settings_changed
 from tests.isolation import CleanDatabase
 from tests.mailbox import Mailbox, parts
 

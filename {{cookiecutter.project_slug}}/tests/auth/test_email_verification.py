@@ -13,9 +13,8 @@ from {{ cookiecutter.package_name }}.mail.sender import MailSender
 from {{ cookiecutter.package_name }}.users.models import User
 from {{ cookiecutter.package_name }}.users.roles import ADMIN_ROLE
 
-from tests.auth.test_throttling import settings_changed
 from tests.factories import new_sign_up
-from tests.helpers import PASSWORD, bearer
+from tests.helpers import PASSWORD, bearer, settings_changed
 from tests.isolation import CleanDatabase
 from tests.mailbox import Mailbox, parts
 

@@ -20,8 +20,7 @@ from {{ cookiecutter.package_name }}.mail.messages import PROJECT_NAME
 from {{ cookiecutter.package_name }}.mail.sender import MailSender
 from {{ cookiecutter.package_name }}.users.models import User
 
-from tests.auth.test_throttling import settings_changed
-from tests.helpers import PASSWORD, bearer, log_in
+from tests.helpers import PASSWORD, bearer, log_in, settings_changed
 from tests.isolation import CleanDatabase
 from tests.logs import audit_events, lines_written
 from tests.mailbox import Mailbox, parts

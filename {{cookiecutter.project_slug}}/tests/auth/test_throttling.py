@@ -1,16 +1,14 @@
 """Throttled logins and sign-ups: 429 with Retry-After, counted in PostgreSQL for every process."""
 
 import asyncio
-from collections.abc import Iterator
-from contextlib import AsyncExitStack, contextmanager
+from contextlib import AsyncExitStack
 from ipaddress import ip_network
-from typing import Any
 
 import httpx
 import pytest
 from httpx import AsyncClient, Response
 
-from {{ cookiecutter.package_name }}.core.settings import app_settings, get_settings
+from {{ cookiecutter.package_name }}.core.settings import get_settings
 from {{ cookiecutter.package_name }}.database.engine import AsyncDatabase
 from {{ cookiecutter.package_name }}.users.models import User
 from {{ cookiecutter.package_name }}.users.roles import ADMIN_ROLE
@@ -18,23 +16,10 @@ from {{ cookiecutter.package_name }}.web.client_address import throttling_key
 
 from tests.database_setup import delete_all_rows
 from tests.factories import new_sign_up
-from tests.helpers import PASSWORD, bearer, log_in
+from tests.helpers import PASSWORD, bearer, log_in, settings_changed
 from tests.served import uvicorn_serving
 
 NOBODY = "nobody@example.com"
-
-
-@contextmanager
-def settings_changed(**changes: Any) -> Iterator[None]:
-    """The app's settings with `changes`, for the requests sent in the block."""
-    from {{ cookiecutter.package_name }}.main import app
-
-    changed = get_settings().model_copy(update=changes)
-    app.dependency_overrides[app_settings] = lambda: changed
-    try:
-        yield
-    finally:
-        app.dependency_overrides.pop(app_settings, None)
 
 
 def _assert_throttled(response: Response) -> int:
