@@ -82,6 +82,8 @@ def dev(host: str, port: int) -> None:
         host=host,
         port=port,
         reload=True,
+        # Only the code: watching the project folder would report every write to .pgdata/.
+        reload_dirs=["src"],
         log_config=logs.logging_config(settings.log_format or "console", settings.log_level),
         access_log=False,  # the app writes its own (ACCESS_LOG)
         # X-Forwarded-For is the app's to judge (TRUSTED_PROXIES), not uvicorn's.
