@@ -109,8 +109,9 @@ def create_app(telemetry: Telemetry | None = None) -> FastAPI:
     app.add_middleware(RequestLimitMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(MetricsMiddleware)
-    app.add_middleware(AccessLogMiddleware)
     app.add_middleware(RequestIdMiddleware)
+    # Outside the request id's: its line counts the bytes sent, error bodies' ids included.
+    app.add_middleware(AccessLogMiddleware)
     for router in ROUTERS:
         app.include_router(router)
     telemetry = telemetry or telemetry_from_environment()

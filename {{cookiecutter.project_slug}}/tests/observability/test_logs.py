@@ -57,7 +57,7 @@ async def test_one_access_line_per_request_naming_the_route_by_its_template(
     with lines_written() as lines:
         answer = await async_client.get(f"/users/{user.id}", headers=bearer(admin_token))
         await async_client.get("/users?limit=5&secret=in-the-query", headers=bearer(admin_token))
-        await async_client.get("/no/such/route")
+        missing = await async_client.get("/no/such/route")
     first, listing, unknown = _access_lines(lines)
     assert first == first | {
         "method": "GET",
@@ -72,6 +72,7 @@ async def test_one_access_line_per_request_naming_the_route_by_its_template(
     assert listing["route"] == "/users"
     assert "in-the-query" not in json.dumps(listing)
     assert (unknown["route"], unknown["status"], unknown["user_id"]) == (None, 404, None)
+    assert unknown["response_bytes"] == len(missing.content), "the request id in the body too"
 
 
 @pytest.fixture

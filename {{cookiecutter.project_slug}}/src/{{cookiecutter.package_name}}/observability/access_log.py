@@ -42,7 +42,8 @@ class AccessLogMiddleware:
         try:
             await self.app(scope, receive, measured_send)
         finally:
-            user_id = scope.get("state", {}).get("user_id")
+            state = scope.get("state", {})
+            user_id = state.get("user_id")
             logger.info(
                 "request",
                 extra={
@@ -53,5 +54,7 @@ class AccessLogMiddleware:
                     "response_bytes": size,
                     "client_address": client_address(Request(scope), settings.trusted_proxies),
                     "user_id": str(user_id) if user_id else None,
+                    # The request's binding of it has ended by now (observability/request_id.py).
+                    "request_id": state.get("request_id"),
                 },
             )
