@@ -7,6 +7,7 @@ from fastapi import FastAPI
 
 from {{ cookiecutter.package_name }}.auth import (
     email_verification_routes,
+    link_pages,
     password_reset_routes,
     session_routes,
 )
@@ -82,6 +83,7 @@ ROUTERS = (
     session_routes.router,
     password_reset_routes.router,
     email_verification_routes.router,
+    link_pages.router,
     user_routes.router,
     docs.router,
     metrics_endpoint.router,

@@ -47,6 +47,8 @@ async def test_a_sign_up_mails_a_link_that_verifies_the_email_once(
     assert created.json()["email_verified_at"] is None
     (token,) = await sent_tokens(setup_database, mailbox)
     assert mailbox.messages[0]["To"] == body["email"]
+    # Opening the link's page (as a mail scanner would) spends nothing: only its button does.
+    assert (await async_client.get("/verify-email", params={"token": token})).status_code == 200
     assert (await confirm(async_client, token)).status_code == 204
     login = await async_client.post(
         "/token", data={"username": body["email"], "password": PASSWORD}
