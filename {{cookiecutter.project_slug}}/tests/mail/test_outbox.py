@@ -17,7 +17,6 @@ from {{ cookiecutter.package_name }}.database.engine import AsyncDatabase
 from {{ cookiecutter.package_name }}.mail.messages import PROJECT_NAME, Message, render
 from {{ cookiecutter.package_name }}.mail.outbox import OutboxMail, queue_mail
 from {{ cookiecutter.package_name }}.mail.sender import MailSender, retry_delay
-from {{ cookiecutter.package_name }}.mail.smtp import deliver
 
 from tests.database_setup import delete_all_rows
 from tests.isolation import CleanDatabase
@@ -214,12 +213,17 @@ async def test_sent_and_failed_mails_are_pruned_after_the_retention(
 
 
 async def test_without_smtp_host_mails_go_to_the_log(
-    caplog: pytest.LogCaptureFixture, mailbox: Mailbox
+    setup_database: CleanDatabase, caplog: pytest.LogCaptureFixture, mailbox: Mailbox
 ) -> None:
     caplog.set_level(logging.INFO)
-    await deliver(_message(), mailbox.settings(smtp_host=None))
-    assert "Plain text of mail 1" in caplog.text
-    assert "SMTP_HOST is unset" in caplog.text
+    await _queue(setup_database.session(), _message())
+    sender = MailSender(setup_database.make_session, mailbox.settings(smtp_host=None))
+    assert await sender.send_due() == 1
+    (written,) = [record.getMessage() for record in caplog.records if record.name == SMTP_LOGGER]
+    assert "Plain text of mail 1" in written
+    assert "SMTP_HOST is unset" in written
+    (done,) = [record.getMessage() for record in caplog.records if record.name == SENDER_LOGGER]
+    assert done.endswith("written to the log"), "not said to be sent"
     assert mailbox.messages == []
 
 

@@ -155,7 +155,8 @@ class MailSender:
                 .values(sent_at=func.now(), text_body="", html_body="", last_error=None)
             )
             await session.commit()
-        logger.info("Mail %s sent", mail_id)
+        sent = "sent" if self._settings.smtp_host is not None else "written to the log"
+        logger.info("Mail %s %s", mail_id, sent)
 
     async def _failed(self, mail_id: int, attempts: int, reason: str) -> None:
         settings = self._settings
