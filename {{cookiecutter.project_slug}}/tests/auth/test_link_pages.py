@@ -26,6 +26,7 @@ def _inline(tag: str, page: str) -> str:
 
 
 def _allowed(source: str) -> str:
+    # As a browser computes it, not by link_pages.source_hash: a wrong hash there blocks the page.
     return f"'sha256-{base64.b64encode(hashlib.sha256(source.encode()).digest()).decode()}'"
 
 

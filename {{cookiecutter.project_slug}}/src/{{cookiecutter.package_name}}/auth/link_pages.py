@@ -10,6 +10,7 @@ point PUBLIC_BASE_URL at it, and its pages of these paths do the same.
 import base64
 import hashlib
 import html
+from collections.abc import Callable
 from pathlib import Path
 from string import Template
 
@@ -17,7 +18,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from {{ cookiecutter.package_name }}.auth.email_verification import VERIFY_PAGE
+from {{ cookiecutter.package_name }}.auth.email_verification_routes import (
+    confirm_email_verification,
+)
 from {{ cookiecutter.package_name }}.auth.password_reset import RESET_PAGE
+from {{ cookiecutter.package_name }}.auth.password_reset_routes import (
+    confirm_password_reset,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -51,9 +58,17 @@ NEW_PASSWORD_FIELD = (
 
 
 def link_page(
-    request: Request, *, heading: str, fields: str, button: str, action: str, done: str
+    request: Request,
+    *,
+    heading: str,
+    fields: str,
+    button: str,
+    confirm: Callable[..., object],
+    done: str,
 ) -> HTMLResponse:
-    """The page: `fields` (HTML) and the link's token go to `action` when `button` is pressed."""
+    """The page: `fields` (HTML) and the link's token go to the route `confirm` when `button`
+    is pressed."""
+    action = request.app.url_path_for(confirm.__name__)
     words = {"heading": heading, "button": button, "action": action, "done": done}
     escaped = {name: html.escape(value) for name, value in words.items()}
     page = PAGE.substitute(
@@ -69,7 +84,7 @@ async def password_reset_page(request: Request) -> HTMLResponse:
         heading="Choose a new password",
         fields=NEW_PASSWORD_FIELD,
         button="Set my password",
-        action="/password-reset/confirm",
+        confirm=confirm_password_reset,
         done="Your password is set: log in with it.",
     )
 
@@ -81,6 +96,6 @@ async def email_verification_page(request: Request) -> HTMLResponse:
         heading="Confirm your email",
         fields="",
         button="Confirm my email",
-        action="/email-verification/confirm",
+        confirm=confirm_email_verification,
         done="Your email is confirmed.",
     )
