@@ -188,7 +188,11 @@ async def fresh_database(server_url: str) -> None:
 async def sample_connections(server_url: str, stop: asyncio.Event) -> int:
     """The most server connections to the database seen while the load ran (besides this one)."""
     connection = await asyncpg.connect(f"{server_url}/postgres")
-    query = "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()"
+    # Client backends only: an autovacuum worker on the database is not PgBouncer's.
+    query = (
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE datname = $1 AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+    )
     most = 0
     try:
         while not stop.is_set():
