@@ -75,16 +75,26 @@ def assert_gone(data_dir: Path, case: str) -> None:
 def interrupted_by_ctrl_c(project: Path, scratch: Path) -> None:
     mark = scratch / "ctrl-c"
     env = environment(mark, FAULT="sleep")
+    output = scratch / "ctrl-c.out"
     # Its own process group, which Ctrl-C reaches as a whole, as in a terminal.
-    run = subprocess.Popen(
-        pytest_command("-n", "2"), cwd=project, env=env, start_new_session=True,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    with output.open("w") as out:
+        run = subprocess.Popen(
+            pytest_command("-n", "2"), cwd=project, env=env, start_new_session=True,
+            stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
     data_dir = data_dir_of(mark)
     while not (scratch / "ctrl-c.sleeping").exists():
         time.sleep(0.1)
     os.killpg(run.pid, signal.SIGINT)
-    if run.wait(timeout=60) == 0:
+    try:
+        status = run.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(run.pid, signal.SIGUSR1)  # the plugin prints each process's stacks
+        time.sleep(2)
+        os.killpg(run.pid, signal.SIGKILL)
+        said = output.read_text(errors="replace")
+        sys.exit(f"Ctrl-C: the run still ran after 60 s; its output, then stacks:\n{said[-6000:]}")
+    if status == 0:
         sys.exit("Ctrl-C: the interrupted run claims success")
     assert_gone(data_dir, "Ctrl-C in the middle of a test")
 

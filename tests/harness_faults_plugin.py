@@ -1,14 +1,22 @@
 """A pytest plugin that tests/harness_faults.py loads into a rendered project's run.
 
 It writes the run's DATABASE_URL to $FAULT_MARK, then does what $FAULT says: `sleep` (in the
-first test: for Ctrl-C to find it there) or `crash` (the first test's worker dies).
+first test: for Ctrl-C to find it there) or `crash` (the first test's worker dies). On
+SIGUSR1, each of the run's processes prints its threads' stacks (for a run that hangs).
 """
 
+import faulthandler
 import os
+import signal
+import sys
 import time
 from pathlib import Path
 
 import pytest
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    faulthandler.register(signal.SIGUSR1, file=sys.__stderr__, all_threads=True)
 
 
 def _write_mark(config: pytest.Config) -> None:
