@@ -23,7 +23,7 @@ import pytest
 
 from {{ cookiecutter.package_name }}.users.roles import ADMIN_ROLE, DEFAULT_ROLE, Role
 
-from tests.helpers import PASSWORD, SHARED_ROLE
+from tests.helpers import PASSWORD, SHARED_ROLE, access_token
 
 if TYPE_CHECKING:
     from blockbuster import BlockBuster
@@ -326,23 +326,16 @@ async def admin(db_session: AsyncSession, password_hash: str) -> User:
     return await _add_user(db_session, ADMIN_ROLE, password_hash)
 
 
-async def _token_for(client: AsyncClient, user: User) -> str:
-    response = await client.post("/token", data={"username": user.email, "password": PASSWORD})
-    assert response.status_code == 200, response.text
-    token: str = response.json()["access_token"]
-    return token
-
-
 @pytest.fixture
 async def token(async_client: AsyncClient, user: User) -> str:
     """An access token for `user`, from `POST /token`."""
-    return await _token_for(async_client, user)
+    return await access_token(async_client, user.email)
 
 
 @pytest.fixture
 async def admin_token(async_client: AsyncClient, admin: User) -> str:
     """An access token for `admin`, from `POST /token`."""
-    return await _token_for(async_client, admin)
+    return await access_token(async_client, admin.email)
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """What tests share besides fixtures: the fixture users' password and role, a bearer header,
-a login, settings changed for a block."""
+a login (its answer, or the tokens of one that must succeed), settings changed for a block."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,6 +26,19 @@ async def log_in(
     return await client.post(
         "/token", data={"username": email, "password": password}, headers=headers
     )
+
+
+async def tokens_for(client: AsyncClient, email: str, password: str = PASSWORD) -> dict[str, str]:
+    """The tokens of a login that must succeed (`access_token`, `refresh_token`, ...)."""
+    response = await log_in(client, email, password)
+    assert response.status_code == 200, response.text
+    tokens: dict[str, str] = response.json()
+    return tokens
+
+
+async def access_token(client: AsyncClient, email: str, password: str = PASSWORD) -> str:
+    """The access token of a login that must succeed."""
+    return (await tokens_for(client, email, password))["access_token"]
 
 
 @contextmanager

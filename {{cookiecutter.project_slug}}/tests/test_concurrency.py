@@ -10,7 +10,7 @@ from {{ cookiecutter.package_name }}.users.models import User
 from {{ cookiecutter.package_name }}.users.roles import ADMIN_ROLE
 
 from tests.factories import new_sign_up
-from tests.helpers import PASSWORD, bearer
+from tests.helpers import PASSWORD, access_token, bearer
 
 
 async def _count_users(database: AsyncDatabase) -> int:
@@ -54,10 +54,7 @@ async def test_reads_at_once_agree(
         assert admin is not None
         admin.role = ADMIN_ROLE
         await session.commit()
-    login = await concurrent_client.post(
-        "/token", data={"username": bodies[0]["email"], "password": PASSWORD}
-    )
-    headers = bearer(login.json()["access_token"])
+    headers = bearer(await access_token(concurrent_client, bodies[0]["email"]))
     pages = await asyncio.gather(
         *(
             concurrent_client.get("/users", params={"limit": 100}, headers=headers)

@@ -17,7 +17,7 @@ from {{ cookiecutter.package_name }}.core.settings import Settings, get_settings
 from {{ cookiecutter.package_name }}.users.models import User
 
 from tests.factories import new_sign_up
-from tests.helpers import PASSWORD, bearer
+from tests.helpers import PASSWORD, bearer, log_in
 from tests.leaks import assert_no_secrets
 
 FIVE_MINUTES = dt.timedelta(minutes=5)
@@ -198,9 +198,7 @@ async def test_password_and_hash_never_leave_the_service(
     body = new_sign_up(PASSWORD)
     created = await async_client.post("/users", json=body)
     user_id = created.json()["id"]
-    login = await async_client.post(
-        "/token", data={"username": body["email"], "password": PASSWORD}
-    )
+    login = await log_in(async_client, body["email"])
     token = login.json()["access_token"]
     responses = [
         created,

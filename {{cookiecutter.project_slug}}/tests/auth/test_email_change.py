@@ -6,9 +6,9 @@ from httpx import AsyncClient, Response
 
 from {{ cookiecutter.package_name }}.users.models import User
 
-from tests.auth.test_email_verification import confirm, sent_tokens
+from tests.auth.mailed_links import confirm_email, mailed_tokens
 from tests.factories import new_sign_up
-from tests.helpers import PASSWORD, bearer, log_in, settings_changed
+from tests.helpers import PASSWORD, access_token, bearer, log_in, settings_changed
 from tests.isolation import CleanDatabase
 from tests.mailbox import Mailbox, parts
 
@@ -31,25 +31,24 @@ async def test_a_new_email_replaces_the_old_only_through_its_link(
     asked = await _change_email(async_client, user, token, NEW_EMAIL)
     assert asked.status_code == 200, asked.text
     assert (asked.json()["email"], asked.json()["pending_email"]) == (old_email, NEW_EMAIL)
-    (link,) = await sent_tokens(setup_database, mailbox)
+    (link,) = await mailed_tokens(setup_database, mailbox, "verify-email")
     assert mailbox.messages[0]["To"] == NEW_EMAIL
     # Until the link is followed, the account is the old address's.
     assert (await log_in(async_client, NEW_EMAIL)).status_code == 401
     assert (await log_in(async_client, old_email)).status_code == 200
 
-    assert (await confirm(async_client, link)).status_code == 204
+    assert (await confirm_email(async_client, link)).status_code == 204
     assert (await async_client.get("/users/me", headers=bearer(token))).status_code == 401
     assert (await log_in(async_client, old_email)).status_code == 401
-    login = await log_in(async_client, NEW_EMAIL)
-    assert login.status_code == 200, login.text
-    me = (await async_client.get("/users/me", headers=bearer(login.json()["access_token"]))).json()
+    moved_in = await access_token(async_client, NEW_EMAIL)
+    me = (await async_client.get("/users/me", headers=bearer(moved_in))).json()
     assert (me["email"], me["pending_email"]) == (NEW_EMAIL, None)
     assert me["email_verified_at"] is not None
-    await sent_tokens(setup_database, mailbox)
+    await mailed_tokens(setup_database, mailbox, "verify-email")
     notice = mailbox.messages[-1]
     assert notice["To"] == old_email
     assert NEW_EMAIL in parts(notice)[0]
-    assert (await confirm(async_client, link)).status_code == 400
+    assert (await confirm_email(async_client, link)).status_code == 400
 
 
 async def test_a_newer_change_voids_the_older_link_and_a_taken_email_is_refused(
@@ -65,9 +64,9 @@ async def test_a_newer_change_voids_the_older_link_and_a_taken_email_is_refused(
     assert taken.json()["detail"] == "A user with this email already exists"
     assert (await _change_email(async_client, user, token, "first@example.com")).status_code == 200
     assert (await _change_email(async_client, user, token, NEW_EMAIL)).status_code == 200
-    first, second = await sent_tokens(setup_database, mailbox)
-    assert (await confirm(async_client, first)).status_code == 400
-    assert (await confirm(async_client, second)).status_code == 204
+    first, second = await mailed_tokens(setup_database, mailbox, "verify-email")
+    assert (await confirm_email(async_client, first)).status_code == 400
+    assert (await confirm_email(async_client, second)).status_code == 204
     assert (await log_in(async_client, NEW_EMAIL)).status_code == 200
 
 
@@ -81,9 +80,9 @@ async def test_verifying_the_current_email_keeps_the_pending_change(
     assert (await _change_email(async_client, user, token, NEW_EMAIL)).status_code == 200
     asked = await async_client.post("/email-verification", headers=bearer(token))
     assert asked.status_code == 202
-    change, verification = await sent_tokens(setup_database, mailbox)
-    assert (await confirm(async_client, verification)).status_code == 204
-    assert (await confirm(async_client, change)).status_code == 204
+    change, verification = await mailed_tokens(setup_database, mailbox, "verify-email")
+    assert (await confirm_email(async_client, verification)).status_code == 204
+    assert (await confirm_email(async_client, change)).status_code == 204
     assert (await log_in(async_client, NEW_EMAIL)).status_code == 200
 
 
@@ -95,11 +94,11 @@ async def test_an_email_taken_before_its_link_is_followed_gets_409(
     token: str,
 ) -> None:
     assert (await _change_email(async_client, user, token, NEW_EMAIL)).status_code == 200
-    (link,) = await sent_tokens(setup_database, mailbox)
+    (link,) = await mailed_tokens(setup_database, mailbox, "verify-email")
     body = {**new_sign_up(PASSWORD), "email": NEW_EMAIL}
     signed_up = await async_client.post("/users", json=body)
     assert signed_up.status_code == 201, signed_up.text
-    refused = await confirm(async_client, link)
+    refused = await confirm_email(async_client, link)
     assert refused.status_code == 409, refused.text
     assert (await log_in(async_client, user.email)).status_code == 200
 
@@ -131,6 +130,6 @@ async def test_an_admins_change_is_made_at_once_unverified_and_the_old_address_t
     assert moved.status_code == 200, moved.text
     assert (moved.json()["email"], moved.json()["email_verified_at"]) == (NEW_EMAIL, None)
     assert (await async_client.get("/users/me", headers=bearer(token))).status_code == 401
-    (link,) = await sent_tokens(setup_database, mailbox)
+    (link,) = await mailed_tokens(setup_database, mailbox, "verify-email")
     assert {mail["To"] for mail in mailbox.messages} == {old_email, NEW_EMAIL}
-    assert (await confirm(async_client, link)).status_code == 204
+    assert (await confirm_email(async_client, link)).status_code == 204

@@ -3,32 +3,18 @@ once; the owner may ask for a new one (throttled); REQUIRE_VERIFIED_EMAIL refuse
 logins with a fresh link; an admin may mark an email verified. A change of email:
 test_email_change.py."""
 
-import re
-
-from httpx import AsyncClient, Response
+from httpx import AsyncClient
 
 from {{ cookiecutter.package_name }}.auth.email_verification import INVALID_TOKEN
 from {{ cookiecutter.package_name }}.core.settings import get_settings
-from {{ cookiecutter.package_name }}.mail.sender import MailSender
 from {{ cookiecutter.package_name }}.users.models import User
 from {{ cookiecutter.package_name }}.users.roles import ADMIN_ROLE
 
+from tests.auth.mailed_links import confirm_email, mailed_tokens
 from tests.factories import new_sign_up
-from tests.helpers import PASSWORD, bearer, settings_changed
+from tests.helpers import PASSWORD, access_token, bearer, settings_changed
 from tests.isolation import CleanDatabase
-from tests.mailbox import Mailbox, parts
-
-VERIFY_LINK = re.compile(r"/verify-email\?token=([A-Za-z0-9_-]+)")
-
-
-async def sent_tokens(database: CleanDatabase, mailbox: Mailbox) -> list[str]:
-    """Send what the outbox holds; the verification tokens of every mail received so far."""
-    await MailSender(database.make_session, mailbox.settings()).send_due()
-    return [token for mail in mailbox.messages for token in VERIFY_LINK.findall(parts(mail)[0])]
-
-
-async def confirm(client: AsyncClient, token: str) -> Response:
-    return await client.post("/email-verification/confirm", json={"token": token})
+from tests.mailbox import Mailbox
 
 
 async def _me(client: AsyncClient, token: str) -> dict[str, object]:
@@ -45,20 +31,18 @@ async def test_a_sign_up_mails_a_link_that_verifies_the_email_once(
     created = await async_client.post("/users", json=body)
     assert created.status_code == 201, created.text
     assert created.json()["email_verified_at"] is None
-    (token,) = await sent_tokens(setup_database, mailbox)
+    (token,) = await mailed_tokens(setup_database, mailbox, "verify-email")
     assert mailbox.messages[0]["To"] == body["email"]
     # Opening the link's page (as a mail scanner would) spends nothing: only its button does.
     assert (await async_client.get("/verify-email", params={"token": token})).status_code == 200
-    assert (await confirm(async_client, token)).status_code == 204
-    login = await async_client.post(
-        "/token", data={"username": body["email"], "password": PASSWORD}
-    )
-    assert (await _me(async_client, login.json()["access_token"]))["email_verified_at"]
-    used = await confirm(async_client, token)
+    assert (await confirm_email(async_client, token)).status_code == 204
+    signed_in = await access_token(async_client, body["email"])
+    assert (await _me(async_client, signed_in))["email_verified_at"]
+    used = await confirm_email(async_client, token)
     assert used.status_code == 400
     assert used.json()["detail"] == INVALID_TOKEN
     for malformed in ("", "x", "A" * 43, "é" * 43):
-        assert (await confirm(async_client, malformed)).json()["detail"] == INVALID_TOKEN
+        assert (await confirm_email(async_client, malformed)).json()["detail"] == INVALID_TOKEN
 
 
 async def test_a_new_link_voids_the_older_and_requests_are_throttled(
@@ -75,10 +59,10 @@ async def test_a_new_link_voids_the_older_and_requests_are_throttled(
     throttled = await async_client.post("/email-verification", headers=bearer(token))
     assert throttled.status_code == 429
     assert throttled.headers["Retry-After"]
-    tokens = await sent_tokens(setup_database, mailbox)
+    tokens = await mailed_tokens(setup_database, mailbox, "verify-email")
     assert len(tokens) == limit
-    assert (await confirm(async_client, tokens[0])).status_code == 400
-    assert (await confirm(async_client, tokens[-1])).status_code == 204
+    assert (await confirm_email(async_client, tokens[0])).status_code == 400
+    assert (await confirm_email(async_client, tokens[-1])).status_code == 204
     again = await async_client.post("/email-verification", headers=bearer(token))
     assert again.status_code == 409
 
@@ -92,9 +76,9 @@ async def test_required_verification_refuses_unverified_logins_with_a_fresh_link
         assert refused.status_code == 403
         assert "not verified" in refused.json()["detail"]
         assert "access_token" not in refused.json()
-        (token,) = await sent_tokens(setup_database, mailbox)
+        (token,) = await mailed_tokens(setup_database, mailbox, "verify-email")
         assert mailbox.messages[0]["To"] == user.email
-        assert (await confirm(async_client, token)).status_code == 204
+        assert (await confirm_email(async_client, token)).status_code == 204
         assert (await async_client.post("/token", data=login)).status_code == 200
 
 

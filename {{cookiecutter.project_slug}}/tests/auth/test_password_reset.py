@@ -3,7 +3,6 @@ token works once, before it expires, until a newer one; the new password follows
 rules, ends every session and clears the failed logins; throttled; no token in any log."""
 
 import logging
-import re
 import statistics
 import time
 
@@ -17,9 +16,9 @@ from {{ cookiecutter.package_name }}.auth.password_reset import INVALID_TOKEN
 from {{ cookiecutter.package_name }}.auth.sessions import token_hash
 from {{ cookiecutter.package_name }}.core.settings import get_settings
 from {{ cookiecutter.package_name }}.mail.messages import PROJECT_NAME
-from {{ cookiecutter.package_name }}.mail.sender import MailSender
 from {{ cookiecutter.package_name }}.users.models import User
 
+from tests.auth.mailed_links import mailed_tokens
 from tests.helpers import PASSWORD, bearer, log_in, settings_changed
 from tests.isolation import CleanDatabase
 from tests.logs import audit_events, lines_written
@@ -27,7 +26,6 @@ from tests.mailbox import Mailbox, parts
 
 NEW_PASSWORD = "a brand new reset passphrase"
 NOBODY = "nobody-here@example.com"
-TOKEN = re.compile(r"[?&]token=([A-Za-z0-9_-]+)")
 
 
 async def _ask(client: AsyncClient, email: str) -> Response:
@@ -40,24 +38,12 @@ async def _confirm(client: AsyncClient, token: str, password: str = NEW_PASSWORD
     )
 
 
-async def _mailed_tokens(database: CleanDatabase, mailbox: Mailbox) -> list[str]:
-    """Send what the outbox holds; the tokens of the links in every mail received so far."""
-    await MailSender(database.make_session, mailbox.settings()).send_due()
-    tokens = []
-    for message in mailbox.messages:
-        text, html = parts(message)
-        (token,) = TOKEN.findall(text)
-        assert f"token={token}" in html
-        tokens.append(token)
-    return tokens
-
-
 async def _reset_link(
     client: AsyncClient, database: CleanDatabase, mailbox: Mailbox, email: str
 ) -> str:
     sent = len(mailbox.messages)
     assert (await _ask(client, email)).status_code == 202
-    tokens = await _mailed_tokens(database, mailbox)
+    tokens = await mailed_tokens(database, mailbox, "password-reset")
     assert len(tokens) == sent + 1
     return tokens[-1]
 
@@ -74,7 +60,7 @@ async def test_any_email_gets_the_same_answer_and_only_an_account_a_mail(
     assert (known.status_code, unknown.status_code) == (202, 202)
     assert known.json() == unknown.json()
     assert known.headers.keys() == unknown.headers.keys()
-    await _mailed_tokens(setup_database, mailbox)
+    await mailed_tokens(setup_database, mailbox, "password-reset")
     (mail,) = mailbox.messages
     assert mail["To"] == user.email
     assert " ".join(PROJECT_NAME.split()) in mail["Subject"]  # one line, as headers are
@@ -215,7 +201,7 @@ async def test_a_deactivated_account_gets_no_mail(
     user.is_active = False
     await db_session.commit()
     assert (await _ask(async_client, user.email)).status_code == 202
-    assert await _mailed_tokens(setup_database, mailbox) == []
+    assert await mailed_tokens(setup_database, mailbox, "password-reset") == []
 
 
 async def test_requests_are_throttled_per_account_and_per_address(

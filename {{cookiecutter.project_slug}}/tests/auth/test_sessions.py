@@ -16,16 +16,9 @@ from {{ cookiecutter.package_name }}.core.settings import get_settings
 from {{ cookiecutter.package_name }}.users.models import User
 
 from tests.factories import new_sign_up
-from tests.helpers import PASSWORD, bearer
+from tests.helpers import PASSWORD, bearer, tokens_for
 
 NEW_PASSWORD = "a completely new passphrase"
-
-
-async def _log_in(client: AsyncClient, email: str, password: str = PASSWORD) -> dict[str, str]:
-    response = await client.post("/token", data={"username": email, "password": password})
-    assert response.status_code == 200, response.text
-    tokens: dict[str, str] = response.json()
-    return tokens
 
 
 async def _refresh(client: AsyncClient, refresh_token: str) -> Response:
@@ -65,7 +58,7 @@ async def test_a_login_gives_a_short_access_token_and_a_refresh_token(
 async def test_a_refresh_rotates_and_a_reused_token_ends_the_session(
     async_client: AsyncClient, user: User
 ) -> None:
-    first = await _log_in(async_client, user.email)
+    first = await tokens_for(async_client, user.email)
     refreshed = await _refresh(async_client, first["refresh_token"])
     assert refreshed.status_code == 200, refreshed.text
     second = refreshed.json()
@@ -79,7 +72,8 @@ async def test_a_refresh_rotates_and_a_reused_token_ends_the_session(
 
 
 async def test_other_sessions_go_on_when_one_ends(async_client: AsyncClient, user: User) -> None:
-    ended, other = await _log_in(async_client, user.email), await _log_in(async_client, user.email)
+    ended = await tokens_for(async_client, user.email)
+    other = await tokens_for(async_client, user.email)
     revoked = await async_client.post("/token/revoke", data={"token": ended["refresh_token"]})
     assert revoked.status_code == 200
     assert (await _me(async_client, ended), await _me(async_client, other)) == (401, 200)
@@ -89,7 +83,7 @@ async def test_other_sessions_go_on_when_one_ends(async_client: AsyncClient, use
 async def test_revoking_either_token_ends_the_session_at_once(
     async_client: AsyncClient, user: User, which: str
 ) -> None:
-    tokens = await _log_in(async_client, user.email)
+    tokens = await tokens_for(async_client, user.email)
     response = await async_client.post(
         "/token/revoke", data={"token": tokens[which], "token_type_hint": which}
     )
@@ -101,7 +95,7 @@ async def test_revoking_either_token_ends_the_session_at_once(
 async def test_an_expired_access_token_still_logs_out(
     async_client: AsyncClient, user: User
 ) -> None:
-    tokens = await _log_in(async_client, user.email)
+    tokens = await tokens_for(async_client, user.email)
     claims = jwt.decode(tokens["access_token"], options={"verify_signature": False})
     an_hour_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
     expired = jwt.encode(
@@ -132,7 +126,7 @@ async def test_revoking_needs_a_token(async_client: AsyncClient, token: str) -> 
 async def test_refresh_tokens_are_stored_only_as_hashes(
     async_client: AsyncClient, db_session: AsyncSession, user: User
 ) -> None:
-    tokens = await _log_in(async_client, user.email)
+    tokens = await tokens_for(async_client, user.email)
     stored = list(await db_session.scalars(select(RefreshToken.token_hash)))
     assert tokens["refresh_token"] not in stored
     assert hashlib.sha256(tokens["refresh_token"].encode()).hexdigest() in stored
@@ -141,7 +135,8 @@ async def test_refresh_tokens_are_stored_only_as_hashes(
 async def test_a_password_change_ends_every_other_session(
     async_client: AsyncClient, user: User
 ) -> None:
-    this, other = await _log_in(async_client, user.email), await _log_in(async_client, user.email)
+    this = await tokens_for(async_client, user.email)
+    other = await tokens_for(async_client, user.email)
     response = await async_client.post(
         "/users/me/password",
         json={"current_password": PASSWORD, "new_password": NEW_PASSWORD},
@@ -153,7 +148,7 @@ async def test_a_password_change_ends_every_other_session(
     assert (await _refresh(async_client, this["refresh_token"])).status_code == 200
     old = await async_client.post("/token", data={"username": user.email, "password": PASSWORD})
     assert old.status_code == 401
-    await _log_in(async_client, user.email, NEW_PASSWORD)
+    await tokens_for(async_client, user.email, NEW_PASSWORD)
 
 
 @pytest.mark.parametrize(
@@ -206,7 +201,7 @@ async def test_changing_ones_own_email_or_password_needs_the_current_password(
 async def test_an_admins_reset_or_deactivation_ends_the_users_sessions(
     async_client: AsyncClient, user: User, admin_token: str, change: dict[str, object]
 ) -> None:
-    tokens = await _log_in(async_client, user.email)
+    tokens = await tokens_for(async_client, user.email)
     response = await async_client.patch(
         f"/users/{user.id}", json=change, headers=bearer(admin_token)
     )
@@ -225,7 +220,7 @@ async def test_two_refreshes_of_one_token_at_once_exactly_one_succeeds(
 ) -> None:
     body = new_sign_up(PASSWORD)
     assert (await concurrent_client.post("/users", json=body)).status_code == 201
-    tokens = await _log_in(concurrent_client, str(body["email"]))
+    tokens = await tokens_for(concurrent_client, str(body["email"]))
     answers = await asyncio.gather(
         *(_refresh(concurrent_client, tokens["refresh_token"]) for _ in range(2))
     )
@@ -270,7 +265,7 @@ async def test_a_login_clears_the_users_long_dead_sessions(
     )
     db_session.add_all([*dead, recently_revoked])
     await db_session.commit()
-    await _log_in(async_client, user.email)
+    await tokens_for(async_client, user.email)
     left = set(await db_session.scalars(select(UserSession.id)))
     assert not {session.id for session in dead} & left
     assert recently_revoked.id in left

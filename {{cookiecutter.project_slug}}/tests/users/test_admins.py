@@ -17,7 +17,7 @@ from {{ cookiecutter.package_name }}.users.models import User
 from {{ cookiecutter.package_name }}.users.roles import ADMIN_ROLE, DEFAULT_ROLE
 
 from tests.factories import new_sign_up, new_user_values
-from tests.helpers import PASSWORD, SHARED_ROLE, bearer
+from tests.helpers import PASSWORD, SHARED_ROLE, access_token, bearer
 from tests.processes import PROJECT_COMMAND, Finished, run
 
 
@@ -108,13 +108,6 @@ async def _committed_admins(database: AsyncDatabase, count: int) -> list[User]:
     return admins
 
 
-async def _log_in(client: AsyncClient, user: User) -> str:
-    response = await client.post("/token", data={"username": user.email, "password": PASSWORD})
-    assert response.status_code == 200, response.text
-    token: str = response.json()["access_token"]
-    return token
-
-
 async def _active_admins(database: AsyncDatabase) -> int:
     async with database.sessionmaker() as session:
         count = await session.scalar(
@@ -136,7 +129,10 @@ async def test_two_admins_removing_each_other_at_once_leave_one(
     }[how]
     for _ in range(3):  # a few rounds: each one a fresh pair racing
         first, second = await _committed_admins(initialize_database, 2)
-        tokens = {admin.id: await _log_in(concurrent_client, admin) for admin in (first, second)}
+        tokens = {
+            admin.id: await access_token(concurrent_client, admin.email)
+            for admin in (first, second)
+        }
         responses = await asyncio.gather(
             *(
                 concurrent_client.request(
@@ -190,9 +186,8 @@ async def test_create_admin_makes_an_admin_who_can_log_in(
     assert email in done.stdout
     assert PASSWORD not in done.stdout + done.stderr
     assert '"event": "admin creation", "outcome": "created"' in done.stderr, "the audit line"
-    login = await concurrent_client.post("/token", data={"username": email, "password": PASSWORD})
-    assert login.status_code == 200, login.text
-    me = await concurrent_client.get("/users/me", headers=bearer(login.json()["access_token"]))
+    signed_in = bearer(await access_token(concurrent_client, email))
+    me = await concurrent_client.get("/users/me", headers=signed_in)
     assert (me.json()["role"], me.json()["is_active"]) == (ADMIN_ROLE, True)
     assert me.json()["email_verified_at"] is not None, "an operator's admin is verified"
 
@@ -239,10 +234,7 @@ async def test_promoting_an_existing_account_confirmed_on_a_terminal_ends_its_se
 ) -> None:
     body = new_sign_up(PASSWORD)
     await concurrent_client.post("/users", json=body)
-    login = await concurrent_client.post(
-        "/token", data={"username": body["email"], "password": PASSWORD}
-    )
-    signed_in = bearer(login.json()["access_token"])
+    signed_in = bearer(await access_token(concurrent_client, body["email"]))
     url = initialize_database.engine.url.render_as_string(hide_password=False)
     promote = create_admin(url, body["email"], {}, Terminal(typed), promote_existing=True)
     if promoted:
