@@ -25,5 +25,6 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """The test suite against PostgreSQL; arguments after `--` go to pytest."""
-    session.run("uv", "run", "pytest", *session.posargs, external=True)
+    """The test suite against PostgreSQL, a worker per core (`-n auto`); arguments after `--`
+    go to pytest instead (`uvx nox -s tests -- -x tests/users` runs those, serially)."""
+    session.run("uv", "run", "pytest", *(session.posargs or ["-n", "auto"]), external=True)
