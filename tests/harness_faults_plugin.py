@@ -16,6 +16,7 @@ import pytest
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    assert sys.__stderr__ is not None
     faulthandler.register(signal.SIGUSR1, file=sys.__stderr__, all_threads=True)
 
 
