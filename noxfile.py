@@ -192,8 +192,9 @@ NO_NETWORK_VARIANT = "default"
 SERIAL_VARIANTS = ("default",)
 
 
-# `new resource` twice in these option sets before their own checks, as a user would: an owned
-# resource with a field of every type, and one that is not owned. few_fields is embedded.
+# `new resource` in these option sets before their own checks, as a user would: an owned
+# resource with a field of every type, one that is not owned, and one with no field at all (no
+# filters, no values to refuse; an irregular plural). few_fields is embedded.
 NEW_RESOURCE_VARIANTS = ("few_fields", "every_type", "bare_single_role")
 NEW_RESOURCES = (
     (
@@ -204,6 +205,7 @@ NEW_RESOURCES = (
         "--owned",
     ),
     ("Voyage", "title:str(200), departs_on:date:index, notes:text?", None),
+    ("Shelf", "", None),
 )
 
 

@@ -26,7 +26,14 @@ def _call(call: str, args: list[str], depth: int) -> str:
 
 
 def _declaration(target: str, call: str, args: list[str]) -> str:
-    """`target = call(args)` in a class body, one argument a line, as ruff formats it."""
+    """`target = call(args)` in a class body, as ruff lays it out: on one line where it fits,
+    else its arguments on a line of their own, else one argument a line."""
+    joined = ", ".join(args)
+    one_line = f"{INDENT}{target} = {call}({joined})"
+    if len(one_line) <= LINE_LENGTH:
+        return one_line
+    if len(INDENT * 2 + joined) <= LINE_LENGTH:
+        return f"{INDENT}{target} = {call}(\n{INDENT * 2}{joined}\n{INDENT})"
     return _call(f"{target} = {call}", args, depth=1)
 
 

@@ -1,6 +1,7 @@
 """The field-type registry: each entry whole, the README's table from it, its code valid Python."""
 
 import ast
+import dataclasses
 import itertools
 import re
 import subprocess
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from hooks import field_code
-from hooks.field_spec import SpecError, parse_user_fields
+from hooks.field_spec import MAX_NAME_LENGTH, SpecError, parse_user_fields
 from hooks.field_types import (
     ALLOWED_TYPES,
     CODE_NAMES,
@@ -96,6 +97,33 @@ def test_the_code_of_every_form_is_python(field: UserField) -> None:
     ):
         if statement:
             _parses(f"f(\n{statement}\n)" if "Constraint" in statement else statement)
+
+
+
+def test_the_declarations_are_laid_out_as_ruff_formats_them(tmp_path: Path) -> None:
+    """On one line where they fit, as a hand-written column is; names short to the longest
+    allowed, so that every layout is met."""
+    writers = [
+        field_code.model_declaration,
+        field_code.create_declaration,
+        field_code.update_declaration,
+        field_code.read_declaration,
+    ]
+    lines = ["class C:"]
+    for length in (1, 12, 24, 32, MAX_NAME_LENGTH):
+        for field in EVERY_FORM:
+            named = dataclasses.replace(field, name="n" * length)
+            lines += [write(named) for write in writers]
+    module = tmp_path / "declarations.py"
+    module.write_text("\n".join(lines) + "\n")
+    ruff = [sys.executable, "-m", "ruff", "format", "--isolated", "--line-length", "100"]
+    result = subprocess.run([*ruff, "--diff", str(module)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[:3000]
+    assert any("(\n" in declaration for declaration in lines), "one is too long for a line"
+    for declaration in lines[1:]:
+        flat = re.sub(r",?\s*\n\s*\)", ")", re.sub(r"\(\s*\n\s*", "(", declaration))
+        flat = re.sub(r",\s*\n\s*", ", ", flat)
+        assert ("\n" in declaration) is (len(flat) > 100), f"one line where it fits: {flat}"
 
 
 @pytest.mark.parametrize("kind", list(TYPES))

@@ -14,7 +14,10 @@ PROJECT = Path(__file__).resolve().parents[2]
 
 @pytest.mark.parametrize(
     ("word", "plural_form"),
-    [("voyage", "voyages"), ("entry", "entries"), ("day", "days"), ("box", "boxes")],
+    [
+        *(("voyage", "voyages"), ("entry", "entries"), ("day", "days"), ("box", "boxes")),
+        *(("shelf", "shelves"), ("person", "people"), ("analysis", "analyses")),
+    ],
 )
 def test_plurals(word: str, plural_form: str) -> None:
     assert plural(word) == plural_form
@@ -43,6 +46,7 @@ REFUSALS = [
     (["LOG", "title:str"], "is not a CamelCase singular noun"),
     (["Voyage-Log", "title:str"], "is not a CamelCase singular noun"),
     (["User", "title:str"], "is taken: the project has that model"),
+    (["Sheep", "title:str"], "NAME 'Sheep' is its own plural"),
     (["SignUp", "title:str"], "is taken: its table 'sign_ups' exists"),
     (["Class", "title:str"], "a keyword or built-in"),
     (["Session", "title:str"], "which the project or the generated code already uses"),

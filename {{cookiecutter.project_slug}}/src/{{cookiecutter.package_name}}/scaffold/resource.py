@@ -85,12 +85,11 @@ class ResourceError(Exception):
 
 
 def plural(word: str) -> str:
-    """English plural of a lower-case word: voyage -> voyages, entry -> entries, box -> boxes."""
-    if re.search(r"[^aeiou]y$", word):
-        return word[:-1] + "ies"
-    if re.search(r"(s|x|z|ch|sh)$", word):
-        return word + "es"
-    return word + "s"
+    """English plural of a lower-case word, by inflect: entry -> entries, shelf -> shelves."""
+    import inflect  # a dev dependency, which only this command needs
+
+    plural_form: str = inflect.engine().plural_noun(word)
+    return plural_form
 
 
 @dataclass(frozen=True)
@@ -153,6 +152,12 @@ def parse_resource(name: str, spec: str, owned: bool) -> Resource:
         raise ResourceError(
             f"NAME {name!r} is not a CamelCase singular noun: use letters and digits, each word "
             "starting upper-case, e.g. Voyage or LogEntry"
+        )
+    named = Resource(name, [], owned)
+    if named.module == named.snake:  # sheep, series: one name for a row and for the table
+        raise ResourceError(
+            f"NAME {name!r} is its own plural: the table and the list need a name of their "
+            f"own, e.g. {name}Record"
         )
     built_in = (*RESOURCE_COLUMNS, OWNER) if owned else RESOURCE_COLUMNS
     try:
@@ -267,6 +272,7 @@ def render(resource: Resource, project: Project) -> dict[Path, str]:
         f"{INDENT}# unloaded, it raises at once instead of sending a query for every row.\n"
         f'{INDENT}owner: Mapped[User] = relationship(lazy="raise_on_sql")'
     )
+    body = ([owner_column] if r.owned else []) + [model_declaration(field) for field in fields]
     filters = _filters(r)
     rules = (
         "any user may create one (and owns it) and read them all; only its owner or an admin "
@@ -282,8 +288,8 @@ def render(resource: Resource, project: Project) -> dict[Path, str]:
     files[source / "models.py"] = _fill(
         "models.py.tmpl",
         **names,
-        owner_column=owner_column if r.owned else EMPTY,
-        columns=_block([model_declaration(field) for field in fields]),
+        # After a blank line, as in the User model.
+        columns=_block(["", *body]) if body else EMPTY,
     )
     files[source / "schemas.py"] = _fill(
         "schemas.py.tmpl",
@@ -401,6 +407,11 @@ def render(resource: Resource, project: Project) -> dict[Path, str]:
         duplicate_tests=(
             _fill("test_duplicates.py.tmpl", **names, writer_token=writer_token)
             if unique
+            else EMPTY
+        ),
+        hostile_tests=(
+            _fill("test_hostile_values.py.tmpl", **names, writer_token=writer_token)
+            if fields
             else EMPTY
         ),
     )

@@ -18,7 +18,7 @@ from pydantic import (
 )
 {% endfilter %}
 
-from {{ cookiecutter.package_name }}.auth.passwords import MAX_PASSWORD_LENGTH, Password
+from {{ cookiecutter.package_name }}.auth.passwords import Password, TypedPassword
 {{ fields | storable_imports(cookiecutter.package_name) }}from {{ cookiecutter.package_name }}.database.updates import PartialUpdate
 from {{ cookiecutter.package_name }}.users.models import User
 from {{ cookiecutter.package_name }}.users.roles import Role
@@ -63,9 +63,7 @@ class UserUpdate(PartialUpdate):
     email: Email | None = None
     password: Password | None = None
     # Needed to change one's own email or password.
-    current_password: Annotated[str, Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)] | None = (
-        None
-    )
+    current_password: TypedPassword | None = None
     role: Role | None = None
     is_active: bool | None = None
     # An admin's: true marks the email verified (as its link would), false unverified.
