@@ -99,7 +99,6 @@ def test_the_code_of_every_form_is_python(field: UserField) -> None:
             _parses(f"f(\n{statement}\n)" if "Constraint" in statement else statement)
 
 
-
 def test_the_declarations_are_laid_out_as_ruff_formats_them(tmp_path: Path) -> None:
     """On one line where they fit, as a hand-written column is; names short to the longest
     allowed, so that every layout is met."""
