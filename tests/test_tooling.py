@@ -348,7 +348,7 @@ def test_ci_workflow_passes_actionlint_and_runs_every_check(baked: Path) -> None
         "uv run mypy",
         "uv run alembic upgrade head",
         "uv run alembic check",
-        "uv run pytest -n auto",
+        "uv run pytest -n auto --maxprocesses 8",
     ]:
         assert command in commands
 

@@ -8,6 +8,9 @@ import nox
 
 nox.options.default_venv_backend = "none"
 nox.options.sessions = ["lint", "typecheck", "tests"]
+# A worker per core, 8 at most: the workers' pools and the servers some tests start share the
+# database server's connections (100 by default; 8 workers used 57 at most).
+PARALLEL = ["-n", "auto", "--maxprocesses", "8"]
 
 
 @nox.session
@@ -25,6 +28,6 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """The test suite against PostgreSQL, a worker per core (`-n auto`); arguments after `--`
-    go to pytest instead (`uvx nox -s tests -- -x tests/users` runs those, serially)."""
-    session.run("uv", "run", "pytest", *(session.posargs or ["-n", "auto"]), external=True)
+    """The test suite against PostgreSQL, a worker per core; arguments after `--` go to pytest
+    instead (`uvx nox -s tests -- -x tests/users` runs those, serially)."""
+    session.run("uv", "run", "pytest", *(session.posargs or PARALLEL), external=True)
