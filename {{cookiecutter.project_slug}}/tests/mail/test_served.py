@@ -1,6 +1,6 @@
-"""Mail from the served app (`serve`, a process of its own): the mails of a sign-up and of a
-reset asked for while SMTP is down are sent once the server comes back, by the next start of
-the service, and their links work."""
+"""Mail across a restart: the mails of a sign-up and of a reset asked for while SMTP is down
+(the app started in this process) are sent once the server comes back by the next start of the
+service (`serve`, a process of its own), and their links work."""
 
 import asyncio
 import re
@@ -17,7 +17,7 @@ from tests.factories import new_sign_up
 from tests.helpers import PASSWORD
 from tests.isolation import Isolation
 from tests.mailbox import Mailbox, parts
-from tests.served import uvicorn_serving
+from tests.served import started_app, uvicorn_serving
 
 NEW_PASSWORD = "a brand new reset passphrase"
 
@@ -40,13 +40,12 @@ async def test_a_reset_asked_for_while_smtp_is_down_arrives_after_a_restart(
     account = new_sign_up(PASSWORD)
     await mailbox.stop()
     try:
-        async with uvicorn_serving(engine, **mailbox.environment()) as (host, port):
-            async with httpx.AsyncClient(base_url=f"http://{host}:{port}") as client:
-                assert (await client.post("/users", json=account)).status_code == 201
-                asked = await client.post("/password-reset", json={"email": account["email"]})
-                assert asked.status_code == 202
+        async with started_app(engine.url, **mailbox.environment()) as (_, client):
+            assert (await client.post("/users", json=account)).status_code == 201
+            asked = await client.post("/password-reset", json={"email": account["email"]})
+            assert asked.status_code == 202
             await _until_attempted(engine, 2)  # tried, and tried again
-        # The service stopped (SIGTERM); SMTP comes back; the service starts again.
+        # The service stopped; SMTP comes back; the service starts again.
         assert mailbox.messages == []
         await mailbox.start()
         async with uvicorn_serving(engine, **mailbox.environment()) as (host, port):
