@@ -272,7 +272,7 @@ def render(resource: Resource, project: Project) -> dict[Path, str]:
         f"{INDENT}# unloaded, it raises at once instead of sending a query for every row.\n"
         f'{INDENT}owner: Mapped[User] = relationship(lazy="raise_on_sql")'
     )
-    body = ([owner_column] if r.owned else []) + [model_declaration(field) for field in fields]
+    class_body = ([owner_column] if r.owned else []) + [model_declaration(f) for f in fields]
     filters = _filters(r)
     rules = (
         "any user may create one (and owns it) and read them all; only its owner or an admin "
@@ -289,7 +289,7 @@ def render(resource: Resource, project: Project) -> dict[Path, str]:
         "models.py.tmpl",
         **names,
         # After a blank line, as in the User model.
-        columns=_block(["", *body]) if body else EMPTY,
+        columns=_block(["", *class_body]) if class_body else EMPTY,
     )
     files[source / "schemas.py"] = _fill(
         "schemas.py.tmpl",
