@@ -184,12 +184,12 @@ def template(session: nox.Session) -> None:
     session.run("pytest", "tests", "-n", "2", *session.posargs)
 
 
+# Their README walkthrough runs their suite (serially on the embedded server, as the quick start
+# does; with `-n 2` on a server), so their own nox sessions are lint and typecheck only. The
+# others run their suite with `-n 2`, which proves parallel runs in every isolation mode.
 README_WALKTHROUGH_VARIANTS = ("default", "every_type")
 # Its walkthrough runs in a network namespace of its own, where no server can be reached.
 NO_NETWORK_VARIANT = "default"
-# The default option set runs its suite serially, as its README's first test command does; the
-# others with `-n 2`, which proves parallel runs in every isolation mode (and is quicker).
-SERIAL_VARIANTS = ("default",)
 
 
 # `new resource` in these option sets before their own checks, as a user would: an owned
@@ -231,21 +231,18 @@ def rendered(session: nox.Session, variant: str) -> None:
     project = render(session, variant, VARIANTS[variant])
     if variant in NEW_RESOURCE_VARIANTS:
         add_resources(session, project, embedded=variant in EMBEDDED_VARIANTS)
-    parallel = [] if variant in SERIAL_VARIANTS else ["-n", "2"]
-    pytest_args = ["-q", *parallel, *session.posargs]
-    # Where the README walkthrough runs the suite with -n 2 anyway, it runs there only.
-    walked_in_parallel = variant in README_WALKTHROUGH_VARIANTS and bool(parallel)
+    walked = variant in README_WALKTHROUGH_VARIANTS
     env = run_own_checks(
         session,
         project,
-        pytest_args,
+        ["-q", "-n", "2", *session.posargs],
         embedded=variant in EMBEDDED_VARIANTS,
-        sessions=("lint", "typecheck") if walked_in_parallel else (),
+        sessions=("lint", "typecheck") if walked else (),
     )
     session.chdir(ROOT)  # the scripts below run as this repository's modules (`-m tests.<name>`)
-    # Then every other command of its README: server, migrations, parallel tests.
-    # The commands are the same for every option set: two of them keep the matrix quick.
-    if variant in README_WALKTHROUGH_VARIANTS:
+    # Then its README's commands, one by one: the suite, the server, migrations. They are the
+    # same for every option set: two of them keep the matrix quick.
+    if walked:
         walkthrough = [PROJECT_PYTHON, "-m", "tests.readme_walkthrough", str(project)]
         if variant == NO_NETWORK_VARIANT:
             walkthrough = [*no_network(session), *walkthrough]

@@ -162,7 +162,7 @@ def embedded_path(project: Path, answers: dict[str, str]) -> None:
     shutil.rmtree(data_dir, ignore_errors=True)
     dev = f"uv run {answers['project_slug']} dev"
     try:
-        run("uv run pytest -n 2", project, env)
+        run("uv run pytest", project, env)  # the quick start's command: serial
         with serving(dev, project, env) as base:
             (body,) = new_sign_ups(project, 1)
             if sign_up(base, body) != 201:

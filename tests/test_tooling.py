@@ -35,12 +35,12 @@ APP_PORT = "8000"
 # answers), and where it runs. Docker's need an engine: the compose and Docker files are
 # checked here.
 README_COMMANDS = {
-    "uv run pytest": "rendered noxfile.py `tests`, run by `uvx nox` in noxfile.py rendered",
+    "uv run pytest": "readme_walkthrough.py, on the embedded server; rendered noxfile.py `tests`",
     "uv run <project> dev": (
         "readme_walkthrough.py (GET /health, a sign-up kept across a restart, Ctrl-C; for the "
         "default option set in a network namespace where no server can be reached)"
     ),
-    "uv run pytest -n 2": "readme_walkthrough.py",
+    "uv run pytest -n 2": "readme_walkthrough.py, on a server; noxfile.py rendered",
     "uv run <project> serve": (
         "the rendered tests/served.py (the suite's real-socket tests run it); the rendered "
         "tests/web/test_serve.py (its uvicorn options); noxfile.py bench (under load)"
