@@ -35,7 +35,7 @@ APP_PORT = "8000"
 # answers), and where it runs. Docker's need an engine: the compose and Docker files are
 # checked here.
 README_COMMANDS = {
-    "uv run pytest": "readme_walkthrough.py, on the embedded server; rendered noxfile.py `tests`",
+    "uv run pytest": "readme_walkthrough.py, on the embedded server (the default option set)",
     "uv run <project> dev": (
         "readme_walkthrough.py (GET /health, a sign-up kept across a restart, Ctrl-C; for the "
         "default option set in a network namespace where no server can be reached)"

@@ -25,6 +25,7 @@ from {{ cookiecutter.package_name }}.auth.password_reset import RESET_PAGE
 from {{ cookiecutter.package_name }}.auth.password_reset_routes import (
     confirm_password_reset,
 )
+from {{ cookiecutter.package_name }}.auth.passwords import MAX_PASSWORD_LENGTH
 
 router = APIRouter(include_in_schema=False)
 
@@ -53,7 +54,7 @@ HEADERS = {
 }
 NEW_PASSWORD_FIELD = (
     '<label>New password <input type="password" name="new_password"'
-    ' autocomplete="new-password" required maxlength="128"></label>'
+    f' autocomplete="new-password" required maxlength="{MAX_PASSWORD_LENGTH}"></label>'
 )
 
 
