@@ -85,11 +85,10 @@ class ResourceError(Exception):
 
 
 def plural(word: str) -> str:
-    """English plural of a lower-case word, by inflect: entry -> entries, shelf -> shelves."""
-    import inflect  # a dev dependency, which only this command needs
+    """English plural of a lower-case word, by pluralizer: entry -> entries, shelf -> shelves."""
+    from pluralizer import Pluralizer  # a dev dependency, which only this command needs
 
-    plural_form: str = inflect.engine().plural_noun(word)
-    return plural_form
+    return Pluralizer().plural(word)  # type: ignore[no-untyped-call]  # its __init__ has no hints
 
 
 @dataclass(frozen=True)
