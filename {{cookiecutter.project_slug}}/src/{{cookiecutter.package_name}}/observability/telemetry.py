@@ -14,22 +14,22 @@ Off unless `OTEL_EXPORTER_OTLP_ENDPOINT` (or a signal's own `..._TRACES_ENDPOINT
   Prometheus either way (metrics.py).
 """
 
+from __future__ import annotations
+
 import os
 import socket
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from fastapi import FastAPI
-from opentelemetry import metrics
-from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
-from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
-from opentelemetry.sdk.metrics import MeterProvider
-from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
-from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor
-from opentelemetry.trace import Tracer
-from sqlalchemy.ext.asyncio import AsyncEngine
+# The SDK and the instrumentations are imported where telemetry is turned on, not here: they add
+# about a tenth of a second to the start of every process (workers, commands, tests' servers).
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.trace import Tracer
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 # The project's slug, up to 100 characters: alone on its line, which the length rule allows.
 SERVICE_NAME = (
@@ -59,6 +59,8 @@ def _exports(signal: Literal["TRACES", "METRICS"]) -> bool:
 
 
 def _resource() -> Resource:
+    from opentelemetry.sdk.resources import Resource
+
     # One instance per process: each worker's counters are its own series.
     instance = f"{socket.gethostname()}-{os.getpid()}"
     name = os.environ.get("OTEL_SERVICE_NAME") or SERVICE_NAME
@@ -70,11 +72,16 @@ def telemetry_from_environment() -> Telemetry:
     tracer_provider = meter_provider = None
     if _exports("TRACES"):
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
         tracer_provider = TracerProvider(resource=_resource())
         tracer_provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     if _exports("METRICS"):
+        from opentelemetry import metrics
         from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
+        from opentelemetry.sdk.metrics import MeterProvider
+        from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
 
         reader = PeriodicExportingMetricReader(OTLPMetricExporter())
         meter_provider = MeterProvider(metric_readers=[reader], resource=_resource())
@@ -86,6 +93,8 @@ def telemetry_from_environment() -> Telemetry:
 def instrument_requests(app: FastAPI, telemetry: Telemetry) -> None:
     """Spans and measurements per request (before the app first serves: it wraps its
     middleware)."""
+    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
     app.state.telemetry = telemetry
     # HTTP's stable conventions: durations labelled by `http.route`, the route's template,
     # where the older ones carry the raw path (a label per user id).
@@ -104,6 +113,8 @@ def instrument_statements(app: FastAPI, engine: AsyncEngine) -> None:
     telemetry: Telemetry | None = getattr(app.state, "telemetry", None)
     if telemetry is None:
         return
+    from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+
     # One instrumented engine per process: the app's newest (a test starts several apps).
     instrumentor = SQLAlchemyInstrumentor()
     if instrumentor.is_instrumented_by_opentelemetry:
