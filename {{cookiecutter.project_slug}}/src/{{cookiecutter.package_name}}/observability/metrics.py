@@ -58,21 +58,33 @@ class MetricsMiddleware:
             return
         started = time.perf_counter()
         status_code = 500  # unless a response starts
+        recorded = False
 
-        async def measured_send(message: Message) -> None:
-            nonlocal status_code
-            if message["type"] == "http.response.start":
-                status_code = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, measured_send)
-        finally:
+        def record() -> None:
+            nonlocal recorded
+            if recorded:
+                return
+            recorded = True
             route = route_template(scope) or UNMATCHED
             method = scope["method"]
             REQUESTS.labels(method, route, str(status_code)).inc()
             DURATION.labels(method, route).observe(time.perf_counter() - started)
             _record_pool(scope)
+
+        async def measured_send(message: Message) -> None:
+            nonlocal status_code
+            if message["type"] == "http.response.start":
+                status_code = message["status"]
+            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+                # Counted before the client can see the end: any scrape after a response,
+                # from any worker, includes it.
+                record()
+            await send(message)
+
+        try:
+            await self.app(scope, receive, measured_send)
+        finally:
+            record()  # a request that ended without a complete response
 
 
 def _record_pool(scope: Scope) -> None:
