@@ -121,7 +121,7 @@ def cleanup_figures(project: Path, package: str, database_url: str) -> dict[str,
 # Issue 25's measure of the same command on a default render, before this work.
 SUITE_BEFORE_S = 50.8
 SLOWEST = 10
-DURATION_LINE = re.compile(r"^(\d+\.\d+)s (setup|call|teardown) +(\S+)$", re.MULTILINE)
+DURATION_LINE = re.compile(r"^(\d+\.\d+)s (setup|call|teardown) +(.+?) *$", re.MULTILINE)
 
 
 def suite_figures(project: Path, env: dict[str, str], server: bool) -> dict[str, Any]:
