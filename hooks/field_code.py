@@ -202,7 +202,7 @@ def _spelt(alias: ast.alias) -> str:
     return f"{alias.name} as {alias.asname}" if alias.asname else alias.name
 
 
-def _from_line(module: str, aliases: list[ast.alias]) -> str:
+def import_line(module: str, aliases: list[ast.alias]) -> str:
     names = [_spelt(alias) for alias in sorted(aliases, key=_member_key)]
     line = f"from {module} import {', '.join(names)}"
     if len(line) <= LINE_LENGTH:
@@ -234,7 +234,7 @@ def with_type_imports(block: str, fields: list[UserField], module: str) -> str:
             for name, asname in sorted(straight[index], key=lambda pair: pair[0].lower())
         ]
         lines += [
-            _from_line(name, list(members.values()))
+            import_line(name, list(members.values()))
             for name, members in sorted(from_[index].items(), key=lambda item: item[0].lower())
         ]
         if lines:
@@ -255,14 +255,9 @@ STORABLE_NAMES = (
 )
 
 
-def storable_imports(fields: list[UserField], package: str) -> str:
-    """The import line (with its newline) of the storable types the fields' schemas name; empty
-    when they name none."""
+def storable_names(fields: list[UserField]) -> list[str]:
+    """The storable types (the rendered database/storable.py's) the fields' schemas name."""
     code = " ".join(
         [_schema(field) for field in fields] + [field.type.schema_definitions for field in fields]
     )
-    names = [name for name in STORABLE_NAMES if re.search(rf"\b{name}\b", code)]
-    if not names:
-        return ""
-    aliases = [ast.alias(name) for name in names]
-    return _from_line(f"{package}.database.storable", aliases) + "\n"
+    return [name for name in STORABLE_NAMES if re.search(rf"\b{name}\b", code)]

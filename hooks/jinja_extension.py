@@ -128,7 +128,6 @@ FIELD_CODE_FILTERS = (
     "schema_definitions",
     "hostile_values",
     "with_type_imports",
-    "storable_imports",
 )
 
 

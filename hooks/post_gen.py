@@ -1,5 +1,6 @@
-"""Finish a new project: its own secret key, its licence, its record for cruft, its git
-repository, then next steps. In cruft's throwaway renders, only the licence (see hooks/origin.py).
+"""Finish a new project: its User model and schemas, its own secret key, its licence, its
+record for cruft, its git repository, then next steps. In cruft's throwaway renders, only the
+files (the User's, the licence; see hooks/origin.py).
 
 `main()` is called by the post-generation hook (hooks/post_gen_project.py) in the new project's
 folder, with the answers and cruft's command as cookiecutter rendered them there.
@@ -13,7 +14,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from hooks.field_spec import parse_user_fields
 from hooks.origin import renders_to_compare, write_cruft_record
+from hooks.resource_code import ACCOUNT, model_module, schemas_module
 
 
 def write_env_file(project: Path) -> None:
@@ -86,7 +89,7 @@ configuration, migrations, containers, CI, pre-commit and nox; commit the uv.loc
 
 
 # The field types' registry: the prompts read it here, the project's `new resource` its copy.
-REGISTRY = ("field_spec.py", "field_types.py", "field_code.py")
+REGISTRY = ("field_spec.py", "field_types.py", "field_code.py", "resource_code.py")
 
 
 def copy_field_registry(project: Path, package: str, template_root: str) -> None:
@@ -96,12 +99,41 @@ def copy_field_registry(project: Path, package: str, template_root: str) -> None
         shutil.copyfile(Path(template_root) / "hooks" / name, scaffold / name)
 
 
+def write_user_resource(project: Path, package: str, user_fields: str) -> None:
+    """users/models.py and users/schemas.py, as `new resource` writes a resource's: the same
+    templates (the package's scaffold/templates), on top of the account's columns and schemas."""
+    templates = project / "src" / package / "scaffold" / "templates"
+    fields = parse_user_fields(user_fields)
+    users = project / "src" / package / "users"
+    model = model_module(
+        templates,
+        name="User",
+        table="users",
+        package=package,
+        doc="The User model: an account (account.py) with the fields chosen for the project.",
+        fields=fields,
+        extends=ACCOUNT,
+    )
+    schemas = schemas_module(
+        templates,
+        name="User",
+        module="users",
+        package=package,
+        doc="Request and response bodies of the users endpoints, on the account's ones.",
+        fields=fields,
+        extends=ACCOUNT,
+    )
+    for path, code in ((users / "models.py", model), (users / "schemas.py", schemas)):
+        path.write_text(code if code.endswith("\n") else code + "\n", encoding="utf-8")
+
+
 def main(context: dict[str, Any], call: dict[str, Any], template_root: str) -> None:
     """Finish the project in the current folder from its answers (`context`, in cookiecutter's
     key order, which is the order cruft writes to `.cruft.json`) and cruft's command, if any."""
     project = Path.cwd()
     # In every render, cruft's too: the copies are files of the project like the others.
     copy_field_registry(project, context["package_name"], template_root)
+    write_user_resource(project, context["package_name"], context["user_fields"])
     if renders_to_compare(call):
         # Only what the template's files depend on: cruft compares this render with another one.
         choose_license(project, context["license"])

@@ -193,9 +193,9 @@ def test_a_owner_and_template_changes_both_arrive(
     assert conflict_markers(made) == []
     assert git(made, "diff", "--name-only", "--diff-filter=U") == ""
     source = made / "src" / package
-    models = (source / "users" / "models.py").read_text()
-    assert PHONE in models, "the owner's column"
-    assert COLUMN_DECLARATION in models, "the template's column"
+    assert PHONE in (source / "users" / "models.py").read_text(), "the owner's column"
+    account = (source / "users" / "account.py").read_text()
+    assert COLUMN_DECLARATION in account, "the template's column"
     readme_text = (made / "README.md").read_text()
     assert NOTE in readme_text
     assert README_NEW_LINE in readme_text

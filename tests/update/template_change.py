@@ -42,7 +42,6 @@ from {{{{ cookiecutter.package_name }}}}.users.models import User
 def test_users_have_an_optional_{COLUMN}() -> None:
     assert User.__table__.c["{COLUMN}"].nullable
 '''
-DATETIME_IMPORT = "import datetime as dt"
 COLUMN_DECLARATION = (
     f"    {COLUMN}: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))\n"
 )
@@ -50,11 +49,10 @@ COLUMN_DECLARATION = (
 
 def make_template_change(clone: Path) -> str:
     """Commit the change in the template's clone; the new commit's id."""
-    models = clone / PACKAGE / "users" / "models.py"
-    table = '    __tablename__ = "users"\n'
-    replace(models, table, f"{table}\n{COLUMN_DECLARATION}")
-    # Its type's module, among the imports the fields' types add to (merged, so never twice).
-    replace(models, "import sqlalchemy as sa\n", f"{DATETIME_IMPORT}\n\nimport sqlalchemy as sa\n")
+    # The User's account columns: users/models.py is written by the hook, from the fields.
+    account = clone / PACKAGE / "users" / "account.py"
+    last = "    pending_email: Mapped[str | None] = mapped_column(sa.String(320))\n"
+    replace(account, last, f"{last}{COLUMN_DECLARATION}")
     numbered = REVISION.read_text(encoding="utf-8").replace("NEXT", NEXT).replace("LAST", LAST)
     (clone / MIGRATION).write_text(numbered, encoding="utf-8")
     (clone / PROJECT / NEW_TEST).write_text(TEST, encoding="utf-8")

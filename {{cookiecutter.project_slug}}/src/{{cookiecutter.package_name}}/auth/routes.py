@@ -33,8 +33,8 @@ from {{ cookiecutter.package_name }}.auth.throttling import (
 from {{ cookiecutter.package_name }}.core.audit import account_digest, audit
 from {{ cookiecutter.package_name }}.core.settings import AppSettings, Settings
 from {{ cookiecutter.package_name }}.database.session import DbSession
+from {{ cookiecutter.package_name }}.users.account_schemas import account_name
 from {{ cookiecutter.package_name }}.users.models import User
-from {{ cookiecutter.package_name }}.users.schemas import account_name
 from {{ cookiecutter.package_name }}.web.client_address import client_address
 from {{ cookiecutter.package_name }}.web.errors import error_responses
 

@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from {{ cookiecutter.package_name }}.auth.passwords import Password, TypedPassword
 from {{ cookiecutter.package_name }}.database.storable import PgText
-from {{ cookiecutter.package_name }}.users.schemas import MAX_EMAIL_LENGTH
+from {{ cookiecutter.package_name }}.users.account_schemas import MAX_EMAIL_LENGTH
 
 # Refresh tokens are 43 characters; a longer one is no refresh token.
 MAX_TOKEN_LENGTH = 2_048

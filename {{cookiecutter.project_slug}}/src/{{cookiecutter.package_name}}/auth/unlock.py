@@ -6,7 +6,7 @@ from {{ cookiecutter.package_name }}.auth.throttling import forget_login_failure
 from {{ cookiecutter.package_name }}.core.audit import audit
 from {{ cookiecutter.package_name }}.core.settings import get_settings
 from {{ cookiecutter.package_name }}.database.engine import command_session
-from {{ cookiecutter.package_name }}.users.schemas import account_name
+from {{ cookiecutter.package_name }}.users.account_schemas import account_name
 
 
 async def unlock(url: str, email: str) -> str:

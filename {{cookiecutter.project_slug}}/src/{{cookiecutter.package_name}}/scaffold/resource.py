@@ -21,28 +21,20 @@ import textwrap
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from string import Template
 
 from .field_code import (
-    create_declaration,
     fake_value,
     hostile_values,
     migration_column,
     migration_constraint,
     migration_index,
-    model_declaration,
-    read_declaration,
-    schema_definitions,
-    storable_imports,
-    update_declaration,
 )
 from .field_spec import SOFT_KEYWORDS, SpecError, UserField, parse_user_fields
+from .resource_code import EMPTY, block, fill, model_module, schemas_module
 
 TEMPLATES = Path(__file__).parent / "templates"
 LINE_LENGTH = 100  # the project's
 INDENT = "    "
-# A line a template keeps only when its block is not empty.
-EMPTY = "@@empty@@"
 RESOURCE_COLUMNS = ("id", "created_at", "updated_at")
 OWNER = "owner_id"
 # Names the generated code gives its variables and fixtures, and the project's own packages.
@@ -200,13 +192,7 @@ def check_free(resource: Resource, project: Project) -> None:
 
 
 def _fill(template: str, **values: str) -> str:
-    text = Template((TEMPLATES / template).read_text(encoding="utf-8")).substitute(values)
-    lines = [line for line in text.split("\n") if line.strip() != EMPTY]
-    return "\n".join(line.replace(EMPTY, "") for line in lines)
-
-
-def _block(lines: list[str]) -> str:
-    return "\n".join(lines) if lines else EMPTY
+    return fill(TEMPLATES / template, **values)
 
 
 def _docstring_lines(text: str) -> str:
@@ -264,14 +250,6 @@ def render(resource: Resource, project: Project) -> dict[Path, str]:
         "slug": project.root.name,
         "table": r.module,
     }
-    owner_column = (
-        f"{INDENT}owner_id: Mapped[UUID] = mapped_column(\n"
-        f'{INDENT * 2}sa.ForeignKey("users.id", ondelete="CASCADE"), index=True\n{INDENT})\n'
-        f"{INDENT}# Loaded only where a query asks for it (`selectinload({r.name}.owner)`): read\n"
-        f"{INDENT}# unloaded, it raises at once instead of sending a query for every row.\n"
-        f'{INDENT}owner: Mapped[User] = relationship(lazy="raise_on_sql")'
-    )
-    class_body = ([owner_column] if r.owned else []) + [model_declaration(f) for f in fields]
     filters = _filters(r)
     rules = (
         "any user may create one (and owns it) and read them all; only its owner or an admin "
@@ -284,23 +262,23 @@ def render(resource: Resource, project: Project) -> dict[Path, str]:
     files: dict[Path, str] = {}
     source = project.source / r.module
     files[source / "__init__.py"] = f'"""The {r.word} resource: its model, schemas and routes."""\n'
-    files[source / "models.py"] = _fill(
-        "models.py.tmpl",
-        **names,
-        # After a blank line, as in the User model.
-        columns=_block(["", *class_body]) if class_body else EMPTY,
+    files[source / "models.py"] = model_module(
+        TEMPLATES,
+        name=r.name,
+        table=r.module,
+        package=package,
+        doc=f"The {r.name} model (`uv run {names['slug']} new resource {r.name} ...` wrote it).",
+        fields=fields,
+        owned=r.owned,
     )
-    files[source / "schemas.py"] = _fill(
-        "schemas.py.tmpl",
-        **names,
-        storable_import=storable_imports(fields, package),
-        definitions=schema_definitions(fields) or EMPTY,
-        create_fields=_block([create_declaration(field) for field in fields])
-        if fields
-        else f"{INDENT}pass",
-        update_fields=_block([update_declaration(field) for field in fields]),
-        owner_read=f"{INDENT}owner_id: UUID\n" if r.owned else "",
-        read_fields=_block([read_declaration(field) for field in fields]),
+    files[source / "schemas.py"] = schemas_module(
+        TEMPLATES,
+        name=r.name,
+        module=r.module,
+        package=package,
+        doc=f"Request and response bodies of the {r.words_plural} endpoints.",
+        fields=fields,
+        owned=r.owned,
     )
     files[source / "routes.py"] = _fill(
         "routes.py.tmpl",
@@ -344,21 +322,21 @@ def render(resource: Resource, project: Project) -> dict[Path, str]:
         owner_column=f'{INDENT * 2}sa.Column("owner_id", sa.Uuid(), nullable=False),\n'
         if r.owned
         else "",
-        columns=_block([f"{migration_column(field)}," for field in fields]),
+        columns=block([f"{migration_column(field)}," for field in fields]),
         owner_constraint=(
             f'{INDENT * 2}sa.ForeignKeyConstraint(["owner_id"], ["users.id"], '
             f'name=op.f("fk_{r.module}_owner_id_users"), ondelete="CASCADE"),\n'
             if r.owned
             else ""
         ),
-        constraints=_block(
+        constraints=block(
             [
                 f"{constraint},"
                 for field in fields
                 if (constraint := migration_constraint(field, r.module))
             ]
         ),
-        indexes=_block(
+        indexes=block(
             (
                 [
                     f'{INDENT}op.create_index(op.f("ix_{r.module}_owner_id"), "{r.module}", '
@@ -379,7 +357,7 @@ def render(resource: Resource, project: Project) -> dict[Path, str]:
         **names,
         owner_parameter=owner_parameter,
         owner_value=f'{INDENT * 2}"owner_id": owner_id,\n' if r.owned else "",
-        values=_block(values),
+        values=block(values),
         numbered=f"{INDENT}seq = unique_number()\n" if "seq" in "".join(values) else "",
     )
     files[tests / "conftest.py"] = _fill(

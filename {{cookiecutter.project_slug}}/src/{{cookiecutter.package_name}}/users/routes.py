@@ -36,11 +36,11 @@ from {{ cookiecutter.package_name }}.core.settings import AppSettings, Settings
 from {{ cookiecutter.package_name }}.database.session import DbSession
 from {{ cookiecutter.package_name }}.mail.messages import render
 from {{ cookiecutter.package_name }}.mail.outbox import queue_mail
+from {{ cookiecutter.package_name }}.users.account_schemas import Unlocked
 from {{ cookiecutter.package_name }}.users.admins import keep_an_active_admin, removes_an_admin
 from {{ cookiecutter.package_name }}.users.models import User
 from {{ cookiecutter.package_name }}.users.roles import ADMIN_ROLE, DEFAULT_ROLE, Role
 from {{ cookiecutter.package_name }}.users.schemas import (
-    Unlocked,
     UserCreate,
     UserPage,
     UserRead,

@@ -1,10 +1,8 @@
-"""Request and response bodies of the users endpoints."""
-{%- set fields = cookiecutter.user_fields | user_fields %}
+"""The account's part of the users' request and response bodies (schemas.py adds the fields
+chosen when the project was made), and the email as sign-up and sign-in read it."""
 
-{% filter with_type_imports(fields, "schema") %}
 import hashlib
 from typing import Annotated
-from uuid import UUID
 
 from pydantic import (
     AfterValidator,
@@ -16,16 +14,13 @@ from pydantic import (
     TypeAdapter,
     ValidationError,
 )
-{% endfilter %}
 
 from {{ cookiecutter.package_name }}.auth.passwords import Password, TypedPassword
-{{ fields | storable_imports(cookiecutter.package_name) }}from {{ cookiecutter.package_name }}.database.updates import PartialUpdate
-from {{ cookiecutter.package_name }}.users.models import User
+from {{ cookiecutter.package_name }}.database.updates import PartialUpdate
 from {{ cookiecutter.package_name }}.users.roles import Role
 
 MAX_EMAIL_LENGTH = 320
 Email = Annotated[EmailStr, Field(max_length=MAX_EMAIL_LENGTH), AfterValidator(str.lower)]
-{{- fields | schema_definitions }}
 
 _EMAIL = TypeAdapter(Email)
 
@@ -44,22 +39,15 @@ def account_name(typed: str) -> str:
     return email
 
 
-class UserCreate(BaseModel):
+class AccountCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     email: Email
     password: Password
     role: Role | None = None
-{%- for field in fields %}
-{{ field | create_declaration }}
-{%- endfor %}
 
 
-class UserUpdate(PartialUpdate):
-    """Only the fields sent are changed; `null` is allowed only where the column is nullable."""
-
-    updates = User
-
+class AccountUpdate(PartialUpdate):
     email: Email | None = None
     password: Password | None = None
     # Needed to change one's own email or password.
@@ -68,33 +56,17 @@ class UserUpdate(PartialUpdate):
     is_active: bool | None = None
     # An admin's: true marks the email verified (as its link would), false unverified.
     email_verified: bool | None = None
-{%- for field in fields %}
-{{ field | update_declaration }}
-{%- endfor %}
 
 
-class UserRead(BaseModel):
+class AccountRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
-    id: UUID
     email: str
     role: Role
     is_active: bool
     email_verified_at: AwareDatetime | None
     # A new email asked for, waiting for its link to be followed (auth/email_verification.py).
     pending_email: str | None
-    created_at: AwareDatetime
-    updated_at: AwareDatetime
-{%- for field in fields %}
-{{ field | read_declaration }}
-{%- endfor %}
-
-
-class UserPage(BaseModel):
-    items: list[UserRead]
-    total: int
-    offset: int
-    limit: int
 
 
 class Unlocked(BaseModel):

@@ -1,19 +1,16 @@
-"""The User model: its built-in columns, then the fields chosen when the project was made."""
-{%- set fields = cookiecutter.user_fields | user_fields %}
+"""The columns of a user's account, which `User` (models.py) adds to its resource columns:
+the sign-in, the role and the email's verification."""
 
-{% filter with_type_imports(fields, "model") %}
 import datetime as dt
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
-{% endfilter %}
 
-from {{ cookiecutter.package_name }}.database.base import Base, ResourceColumns
 from {{ cookiecutter.package_name }}.users.roles import Role
 
 
-class User(ResourceColumns, Base):
-    __tablename__ = "users"
+class AccountColumns:
+    """`class User(AccountColumns, ResourceColumns, Base)`: what makes a row an account."""
 
     email: Mapped[str] = mapped_column(sa.String(320), unique=True)
     hashed_password: Mapped[str] = mapped_column(sa.String(255))
@@ -24,6 +21,3 @@ class User(ResourceColumns, Base):
     email_verified_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
     # A new email the owner asked for: it replaces `email` once a link sent to it is followed.
     pending_email: Mapped[str | None] = mapped_column(sa.String(320))
-{%- for field in fields %}
-{{ field | model_declaration }}
-{%- endfor %}
