@@ -16,7 +16,7 @@ from typing import Any
 
 from hooks.field_spec import parse_user_fields
 from hooks.origin import renders_to_compare, write_cruft_record
-from hooks.resource_code import ACCOUNT, model_module, schemas_module
+from hooks.resource_code import ACCOUNT, ResourceModules, model_module, schemas_module
 
 
 def write_env_file(project: Path) -> None:
@@ -103,25 +103,15 @@ def write_user_resource(project: Path, package: str, user_fields: str) -> None:
     """users/models.py and users/schemas.py, as `new resource` writes a resource's: the same
     templates (the package's scaffold/templates), on top of the account's columns and schemas."""
     templates = project / "src" / package / "scaffold" / "templates"
-    fields = parse_user_fields(user_fields)
+    user = ResourceModules(
+        "User", "users", package, parse_user_fields(user_fields), extends=ACCOUNT
+    )
     users = project / "src" / package / "users"
     model = model_module(
-        templates,
-        name="User",
-        table="users",
-        package=package,
-        doc="The User model: an account (account.py) with the fields chosen for the project.",
-        fields=fields,
-        extends=ACCOUNT,
+        templates, user, "The User model: an account (account.py) with the project's fields."
     )
     schemas = schemas_module(
-        templates,
-        name="User",
-        module="users",
-        package=package,
-        doc="Request and response bodies of the users endpoints, on the account's ones.",
-        fields=fields,
-        extends=ACCOUNT,
+        templates, user, "Request and response bodies of the users endpoints, on the account's."
     )
     for path, code in ((users / "models.py", model), (users / "schemas.py", schemas)):
         path.write_text(code if code.endswith("\n") else code + "\n", encoding="utf-8")

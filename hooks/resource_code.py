@@ -103,19 +103,23 @@ def _with_imports(
     return code.replace(IMPORTS, "\n\n".join(section for section in sections if section))
 
 
-def model_module(
-    templates: Path,
-    *,
-    name: str,
-    table: str,
-    package: str,
-    doc: str,
-    fields: list[UserField],
-    owned: bool = False,
-    extends: Extends | None = None,
-) -> str:
+@dataclass(frozen=True)
+class ResourceModules:
+    """What a resource's models.py and schemas.py are made from. `module` is its package
+    (the table's name too), `owned` gives it an owner (`owner_id`, a user)."""
+
+    name: str
+    module: str
+    package: str
+    fields: list[UserField]
+    owned: bool = False
+    extends: Extends | None = None
+
+
+def model_module(templates: Path, spec: ResourceModules, doc: str) -> str:
     """The resource's models.py: `class <name>(..., ResourceColumns, Base)` with its fields
     (and, when `owned`, its owner)."""
+    name, fields, owned, extends = spec.name, spec.fields, spec.owned, spec.extends
     owner_column = (
         f"{INDENT}owner_id: Mapped[UUID] = mapped_column(\n"
         f'{INDENT * 2}sa.ForeignKey("users.id", ondelete="CASCADE"), index=True\n{INDENT})\n'
@@ -134,32 +138,23 @@ def model_module(
         imports=IMPORTS,
         Name=name,
         bases=", ".join([*bases, "ResourceColumns", "Base"]),
-        table=table,
+        table=spec.module,
         # After a blank line, as ruff lays out a class body after `__tablename__`.
         columns=block(["", *body]) if body else EMPTY,
     )
-    return _with_imports(code, fields, "model", package, own)
+    return _with_imports(code, fields, "model", spec.package, own)
 
 
-def schemas_module(
-    templates: Path,
-    *,
-    name: str,
-    module: str,
-    package: str,
-    doc: str,
-    fields: list[UserField],
-    owned: bool = False,
-    extends: Extends | None = None,
-) -> str:
+def schemas_module(templates: Path, spec: ResourceModules, doc: str) -> str:
     """The resource's schemas.py: `<name>Create`, `<name>Update`, `<name>Read` and
     `<name>Page`, with the fields' checks."""
+    name, fields, owned, extends = spec.name, spec.fields, spec.owned, spec.extends
     prefix = extends.schemas_prefix if extends else ""
     create_lines = [] if extends else [f'{INDENT}model_config = ConfigDict(extra="forbid")']
     if create_lines and fields:
         create_lines.append("")
     create_lines += [create_declaration(field) for field in fields]
-    own = [(f"{module}.models", name)]
+    own = [(f"{spec.module}.models", name)]
     own += [("database.storable", storable) for storable in storable_names(fields)]
     if extends:
         bases = (f"{prefix}{kind}" for kind in ("Create", "Update", "Read"))
@@ -186,4 +181,4 @@ def schemas_module(
         owner_read=f"{INDENT}owner_id: UUID\n" if owned else "",
         read_fields=block([read_declaration(field) for field in fields]),
     )
-    return _with_imports(code, fields, "schema", package, own)
+    return _with_imports(code, fields, "schema", spec.package, own)

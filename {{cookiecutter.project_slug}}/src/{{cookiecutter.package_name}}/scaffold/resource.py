@@ -30,7 +30,7 @@ from .field_code import (
     migration_index,
 )
 from .field_spec import SOFT_KEYWORDS, SpecError, UserField, parse_user_fields
-from .resource_code import EMPTY, block, fill, model_module, schemas_module
+from .resource_code import EMPTY, ResourceModules, block, fill, model_module, schemas_module
 
 TEMPLATES = Path(__file__).parent / "templates"
 LINE_LENGTH = 100  # the project's
@@ -262,23 +262,11 @@ def render(resource: Resource, project: Project) -> dict[Path, str]:
     files: dict[Path, str] = {}
     source = project.source / r.module
     files[source / "__init__.py"] = f'"""The {r.word} resource: its model, schemas and routes."""\n'
-    files[source / "models.py"] = model_module(
-        TEMPLATES,
-        name=r.name,
-        table=r.module,
-        package=package,
-        doc=f"The {r.name} model (`uv run {names['slug']} new resource {r.name} ...` wrote it).",
-        fields=fields,
-        owned=r.owned,
-    )
+    modules = ResourceModules(r.name, r.module, package, fields, owned=r.owned)
+    wrote = f"`uv run {names['slug']} new resource {r.name} ...` wrote it"
+    files[source / "models.py"] = model_module(TEMPLATES, modules, f"The {r.name} model ({wrote}).")
     files[source / "schemas.py"] = schemas_module(
-        TEMPLATES,
-        name=r.name,
-        module=r.module,
-        package=package,
-        doc=f"Request and response bodies of the {r.words_plural} endpoints.",
-        fields=fields,
-        owned=r.owned,
+        TEMPLATES, modules, f"Request and response bodies of the {r.words_plural} endpoints."
     )
     files[source / "routes.py"] = _fill(
         "routes.py.tmpl",
