@@ -31,6 +31,7 @@ INDENT = "    "
 # A line a template keeps only when its block is not empty.
 EMPTY = "@@empty@@"
 IMPORTS = "@@imports@@"
+LINE_STARTS = (tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT)
 # Where each name the templates' own code may use comes from; the fields' types add theirs.
 SOURCES = {
     "dt": "import datetime as dt",
@@ -76,12 +77,22 @@ def block(lines: list[str]) -> str:
 
 
 def _names_used(code: str) -> set[str]:
-    """The names `code` reads: its NAME tokens, less attributes (`x.name`)."""
-    used, after_dot = set(), False
-    for token in tokenize.generate_tokens(io.StringIO(code).readline):
-        if token.type == tokenize.NAME and not after_dot:
+    """The names `code` reads: its NAME tokens, less attributes (`x.name`) and the names a
+    line declares (`name: ...`): a field called `math` needs no `import math`."""
+    tokens = [
+        token
+        for token in tokenize.generate_tokens(io.StringIO(code).readline)
+        if token.type not in (tokenize.NL, tokenize.COMMENT)
+    ]
+    used: set[str] = set()
+    for before, token, after in zip([None, *tokens[:-1]], tokens, [*tokens[1:], None], strict=True):
+        if token.type != tokenize.NAME:
+            continue
+        attribute = before is not None and before.string == "."
+        starts_line = before is None or before.type in LINE_STARTS
+        declared = starts_line and after is not None and after.string == ":"
+        if not attribute and not declared:
             used.add(token.string)
-        after_dot = token.type == tokenize.OP and token.string == "."
     return used
 
 
