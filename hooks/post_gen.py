@@ -113,8 +113,9 @@ def write_user_resource(project: Path, package: str, user_fields: str) -> None:
     schemas = schemas_module(
         templates, user, "Request and response bodies of the users endpoints, on the account's."
     )
-    for path, code in ((users / "models.py", model), (users / "schemas.py", schemas)):
-        path.write_text(code if code.endswith("\n") else code + "\n", encoding="utf-8")
+    # The templates end with a newline, as every file should.
+    (users / "models.py").write_text(model, encoding="utf-8")
+    (users / "schemas.py").write_text(schemas, encoding="utf-8")
 
 
 def main(context: dict[str, Any], call: dict[str, Any], template_root: str) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 from string import Template
 
 from .field_code import (
+    INDENT,
     create_declaration,
     import_line,
     model_declaration,
@@ -27,7 +28,6 @@ from .field_code import (
 )
 from .field_spec import UserField
 
-INDENT = "    "
 # A line a template keeps only when its block is not empty.
 EMPTY = "@@empty@@"
 IMPORTS = "@@imports@@"
