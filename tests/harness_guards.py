@@ -1,10 +1,13 @@
-"""A rendered harness catches the async mistakes people make, in a test they add themselves.
+"""A rendered harness catches the async mistakes people make, in a test they add themselves,
+and serves that test as well when it runs alone.
 
     python -m tests.harness_guards PROJECT_DIR      (run by nox's `rendered` session)
 
 A test calling `time.sleep` in the event loop is added to the project: its run fails for that
 reason, saying what to do instead; with `await asyncio.sleep` in its place, the run passes.
-The test file is removed afterwards.
+A test that takes only the engine (`initialize_database`, as one serving the app in a process
+of its own does) and reads a table, run alone, finds the tables. The test file is removed
+afterwards.
 """
 
 import subprocess
@@ -27,23 +30,42 @@ SAID = (
 )
 
 
-def run_probe(project: Path, wait: str) -> subprocess.CompletedProcess[str]:
-    (project / PROBE).write_text(TEST.format(wait=wait))
+# No fixture that cleans the database (setup_database, db_session, async_client...): the tables
+# must still be there.
+ENGINE_ONLY_TEST = """from sqlalchemy import func, select
+
+from {package}.database.engine import AsyncDatabase
+from {package}.users.models import User
+
+
+async def test_reads_the_users_table(initialize_database: AsyncDatabase) -> None:
+    async with initialize_database.engine.connect() as connection:
+        assert await connection.scalar(select(func.count()).select_from(User)) == 0
+"""
+
+
+def run_probe(project: Path, test: str) -> subprocess.CompletedProcess[str]:
+    (project / PROBE).write_text(test)
     command = ["uv", "run", "pytest", "-q", "-p", "no:randomly", PROBE]
     return subprocess.run(command, cwd=project, capture_output=True, text=True, check=False)
 
 
 def main(project: Path) -> None:
     try:
-        blocking = run_probe(project, BLOCKING)
+        blocking = run_probe(project, TEST.format(wait=BLOCKING))
         said = blocking.stdout + blocking.stderr
         if blocking.returncode != 1 or SAID not in said or "1 failed" not in said:
             sys.exit(f"a test calling time.sleep: exit {blocking.returncode}:\n{said[-3000:]}")
         print("ok: a test calling time.sleep fails, saying what to do instead", flush=True)
-        waiting = run_probe(project, NOT_BLOCKING)
+        waiting = run_probe(project, TEST.format(wait=NOT_BLOCKING))
         if waiting.returncode != 0:
             sys.exit(f"the same test with asyncio.sleep failed:\n{waiting.stdout[-3000:]}")
         print("ok: the same test with `await asyncio.sleep` passes", flush=True)
+        (package,) = (path.name for path in (project / "src").iterdir() if path.is_dir())
+        alone = run_probe(project, ENGINE_ONLY_TEST.format(package=package))
+        if alone.returncode != 0:
+            sys.exit(f"a test taking only the engine, run alone:\n{alone.stdout[-3000:]}")
+        print("ok: a test taking only the engine, run alone, finds the tables", flush=True)
     finally:
         (project / PROBE).unlink(missing_ok=True)
 

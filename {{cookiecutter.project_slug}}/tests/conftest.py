@@ -175,14 +175,19 @@ def forkserver() -> None:
 
 @pytest.fixture(scope="session", autouse=True)
 async def initialize_database() -> AsyncIterator[AsyncDatabase]:
-    """The test database (DATABASE_URL's database + `_test`), created if missing."""
+    """The test database (DATABASE_URL's database + `_test`), created if missing, and the
+    models' tables built afresh: there for every test, whichever fixtures it takes."""
     from sqlalchemy.pool import QueuePool
 
     from {{ cookiecutter.package_name }}.core.settings import get_settings
     from {{ cookiecutter.package_name }}.database.engine import initialize_async_db
     from {{ cookiecutter.package_name }}.database.pooler import engine_options
 
-    from tests.database_setup import create_database_if_missing, database_url_for_tests
+    from tests.database_setup import (
+        create_database_if_missing,
+        database_url_for_tests,
+        recreate_schema,
+    )
 
     url = database_url_for_tests(get_settings().require_database_url())
     try:
@@ -197,6 +202,7 @@ async def initialize_database() -> AsyncIterator[AsyncDatabase]:
         "pool_pre_ping": False,
     }
     database = initialize_async_db(url.render_as_string(hide_password=False), **options)
+    await recreate_schema(database.engine)
     yield database
     pool = database.engine.pool
     leaked = pool.checkedout() if isinstance(pool, QueuePool) else 0  # NullPool keeps none
@@ -205,13 +211,11 @@ async def initialize_database() -> AsyncIterator[AsyncDatabase]:
 
 
 @pytest.fixture(scope="session")
-async def isolation(initialize_database: AsyncDatabase) -> Isolation:
-    """The schema, and the way each test gets a clean database (see tests/isolation.py)."""
+def isolation(initialize_database: AsyncDatabase) -> Isolation:
+    """The way each test gets a clean database (see tests/isolation.py)."""
     from tests.isolation import chosen_isolation
 
-    isolation = chosen_isolation()
-    await isolation.start(initialize_database.engine)
-    return isolation
+    return chosen_isolation(initialize_database.engine)
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from {{ cookiecutter.package_name }}.database.reading import READ_METHODS, Readi
 from {{ cookiecutter.package_name }}.database.session import close_session, get_async_db
 from {{ cookiecutter.package_name }}.models import Base
 
-from tests.database_setup import delete_all_rows, recreate_schema
+from tests.database_setup import delete_all_rows
 
 DB_ISOLATION = os.environ.get("TEST_DB_ISOLATION", "{{ cookiecutter.db_isolation }}")
 
@@ -81,17 +81,15 @@ class CleanDatabase:
             await session.close()
 
 
-class _TablesBuiltOnce:
-    """The tables are built once per test session; each test's way to a clean state differs."""
+class _OnTheTestDatabase:
+    """The tables are built with the test database (`initialize_database`); each mode's way
+    back to them empty differs."""
 
-    _engine: AsyncEngine
-
-    async def start(self, engine: AsyncEngine) -> None:
-        await recreate_schema(engine)
+    def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
 
-class RollbackEachTest(_TablesBuiltOnce):
+class RollbackEachTest(_OnTheTestDatabase):
     """Each test inside a transaction on a connection of its own, rolled back after it.
 
     Sessions (the test's and each request's) join that transaction with savepoints, so code
@@ -112,7 +110,7 @@ class RollbackEachTest(_TablesBuiltOnce):
                     await transaction.rollback()
 
 
-class _ResetAfterEachTest(_TablesBuiltOnce):
+class _ResetAfterEachTest(_OnTheTestDatabase):
     """Tests commit for real, on the engine itself; after each, `reset` cleans the tables."""
 
     @asynccontextmanager
@@ -153,9 +151,9 @@ ISOLATIONS: dict[str, type[Isolation]] = {
 }
 
 
-def chosen_isolation() -> Isolation:
+def chosen_isolation(engine: AsyncEngine) -> Isolation:
     try:
-        return ISOLATIONS[DB_ISOLATION]()
+        return ISOLATIONS[DB_ISOLATION](engine)
     except KeyError:
         raise ValueError(
             f"TEST_DB_ISOLATION={DB_ISOLATION!r} is not a mode; use one of {', '.join(ISOLATIONS)}"

@@ -28,7 +28,6 @@ from {{ cookiecutter.package_name }}.web.errors import UNAVAILABLE
 from tests.database_setup import delete_all_rows
 from tests.factories import new_sign_up
 from tests.helpers import PASSWORD, bearer
-from tests.isolation import Isolation
 from tests.leaks import assert_no_secrets
 from tests.served import started_app
 from tests.tcp_proxy import BlackHole, TcpProxy, free_port, tcp_url
@@ -114,7 +113,7 @@ async def test_database_down_from_the_start_is_503(
 
 
 async def test_service_recovers_when_the_database_returns(
-    initialize_database: AsyncDatabase, isolation: Isolation, caplog: pytest.LogCaptureFixture
+    initialize_database: AsyncDatabase, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Down at start, up, down again (connections cut), up: the same app follows each step."""
     real = initialize_database.engine.url
@@ -156,7 +155,7 @@ async def test_a_database_that_never_answers_is_503_within_the_pool_timeout(
 
 
 async def test_connections_cut_under_load_are_503_never_500(
-    initialize_database: AsyncDatabase, isolation: Isolation, caplog: pytest.LogCaptureFixture
+    initialize_database: AsyncDatabase, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Cut while requests check connections out, run statements and commit: each request
     either completes or gets 503."""

@@ -17,7 +17,6 @@ from {{ cookiecutter.package_name }}.core.settings import Settings, get_settings
 from {{ cookiecutter.package_name }}.database.engine import AsyncDatabase
 
 from tests.helpers import PASSWORD
-from tests.isolation import Isolation
 from tests.served import started_app
 
 LOGIN = {"username": "someone@example.com", "password": PASSWORD}
@@ -58,7 +57,7 @@ def _statement_timeout() -> tuple[float, dict[str, str]]:
 
 
 async def test_a_locked_table_gives_503_within_the_statement_timeout(
-    initialize_database: AsyncDatabase, isolation: Isolation
+    initialize_database: AsyncDatabase,
 ) -> None:
     timeout, settings = _statement_timeout()
     engine = initialize_database.engine

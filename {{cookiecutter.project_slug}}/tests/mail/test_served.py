@@ -15,7 +15,6 @@ from {{ cookiecutter.package_name }}.mail.outbox import OutboxMail
 from tests.database_setup import delete_all_rows
 from tests.factories import new_sign_up
 from tests.helpers import PASSWORD
-from tests.isolation import Isolation
 from tests.mailbox import Mailbox, parts
 from tests.served import started_app, uvicorn_serving
 
@@ -34,7 +33,7 @@ async def _until_attempted(engine: AsyncEngine, times: int) -> None:
 
 
 async def test_a_reset_asked_for_while_smtp_is_down_arrives_after_a_restart(
-    initialize_database: AsyncDatabase, isolation: Isolation, mailbox: Mailbox
+    initialize_database: AsyncDatabase, mailbox: Mailbox
 ) -> None:
     engine = initialize_database.engine
     account = new_sign_up(PASSWORD)

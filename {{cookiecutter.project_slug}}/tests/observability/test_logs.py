@@ -18,7 +18,6 @@ from {{ cookiecutter.package_name }}.users.models import User
 from tests.database_setup import delete_all_rows
 from tests.factories import new_sign_up
 from tests.helpers import PASSWORD, bearer
-from tests.isolation import Isolation
 from tests.logs import AUDIT_LOGGER, lines_written
 from tests.processes import PROJECT_COMMAND, started
 from tests.served import settings_from_environment, wait_until_live
@@ -127,7 +126,7 @@ def test_a_traceback_is_one_field_of_one_line() -> None:
 
 
 async def test_the_served_process_writes_json_lines_that_follow_a_request(
-    initialize_database: AsyncDatabase, isolation: Isolation
+    initialize_database: AsyncDatabase,
 ) -> None:
     port = free_port()
     url = initialize_database.engine.url.render_as_string(hide_password=False)

@@ -25,7 +25,7 @@ from {{ cookiecutter.package_name }}.mail.sender import MailSender
 from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.observability.telemetry import SERVICE_NAME
 
-from tests.isolation import CleanDatabase, Isolation
+from tests.isolation import CleanDatabase
 from tests.logs import AUDIT_LOGGER, lines_written
 from tests.mailbox import Mailbox
 from tests.served import started_traced_app, uvicorn_serving
@@ -50,7 +50,6 @@ def _server_span(finished: tuple[ReadableSpan, ...], name: str) -> ReadableSpan:
 
 async def test_a_request_is_a_server_span_with_its_statements_as_children(
     initialize_database: AsyncDatabase,
-    isolation: Isolation,
     spans: tuple[TracerProvider, InMemorySpanExporter],
 ) -> None:
     provider, exporter = spans
@@ -185,7 +184,6 @@ async def otlp_receiver() -> AsyncIterator[tuple[OtlpReceiver, str]]:
 
 async def test_a_served_process_exports_its_spans_and_metrics_over_otlp(
     initialize_database: AsyncDatabase,
-    isolation: Isolation,
     otlp_receiver: tuple[OtlpReceiver, str],
 ) -> None:
     receiver, endpoint = otlp_receiver

@@ -15,7 +15,7 @@ from types import FrameType
 import httpx
 import pytest
 from httpx import AsyncClient
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from {{ cookiecutter.package_name }}.database.engine import AsyncDatabase
@@ -168,8 +168,15 @@ async def test_sigterm_cancels_requests_still_running_after_the_timeout(
             # The lock is still held: only the timeout can end the wait.
             status, log = await server.exit_status_and_log()
             waited = time.monotonic() - signalled
-        with pytest.raises(httpx.TransportError):
-            await sign_up
+        try:
+            answer: int | None = (await sign_up).status_code
+        except httpx.TransportError:
+            answer = None
+        # Which comes first, the cancelled request's 500 or the process's end, is uvicorn's race.
+        assert answer in (500, None), "uvicorn's 500, or the connection closed"
+        async with initialize_database.engine.connect() as connection:
+            users = await connection.scalar(select(func.count()).select_from(User))
+        assert users == 0, "the cancelled sign-up left nothing"
     assert status in ENDED_BY_SIGTERM, log
     assert SHUTDOWN_TIMEOUT <= waited < EXIT_TIMEOUT_SECONDS / 2
     assert "timeout graceful shutdown exceeded" in log
