@@ -10,6 +10,7 @@ of its own does) and reads a table, run alone, finds the tables. The test file i
 afterwards.
 """
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -61,8 +62,8 @@ def main(project: Path) -> None:
         if waiting.returncode != 0:
             sys.exit(f"the same test with asyncio.sleep failed:\n{waiting.stdout[-3000:]}")
         print("ok: the same test with `await asyncio.sleep` passes", flush=True)
-        (package,) = (path.name for path in (project / "src").iterdir() if path.is_dir())
-        alone = run_probe(project, ENGINE_ONLY_TEST.format(package=package))
+        answers = json.loads((project / ".cruft.json").read_text())["context"]["cookiecutter"]
+        alone = run_probe(project, ENGINE_ONLY_TEST.format(package=answers["package_name"]))
         if alone.returncode != 0:
             sys.exit(f"a test taking only the engine, run alone:\n{alone.stdout[-3000:]}")
         print("ok: a test taking only the engine, run alone, finds the tables", flush=True)
