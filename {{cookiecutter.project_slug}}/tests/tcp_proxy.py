@@ -54,25 +54,32 @@ class TcpProxy:
         task = asyncio.current_task()
         assert task is not None
         self._relays.add(task)
+        # Cut at once by `stop`, even while still connecting upstream.
+        self._writers.add(writer)
         try:
             await self._forward(reader, writer)
         finally:
+            writer.transport.abort()
+            self._writers.discard(writer)
             self._relays.discard(task)
 
     async def _forward(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        # Accepted just before `stop`, the connection is cut like the others.
+        if self._server is None or not self._server.is_serving():
+            return
         try:
             upstream_reader, upstream_writer = await _connect(self._upstream)
         except OSError:
-            writer.transport.abort()
             return
-        pair = {writer, upstream_writer}
-        self._writers |= pair
         try:
+            # Cut while connecting upstream: a relay started now would outlive `stop`.
+            if writer.transport.is_closing():
+                return
+            self._writers.add(upstream_writer)
             await asyncio.gather(_pipe(reader, upstream_writer), _pipe(upstream_reader, writer))
         finally:
-            for end in pair:
-                end.transport.abort()
-            self._writers -= pair
+            upstream_writer.transport.abort()
+            self._writers.discard(upstream_writer)
 
 
 class BlackHole:
