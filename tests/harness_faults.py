@@ -164,6 +164,10 @@ def embedded_server_cannot_start(project: Path) -> None:
 
 
 def main(project: Path) -> None:
+    # The runs take Ctrl-C as in a terminal, however this was started: a program a shell script
+    # sends to the background ignores SIGINT, and so would the runs it starts. One with a handler
+    # of its own starts them with the default (KeyboardInterrupt).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     with tempfile.TemporaryDirectory() as scratch:
         interrupted_by_ctrl_c(project, Path(scratch))
         worker_crash(project, Path(scratch))
