@@ -2,7 +2,8 @@
 MAX_REQUEST_BODY_BYTES (413, unread), header sections over MAX_HEADER_BYTES (431) or slower
 than HEADER_TIMEOUT_SECONDS (closed); and sockets that send nothing keep no one else out.
 
-One `serve` process for the module, on real sockets, as the image runs it.
+One `serve` process for the module, on real sockets, as the image runs it; the idle sockets'
+test has one of its own, with a header timeout longer than the test.
 """
 
 import asyncio
