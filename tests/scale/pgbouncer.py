@@ -85,6 +85,9 @@ def pgbouncer(
             [*prefix, binary, str(directory / "pgbouncer.ini")],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.STDOUT,
+            # A server of its own, as in production: a signal meant for this run's process
+            # group (the suite's processes share it) does not stop it mid-suite.
+            start_new_session=True,
         )
         try:
             _wait_for_listen(process, listen_port, directory / "pgbouncer.log")

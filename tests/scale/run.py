@@ -406,11 +406,15 @@ async def prove(args: argparse.Namespace, logs: Path) -> list[str]:
         run.failures.extend(_log_errors([pgbouncer_log, *(r.log for r in all_replicas)]))
         server_errors = [o for o in one + three if o.status is not None and o.status >= 500]
         print(f"5xx answers: {len(server_errors)}")
-        await asyncio.to_thread(suite_through_pgbouncer, args.project, url, run.failures)
+        await asyncio.to_thread(
+            suite_through_pgbouncer, args.project, url, pgbouncer_log, run.failures
+        )
         return run.failures
 
 
-def suite_through_pgbouncer(project: Path, url: str, failures: list[str]) -> None:
+def suite_through_pgbouncer(
+    project: Path, url: str, pgbouncer_log: Path, failures: list[str]
+) -> None:
     """The render's tests, with their harness on PgBouncer: it works there too."""
     # Not the embedded server's own tests: PgBouncer has no part in them.
     command = [
@@ -431,7 +435,10 @@ def suite_through_pgbouncer(project: Path, url: str, failures: list[str]) -> Non
     summary = (done.stdout.strip().splitlines() or ["(no output)"])[-1]
     print(f"the render's suite through PgBouncer: {summary}")
     if done.returncode != 0:
-        failures.append(f"the suite failed through PgBouncer:\n{done.stdout[-20000:]}")
+        # PgBouncer's own account first: the suite's output is cut to its end.
+        said = "\n".join(pgbouncer_log.read_text(errors="replace").splitlines()[-40:])
+        failures.append(f"the suite failed through PgBouncer; pgbouncer.log ends:\n{said}")
+        failures.append(f"the suite's output:\n{done.stdout[-20000:]}")
     elif any(marker in done.stdout for marker in PREPARED_STATEMENT_ERRORS):
         failures.append("the suite's output names prepared statements")
 
