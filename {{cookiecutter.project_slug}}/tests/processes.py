@@ -118,6 +118,10 @@ class Command:
             raise AssertionError(f"{self} still runs after {at_most} s")
         return self._process.exitcode
 
+    async def stderr_so_far(self) -> str:
+        """What it has written to its standard error until now (it may still be running)."""
+        return (await asyncio.to_thread(self._output))[1]
+
     async def finished(self) -> Finished:
         assert self.returncode is not None, "still running"
         stdout, stderr = await asyncio.to_thread(self._output)

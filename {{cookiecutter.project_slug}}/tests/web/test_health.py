@@ -124,6 +124,15 @@ async def _wait_for_blocked_sign_up(connection: AsyncConnection) -> None:
     raise AssertionError("the sign-up never reached the database")
 
 
+async def _until_logged(process: Command, line: str) -> None:
+    """Until the process has written `line` to its standard error (its log)."""
+    for _ in range(EXIT_TIMEOUT_SECONDS * 50):
+        if line in await process.stderr_so_far():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"the server never logged {line!r}:\n{await process.stderr_so_far()}")
+
+
 # uvicorn ends by the signal it was sent, once it has shut down (or 0, as older ones did).
 ENDED_BY_SIGTERM = {0, -signal.SIGTERM}
 
@@ -139,12 +148,12 @@ async def test_sigterm_lets_the_request_in_flight_finish(
             sign_up = asyncio.ensure_future(client.post("/users", json=new_sign_up(PASSWORD)))
             await _wait_for_blocked_sign_up(lock)
             server.process.send_signal(signal.SIGTERM)
-            await asyncio.sleep(0.2)  # uvicorn would have ended by now, were it not waiting
+            # Shutting down, with the request in flight: only then is the lock released.
+            await _until_logged(server.process, "Waiting for connections to close")
             assert server.process.returncode is None, "it waits for the request in flight"
         assert (await sign_up).status_code == 201
         status, log = await server.exit_status_and_log()
     assert status in ENDED_BY_SIGTERM, log
-    assert "Waiting for connections to close" in log
     assert "Application shutdown complete" in log, "the lifespan disposed of the pool"
 
 
