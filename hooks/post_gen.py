@@ -73,14 +73,22 @@ def make_git_repository(project: Path, context: dict[str, Any]) -> str:
 
 
 def print_next_steps(project: Path, slug: str, git_said: str) -> None:
+    steps = {
+        f"cd {project.name}": "",
+        "uv run pytest": "the tests, on an embedded PostgreSQL",
+        f"uv run {slug} dev": "http://127.0.0.1:8000/docs, data in .pgdata/",
+    }
+    width = max(map(len, steps)) + 2  # the comments in one column, however long the slug
+    commands = "\n".join(
+        f"    {command.ljust(width)}# {why}" if why else f"    {command}"
+        for command, why in steps.items()
+    )
     print(
         f"""
 Created {project.name}. {git_said}
 Next steps (Python 3.11+ and uv; no database server needed):
 
-    cd {project.name}
-    uv run pytest                                  # the tests, on an embedded PostgreSQL
-    uv run {slug} dev     # http://127.0.0.1:8000/docs, data in .pgdata/
+{commands}
 
 To use your own PostgreSQL server, set DATABASE_URL in .env. README.md has the rest:
 configuration, migrations, containers, CI, pre-commit and nox; commit the uv.lock uv writes.

@@ -151,6 +151,13 @@ def test_template_given_as_a_relative_path_renders(tmp_path: Path) -> None:
     result = run_cookiecutter(tmp_path, template=".", cwd=ROOT)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "user-service" / "pyproject.toml").is_file()
+    # The next steps it prints: the commands, their comments in one column.
+    commented = [line for line in result.stdout.splitlines() if line.startswith("    uv run ")]
+    assert [line.split("#")[0].split() for line in commented] == [
+        ["uv", "run", "pytest"],
+        ["uv", "run", "user-service", "dev"],
+    ]
+    assert len({line.index("#") for line in commented}) == 1, result.stdout
     refused = run_cookiecutter(tmp_path, template=".", cwd=ROOT, user_fields="a:nope")
     assert refused.returncode != 0
     assert "'a:nope' has unknown type 'nope'" in refused.stderr
