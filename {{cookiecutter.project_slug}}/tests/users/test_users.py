@@ -106,11 +106,15 @@ async def test_null_for_a_required_column_is_422(
     async_client: AsyncClient, user: User, token: str
 ) -> None:
     response = await async_client.patch(
-        f"/users/{user.id}", json={"email": None}, headers=bearer(token)
+        f"/users/{user.id}", json={"email": None, "is_active": None}, headers=bearer(token)
     )
     assert response.status_code == 422
-    (error,) = response.json()["detail"]
-    assert error["msg"] == "Value error, email may not be null"
+    # Each at its field's place, as a form would show it.
+    errors = {tuple(error["loc"]): error["msg"] for error in response.json()["detail"]}
+    assert errors == {
+        ("body", "email"): "Value error, email may not be null",
+        ("body", "is_active"): "Value error, is_active may not be null",
+    }
 
 
 async def test_password_change_takes_effect(

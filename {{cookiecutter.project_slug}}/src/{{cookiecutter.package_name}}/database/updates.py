@@ -7,9 +7,9 @@ change), and `null` is refused where the model's column cannot hold NULL.
 """
 
 from functools import cache
-from typing import ClassVar, Self
+from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 from sqlalchemy import inspect
 
 from {{ cookiecutter.package_name }}.database.base import Base
@@ -26,9 +26,11 @@ class PartialUpdate(BaseModel):
     # The model whose rows the body changes.
     updates: ClassVar[type[Base]]
 
-    @model_validator(mode="after")
-    def _reject_null_for_required(self) -> Self:
-        for name in sorted(self.model_fields_set - nullable_columns(self.updates)):
-            if getattr(self, name) is None:
-                raise ValueError(f"{name} may not be null")
-        return self
+    # Run on the fields sent only (a field left out keeps its default, unchecked): each null
+    # refused is an error of its own, at the field's place (`["body", name]`).
+    @field_validator("*")
+    @classmethod
+    def _reject_null_for_required(cls, value: object, info: ValidationInfo) -> object:
+        if value is None and info.field_name not in nullable_columns(cls.updates):
+            raise ValueError(f"{info.field_name} may not be null")
+        return value
