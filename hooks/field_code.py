@@ -109,6 +109,26 @@ def read_declaration(field: UserField) -> str:
     return f"{INDENT}{field.name}: {_maybe_none(field, annotation)}"
 
 
+def filter_annotation(field: UserField) -> str:
+    """The list's query parameter for the field: its API type and checks, and None (no filter).
+
+    The same checks as in a body, so that a value no row could hold is a 422 at the parameter,
+    not an error from the database.
+    """
+    annotation = f"{_schema(field)} | None"
+    constraints = [_fill(field, constraint) for constraint in field.type.constraints]
+    if not constraints:
+        return annotation
+    return f"Annotated[{annotation}, Query({', '.join(constraints)})]"
+
+
+def refused_filter(field: UserField) -> str:
+    """A Python expression for a query value the field's filter refuses (a 422)."""
+    if field.type.refused_filter is None:
+        raise ValueError(f"{field.name}: a {field.kind} field is never a filter")
+    return field.type.refused_filter(field)
+
+
 def fake_value(field: UserField) -> str:
     """The test factories' expression for a value (`seq` numbers unique ones)."""
     return _fill(field, field.type.fake)

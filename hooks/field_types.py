@@ -210,6 +210,11 @@ def _uuid_cases(field: UserField) -> list[HostileCase]:
     return [*cases, ("number", raw("12"))]
 
 
+def _too_long_filter(field: UserField) -> str:
+    # One character over the length, or over what an index entry holds (a long URL otherwise).
+    return f'"x" * {min((field.length or 0) + 1, MAX_INDEXED_BYTES + 1)}'
+
+
 # jsonb: any JSON document within MAX_JSON_DEPTH levels, whose strings PostgreSQL can hold.
 MAX_JSON_DEPTH = 64
 
@@ -242,6 +247,9 @@ class FieldType:
     schema: str  # the API field's Pydantic type
     hostile: Callable[[UserField], list[HostileCase]]  # values the API must refuse (not null)
     fake: str  # the test factories' expression for a value
+    # A query value a list's filter on the field refuses (the filter has the field's API type),
+    # as a Python expression; None for a type that takes no flags, so is never a filter.
+    refused_filter: Callable[[UserField], str] | None
     sizes: Callable[[str | None], dict[str, int]] | None = None  # parses "(...)"; None: no sizes
     constraints: tuple[str, ...] = ()  # Pydantic `Field(...)` arguments
     indexed_schema: str | None = None  # the API type when unique or indexed, if another
@@ -282,6 +290,7 @@ TYPES: dict[str, FieldType] = {
             read_schema="str",
             sizes=_length,
             fake="fake_string({length}, {unique})",
+            refused_filter=_too_long_filter,
             hostile=_text_cases,
         ),
         FieldType(
@@ -295,6 +304,7 @@ TYPES: dict[str, FieldType] = {
             indexed_schema="IndexedText",
             read_schema="str",
             fake="fake_text({unique})",
+            refused_filter=lambda field: raw("a\x00b"),
             hostile=_text_cases,
         ),
         FieldType(
@@ -305,6 +315,7 @@ TYPES: dict[str, FieldType] = {
             column="sa.Integer()",
             schema="Int32",
             fake="fake_int({unique})",
+            refused_filter=lambda field: raw(str(2**31)),
             hostile=_int_cases,
         ),
         FieldType(
@@ -315,6 +326,7 @@ TYPES: dict[str, FieldType] = {
             column="sa.Double()",
             schema="FiniteFloat",
             fake="fake_float({unique})",
+            refused_filter=lambda field: raw("NaN"),
             hostile=_float_cases,
         ),
         FieldType(
@@ -336,6 +348,7 @@ TYPES: dict[str, FieldType] = {
                 "drop ':unique' or allow more digits, e.g. code:decimal(3,0):unique",
             ),
             fake="fake_decimal({precision}, {scale}, {unique})",
+            refused_filter=lambda field: f'"9" * {(field.precision or 0) + 1}',
             hostile=_decimal_cases,
             imports=Imports(model=("from decimal import Decimal",)),
         ),
@@ -353,6 +366,7 @@ TYPES: dict[str, FieldType] = {
             ),
             required_default=("False", "sa.false()"),
             fake="fake_bool()",
+            refused_filter=lambda field: raw("maybe"),
             hostile=_bool_cases,
         ),
         FieldType(
@@ -363,6 +377,7 @@ TYPES: dict[str, FieldType] = {
             column="sa.Date()",
             schema="dt.date",
             fake="fake_date({unique})",
+            refused_filter=lambda field: raw("2020-02-30"),
             hostile=_date_cases,
             imports=Imports(model=("import datetime as dt",), schema=("import datetime as dt",)),
         ),
@@ -375,6 +390,7 @@ TYPES: dict[str, FieldType] = {
             schema="PgDatetime",
             read_schema="AwareDatetime",
             fake="fake_datetime({unique})",
+            refused_filter=lambda field: raw("2020-01-01T00:00:00"),  # naive
             hostile=_datetime_cases,
             imports=Imports(model=("import datetime as dt",)),
         ),
@@ -386,6 +402,7 @@ TYPES: dict[str, FieldType] = {
             column="sa.Uuid()",
             schema="UUID",
             fake="fake_uuid()",
+            refused_filter=lambda field: raw("not-a-uuid"),
             hostile=_uuid_cases,
             imports=Imports(model=("from uuid import UUID",), schema=("from uuid import UUID",)),
         ),
@@ -408,6 +425,7 @@ TYPES: dict[str, FieldType] = {
             nullable_python=True,
             # Braces doubled: the strings are format strings.
             fake='[fake.pyint(), {{"words": fake.words(2)}}, None]',
+            refused_filter=None,
             hostile=_json_cases,
             imports=Imports(
                 model=(

@@ -91,6 +91,9 @@ def test_the_code_of_every_form_is_python(field: UserField) -> None:
     _parses(f"sa.Column(\n{field_code.migration_column(field)}\n)")
     _parses(field_code.fake_value(field))
     _parses(f"X = {field_code.hostile_values([field])}")
+    if field.index or field.unique:  # a filter of the list
+        _parses(f"def f({field.name}: {field_code.filter_annotation(field)} = None): ...")
+        _parses(field_code.refused_filter(field))
     for statement in (
         field_code.migration_constraint(field, "users"),
         field_code.migration_index(field, "users"),
@@ -132,6 +135,12 @@ def test_each_type_s_definitions_and_imports_are_python(kind: str) -> None:
     for module in ("model", "migration", "schema"):
         for line in getattr(entry.imports, module):
             assert isinstance(ast.parse(line).body[0], ast.Import | ast.ImportFrom), line
+
+
+def test_a_type_is_a_filter_exactly_when_it_takes_flags() -> None:
+    # Flags make a field indexed, and every indexed field is a filter of its resource's list.
+    for entry in TYPES.values():
+        assert (entry.refused_filter is not None) is bool(entry.flags), entry.name
 
 
 def test_required_fields_refuse_null_and_every_field_refuses_more() -> None:

@@ -24,10 +24,12 @@ from pathlib import Path
 
 from .field_code import (
     fake_value,
+    filter_annotation,
     hostile_values,
     migration_column,
     migration_constraint,
     migration_index,
+    refused_filter,
 )
 from .field_spec import SOFT_KEYWORDS, SpecError, UserField, parse_user_fields
 from .resource_code import EMPTY, ResourceModules, block, fill, model_module, schemas_module
@@ -201,15 +203,19 @@ def _docstring_lines(text: str) -> str:
     return "\n\n" + "\n".join(f"{INDENT}{line}" for line in lines) + f"\n{INDENT}"
 
 
-def _python_type(field: UserField) -> str:
-    return f"{field.type.python} | None"
+@dataclass(frozen=True)
+class Filter:
+    """A query parameter of the list: the owner or an indexed field."""
+
+    name: str
+    annotation: str
+    refused: str  # a Python expression for a value it refuses, for the tests
 
 
-def _filters(resource: Resource) -> list[tuple[str, str]]:
-    """The list's query parameters: (name, annotation), the indexed fields and the owner."""
-    found = [(OWNER, "UUID | None")] if resource.owned else []
+def _filters(resource: Resource) -> list[Filter]:
+    found = [Filter(OWNER, "UUID | None", '"not-a-uuid"')] if resource.owned else []
     found += [
-        (field.name, _python_type(field))
+        Filter(field.name, filter_annotation(field), refused_filter(field))
         for field in resource.fields
         if field.index or field.unique
     ]
@@ -291,14 +297,14 @@ def render(resource: Resource, project: Project) -> dict[Path, str]:
         else f'{INDENT}require_admin(caller, "create {r.words_plural}")\n',
         owner_argument=", owner_id=caller.id" if r.owned else "",
         filter_parameters="".join(
-            f"{INDENT}{name}: {annotation} = None,\n" for name, annotation in filters
+            f"{INDENT}{each.name}: {each.annotation} = None,\n" for each in filters
         ),
         filters_doc=_docstring_lines(
-            f"Given {', '.join(name for name, _ in filters)}, only the matching ones."
+            f"Given {', '.join(each.name for each in filters)}, only the matching ones."
             if filters
             else "No filters: no field is indexed."
         ),
-        filter_items="".join(f'{INDENT * 2}"{name}": {name},\n' for name, _ in filters),
+        filter_items="".join(f'{INDENT * 2}"{each.name}": {each.name},\n' for each in filters),
         change_rule=(f"Only the {r.word}'s owner or an admin." if r.owned else "Only an admin."),
     )
     files[project.root / "migrations" / "versions" / f"{revision}_{r.module}.py"] = _fill(
@@ -363,7 +369,7 @@ def render(resource: Resource, project: Project) -> dict[Path, str]:
         **names,
         hostile_values=hostile_values(fields),
         unique_fields=repr(unique),
-        filters=repr([name for name, _ in filters]),
+        filters="{" + ", ".join(f'"{each.name}": {each.refused}' for each in filters) + "}",
         owner_body_argument="owner_id=uuid4()" if r.owned else "",
         writer_token=writer_token,
         permission_tests=_fill(permissions, **names),
