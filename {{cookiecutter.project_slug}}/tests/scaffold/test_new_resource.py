@@ -2,14 +2,30 @@
 status 1, and nothing written. (The template's own meta-tests run it for real: a project with two
 new resources passes every check.)"""
 
+import ast
+import re
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from {{ cookiecutter.package_name }}.cli import main
-from {{ cookiecutter.package_name }}.scaffold.resource import Resource, plural
+from {{ cookiecutter.package_name }}.scaffold import resource as scaffold_resource
+from {{ cookiecutter.package_name }}.scaffold.field_spec import RESERVED_NAMES
+from {{ cookiecutter.package_name }}.scaffold.field_types import CODE_NAMES
+from {{ cookiecutter.package_name }}.scaffold.resource import (
+    LIST_ROUTE_NAMES,
+    Project,
+    Resource,
+    ResourceError,
+    parse_resource,
+    plural,
+    render,
+    write,
+)
 
 PROJECT = Path(__file__).resolve().parents[2]
+PACKAGE = scaffold_resource.__name__.split(".")[0]
 
 
 @pytest.mark.parametrize(
@@ -55,6 +71,9 @@ REFUSALS = [
     (["Voyage", "id:uuid"], "redefines the built-in column 'id'"),
     (["Voyage", "owner_id:uuid", "--owned"], "redefines the built-in column 'owner_id'"),
     (["Voyage", "class:int"], "uses the Python keyword 'class'"),
+    (["Voyage", "limit:int:index"], "'limit' is indexed, so it is a filter of the list"),
+    (["Voyage", "voyages:str:unique"], "'voyages' is indexed, so it is a filter of the list"),
+    (["Voyage", "owner:str", "--owned"], "'owner' is the model's relationship to the row's owner"),
 ]
 
 
@@ -79,3 +98,53 @@ def test_outside_the_project_it_says_so(monkeypatch: pytest.MonkeyPatch, tmp_pat
         main(["new", "resource", "Voyage", "title:str"])
     assert "is not this project's folder" in str(refused.value.code)
     assert not any(tmp_path.iterdir())
+
+
+def test_a_filter_may_not_take_a_name_the_list_route_uses(monkeypatch: pytest.MonkeyPatch) -> None:
+    """LIST_ROUTE_NAMES holds every name of the list route a field could take: a new local
+    there needs its name in it (or a filter of that name would clash)."""
+    monkeypatch.chdir(PROJECT)
+    project = Project.here(PACKAGE)
+    resource = parse_resource("Voyage", "title:str:index", owned=True)
+    routes = ast.parse(render(resource, project)[project.source / "voyages" / "routes.py"])
+    (listing,) = [
+        node
+        for node in routes.body
+        if isinstance(node, ast.AsyncFunctionDef) and node.name == "list_voyages"
+    ]
+    in_comprehensions = {
+        node.id
+        for loop in ast.walk(listing)
+        if isinstance(loop, ast.comprehension)
+        for node in ast.walk(loop.target)
+        if isinstance(node, ast.Name)
+    }
+    # Its parameters and body: the decorators, annotations and defaults are the module's names.
+    body = ast.Module(body=listing.body, type_ignores=[])
+    named = {node.id for node in ast.walk(body) if isinstance(node, ast.Name)}
+    named |= {argument.arg for argument in listing.args.args}
+    could_clash = {
+        name
+        for name in named - in_comprehensions - {"title", "owner_id", resource.module}
+        if re.fullmatch("[a-z][a-z0-9_]*", name)  # a field's name could be
+    }
+    assert could_clash <= LIST_ROUTE_NAMES | CODE_NAMES | RESERVED_NAMES
+
+
+def test_a_failed_write_puts_everything_back(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    kept, new = tmp_path / "main.py", tmp_path / "voyages" / "deep" / "routes.py"
+    kept.write_text("before\n")
+
+    def refused(paths: list[str], project: Project) -> None:
+        assert new.read_text() == "after\n"
+        raise subprocess.CalledProcessError(1, "ruff", output="invalid-syntax: line 1\nmore")
+
+    monkeypatch.setattr(scaffold_resource, "_tidy", refused)
+    with pytest.raises(ResourceError) as failed:
+        write({kept: "changed", new: "after"}, Project(tmp_path, PACKAGE))
+    assert str(failed.value).startswith("ruff refused the code it wrote (invalid-syntax: line 1)")
+    assert str(failed.value).endswith("; nothing was changed")
+    assert kept.read_text() == "before\n"
+    assert sorted(tmp_path.iterdir()) == [kept]

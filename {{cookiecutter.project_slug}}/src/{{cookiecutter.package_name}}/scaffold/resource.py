@@ -15,6 +15,7 @@ import builtins
 import importlib
 import keyword
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -39,6 +40,12 @@ LINE_LENGTH = 100  # the project's
 INDENT = "    "
 RESOURCE_COLUMNS = ("id", "created_at", "updated_at")
 OWNER = "owner_id"
+OWNER_RELATIONSHIP = "owner"
+# Names the list route binds or calls besides its filters (and the table's name, its rows): an
+# indexed field is a filter, a parameter of that route, so it must not take one of them.
+LIST_ROUTE_NAMES = frozenset(
+    {"func", "limit", "object", "offset", "only", "select", "session", "total", "wanted"}
+)
 # Names the generated code gives its variables and fixtures, and the project's own packages.
 TAKEN_NAMES = frozenset(
     {
@@ -159,7 +166,23 @@ def parse_resource(name: str, spec: str, owned: bool) -> Resource:
         first = str(error.problems[0]).replace("user_fields: ", "FIELDS: ", 1)
         more = len(error.problems) - 1
         raise ResourceError(first + (f" (and {more} more)" if more else "")) from None
+    for field in fields:
+        clash = _name_clash(field, named)
+        if clash is not None:
+            raise ResourceError(
+                f"FIELDS: {field.name!r} {clash}; choose another name, e.g. "
+                f"{named.snake}_{field.name}"
+            )
     return Resource(name, fields, owned)
+
+
+def _name_clash(field: UserField, resource: Resource) -> str | None:
+    """What the generated code already calls the field's name, if anything."""
+    if resource.owned and field.name == OWNER_RELATIONSHIP:
+        return "is the model's relationship to the row's owner (owner_id)"
+    if (field.index or field.unique) and field.name in {*LIST_ROUTE_NAMES, resource.module}:
+        return "is indexed, so it is a filter of the list, whose route already uses that name"
+    return None
 
 
 def check_free(resource: Resource, project: Project) -> None:
@@ -352,7 +375,11 @@ def render(resource: Resource, project: Project) -> dict[Path, str]:
         owner_parameter=owner_parameter,
         owner_value=f'{INDENT * 2}"owner_id": owner_id,\n' if r.owned else "",
         values=block(values),
-        numbered=f"{INDENT}seq = unique_number()\n" if "seq" in "".join(values) else "",
+        numbered=(
+            f"{INDENT}seq = unique_number()\n"
+            if any(re.search(r"\bseq\b", fake_value(field)) for field in fields)
+            else ""
+        ),
     )
     files[tests / "conftest.py"] = _fill(
         "tests_conftest.py.tmpl",
@@ -427,10 +454,34 @@ def _with_import(text: str, line: str, package: str) -> str:
 
 
 def write(files: dict[Path, str], project: Project) -> None:
-    for path, text in files.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
-    paths = [str(path) for path in files]
+    """Write the files, then let ruff tidy them; if that fails, put everything back as it was."""
+    before = {path: path.read_text(encoding="utf-8") if path.exists() else None for path in files}
+    made = sorted({folder for path in files for folder in path.parents if not folder.exists()})
+    try:
+        for path, text in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+        _tidy([str(path) for path in files], project)
+    except (OSError, subprocess.CalledProcessError) as error:
+        for path, old in before.items():
+            if old is None:
+                path.unlink(missing_ok=True)
+            else:
+                path.write_text(old, encoding="utf-8")
+        for folder in made:  # each holds only what this wrote
+            shutil.rmtree(folder, ignore_errors=True)
+        if isinstance(error, subprocess.CalledProcessError):
+            output = f"{error.stdout or ''}{error.stderr or ''}".strip().splitlines()
+            problem = (
+                f"ruff refused the code it wrote ({output[0] if output else 'no output'}), a bug "
+                "of this command: please report it with the NAME and FIELDS"
+            )
+        else:
+            problem = f"writing failed ({error})"
+        raise ResourceError(f"{problem}; nothing was changed") from None
+
+
+def _tidy(paths: list[str], project: Project) -> None:
     ruff = [sys.executable, "-m", "ruff"]
     # Unused imports go (the templates import what any field may need), then the rest is sorted
     # and formatted as the project's own ruff settings say.
@@ -438,7 +489,7 @@ def write(files: dict[Path, str], project: Project) -> None:
         [*ruff, "check", "--fix", "--select", "F401,I", "--quiet", *paths],
         [*ruff, "format", "--quiet", *paths],
     ):
-        subprocess.run(command, cwd=project.root, check=True)
+        subprocess.run(command, cwd=project.root, check=True, capture_output=True, text=True)
 
 
 def new_resource(package: str, name: str, spec: str, owned: bool) -> list[Path]:
