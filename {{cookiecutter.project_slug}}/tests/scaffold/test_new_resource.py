@@ -18,6 +18,7 @@ from {{ cookiecutter.package_name }}.scaffold.resource import (
     Project,
     Resource,
     ResourceError,
+    check_fixtures,
     parse_resource,
     plural,
     render,
@@ -74,6 +75,8 @@ REFUSALS = [
     (["Voyage", "limit:int:index"], "'limit' is indexed, so it is a filter of the list"),
     (["Voyage", "voyages:str:unique"], "'voyages' is indexed, so it is a filter of the list"),
     (["Voyage", "owner:str", "--owned"], "'owner' is the model's relationship to the row's owner"),
+    (["DbSession", "title:str"], "gives the test fixture 'db_session', a name the project's"),
+    (["Bearer", "title:str"], "gives the test fixture 'bearer', a name the project's tests"),
 ]
 
 
@@ -129,6 +132,15 @@ def test_a_filter_may_not_take_a_name_the_list_route_uses(monkeypatch: pytest.Mo
         if re.fullmatch("[a-z][a-z0-9_]*", name)  # a field's name could be
     }
     assert could_clash <= LIST_ROUTE_NAMES | CODE_NAMES | RESERVED_NAMES
+
+
+@pytest.mark.parametrize("name", ["Item", "Row", "Header", "AccessToken"])
+def test_a_fixture_may_share_a_name_with_what_its_tests_do_not_take(
+    monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    # The tests use `item` (in comprehensions), `row` and `access_token`: not beside a fixture.
+    monkeypatch.chdir(PROJECT)
+    check_fixtures(parse_resource(name, "title:str:index", owned=True), Project.here(PACKAGE))
 
 
 def test_a_failed_write_puts_everything_back(

@@ -11,6 +11,7 @@ registry (field_spec.py, field_types.py, field_code.py beside this file).
 
 from __future__ import annotations
 
+import ast
 import builtins
 import importlib
 import keyword
@@ -41,6 +42,7 @@ INDENT = "    "
 RESOURCE_COLUMNS = ("id", "created_at", "updated_at")
 OWNER = "owner_id"
 OWNER_RELATIONSHIP = "owner"
+STAND_IN = "Qx"  # a resource name no generated code uses: see check_fixtures
 # Names the list route binds or calls besides its filters (and the table's name, its rows): an
 # indexed field is a filter, a parameter of that route, so it must not take one of them.
 LIST_ROUTE_NAMES = frozenset(
@@ -492,11 +494,66 @@ def _tidy(paths: list[str], project: Project) -> None:
         subprocess.run(command, cwd=project.root, check=True, capture_output=True, text=True)
 
 
+def check_fixtures(resource: Resource, project: Project) -> None:
+    """ResourceError if a test fixture of the resource (`log_entry`, `log_entries_50`) would hide
+    one of tests/conftest.py's, or a name that the generated tests taking it use beside it."""
+    harness = _harness_fixtures(project)
+    # What the tests take and use, as written for a stand-in with the same fields: under the
+    # resource's own name, its fixtures could not be told from what they clash with.
+    stand_in = Resource(STAND_IN, resource.fields, resource.owned)
+    beside = _names_beside_fixtures(stand_in, project)
+    for own, its in zip(_fixtures(resource), _fixtures(stand_in), strict=True):
+        if own in harness or own in beside[its]:
+            raise ResourceError(
+                f"NAME {resource.name!r} gives the test fixture {own!r}, a name the project's "
+                f"tests already use: choose another, e.g. {resource.name}Item"
+            )
+
+
+def _fixtures(resource: Resource) -> tuple[str, str]:
+    """The fixtures the generated tests/<module>/conftest.py defines: one row, and 50."""
+    return resource.snake, f"{resource.module}_50"
+
+
+def _harness_fixtures(project: Project) -> set[str]:
+    tree = ast.parse((project.root / "tests" / "conftest.py").read_text(encoding="utf-8"))
+    return {
+        node.name
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and any("fixture" in ast.unparse(decorator) for decorator in node.decorator_list)
+    }
+
+
+def _names_beside_fixtures(resource: Resource, project: Project) -> dict[str, set[str]]:
+    """Each fixture's name, and the names (parameters and variables) of the tests taking it."""
+    module = project.root / "tests" / resource.module / f"test_{resource.module}.py"
+    beside: dict[str, set[str]] = {fixture: set() for fixture in _fixtures(resource)}
+    for node in ast.parse(render(resource, project)[module]).body:
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        parameters = {argument.arg for argument in node.args.args}
+        body = ast.Module(body=node.body, type_ignores=[])
+        # A comprehension's own variables live in it alone: they hide nothing outside.
+        in_comprehensions = {
+            name.id
+            for loop in ast.walk(body)
+            if isinstance(loop, ast.comprehension)
+            for name in ast.walk(loop.target)
+            if isinstance(name, ast.Name)
+        }
+        named = {name.id for name in ast.walk(body) if isinstance(name, ast.Name)}
+        for fixture in parameters & beside.keys():
+            beside[fixture] |= (parameters | named) - in_comprehensions - {fixture}
+    return beside
+
+
 def new_resource(package: str, name: str, spec: str, owned: bool) -> list[Path]:
     """Add the resource to the project in the current folder; return the files written."""
     project = Project.here(package)
     resource = parse_resource(name, spec, owned)
     check_free(resource, project)
+    check_fixtures(resource, project)
     files = render(resource, project)
     write(files, project)
     return list(files)
