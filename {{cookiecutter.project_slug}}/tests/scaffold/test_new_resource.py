@@ -15,6 +15,7 @@ from {{ cookiecutter.package_name }}.scaffold.field_spec import RESERVED_NAMES
 from {{ cookiecutter.package_name }}.scaffold.field_types import CODE_NAMES
 from {{ cookiecutter.package_name }}.scaffold.resource import (
     LIST_ROUTE_NAMES,
+    STAND_IN,
     Project,
     Resource,
     ResourceError,
@@ -76,6 +77,9 @@ REFUSALS = [
     (["Voyage", "voyages:str:unique"], "'voyages' is indexed, so it is a filter of the list"),
     (["Voyage", "owner:str", "--owned"], "'owner' is the model's relationship to the row's owner"),
     (["DbSession", "title:str"], "gives the test fixture 'db_session', a name the project's"),
+    (["Metric", "title:str"], "NAME 'Metric' is taken: the app serves /metrics already"),
+    (["PasswordReset", "title:str"], "main.py imports another module as password_reset_routes"),
+    (["Voyage", "owner_id:uuid"], "'owner_id' is the column --owned adds (a foreign key to users"),
     (["Bearer", "title:str"], "gives the test fixture 'bearer', a name the project's tests"),
 ]
 
@@ -108,12 +112,13 @@ def test_a_filter_may_not_take_a_name_the_list_route_uses(monkeypatch: pytest.Mo
     there needs its name in it (or a filter of that name would clash)."""
     monkeypatch.chdir(PROJECT)
     project = Project.here(PACKAGE)
-    resource = parse_resource("Voyage", "title:str:index", owned=True)
-    routes = ast.parse(render(resource, project)[project.source / "voyages" / "routes.py"])
+    # A name no project has (a project may have a Voyage already: this one's tests run there).
+    resource = parse_resource(STAND_IN, "title:str:index", owned=True)
+    code = render(resource, project)[project.source / resource.module / "routes.py"]
     (listing,) = [
         node
-        for node in routes.body
-        if isinstance(node, ast.AsyncFunctionDef) and node.name == "list_voyages"
+        for node in ast.parse(code).body
+        if isinstance(node, ast.AsyncFunctionDef) and node.name == f"list_{resource.module}"
     ]
     in_comprehensions = {
         node.id

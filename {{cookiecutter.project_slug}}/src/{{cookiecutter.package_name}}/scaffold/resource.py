@@ -180,6 +180,8 @@ def parse_resource(name: str, spec: str, owned: bool) -> Resource:
 
 def _name_clash(field: UserField, resource: Resource) -> str | None:
     """What the generated code already calls the field's name, if anything."""
+    if field.name == OWNER:  # not owned: an owned resource's fields cannot redefine it
+        return "is the column --owned adds (a foreign key to users, set to the caller): use --owned"
     if resource.owned and field.name == OWNER_RELATIONSHIP:
         return "is the model's relationship to the row's owner (owner_id)"
     if (field.index or field.unique) and field.name in {*LIST_ROUTE_NAMES, resource.module}:
@@ -205,6 +207,17 @@ def check_free(resource: Resource, project: Project) -> None:
             )
     if (project.root / "tests" / resource.module).exists():
         raise ResourceError(f"NAME {resource.name!r} is taken: tests/{resource.module} exists")
+    routers = importlib.import_module(f"{project.package}.main").ROUTERS
+    # The first part of each path the app serves: /health/live, /metrics, /docs, ...
+    served = {
+        str(getattr(route, "path", "")).lstrip("/").split("/")[0]
+        for router in routers
+        for route in router.routes
+    }
+    if resource.path in served:
+        raise ResourceError(
+            f"NAME {resource.name!r} is taken: the app serves /{resource.path} already"
+        )
     for word in {resource.snake, resource.module}:
         if keyword.iskeyword(word) or word in SOFT_KEYWORDS or hasattr(builtins, word):
             raise ResourceError(
@@ -428,6 +441,11 @@ def _wired(resource: Resource, project: Project) -> dict[Path, str]:
     if routers is None:
         raise ResourceError(f"{main} has no `ROUTERS = (...)`: add the router there by hand")
     alias = f"{r.snake}_routes"
+    if alias in _imported_names(text):
+        raise ResourceError(
+            f"NAME {r.name!r} is taken: main.py imports another module as {alias}; choose "
+            f"another, e.g. {r.name}Item"
+        )
     text = (
         text[: routers.end("items")] + f"{INDENT}{alias}.router,\n" + text[routers.end("items") :]
     )
@@ -444,6 +462,15 @@ def _wired(resource: Resource, project: Project) -> dict[Path, str]:
         spelt = ", ".join(f'"{name}"' for name in names)
         models = models[: listed.start()] + f"__all__ = [{spelt}]" + models[listed.end() :]
     return {main: text, registry: models}
+
+
+def _imported_names(module: str) -> set[str]:
+    return {
+        alias.asname or alias.name
+        for node in ast.parse(module).body
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    }
 
 
 def _with_import(text: str, line: str, package: str) -> str:
