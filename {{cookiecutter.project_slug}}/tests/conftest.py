@@ -127,6 +127,9 @@ def blockbuster() -> Iterator[BlockBuster]:
         connect = ("asyncpg/connect_utils.py", "_parse_connect_dsn_and_args")
         for name in ("os.stat", "os.path.abspath"):
             bb.functions[name].can_block_in(*connect)
+        # A started process's exit status (tests/processes.py): the forkserver sends it once the
+        # process has ended, and `Process.exitcode` reads it only then (it polls first).
+        bb.functions["os.read"].can_block_in("multiprocessing/forkserver.py", "read_signed")
         # Alembic is synchronous: tests/database/test_migrations.py runs its commands on the
         # test's connection through run_sync, on the event loop's thread, awaiting nothing else.
         for function in bb.functions.values():

@@ -77,6 +77,7 @@ async def uvicorn_serving(
     async with started(*command, environment={"DATABASE_URL": url, **environment}) as server:
         await wait_until_live(server, f"http://{host}:{port}")
         yield host, port
+        assert server.returncode is None, f"the server ended meanwhile: {await server.finished()}"
         server.send_signal(signal.SIGTERM)
         await server.wait(at_most=30)
 

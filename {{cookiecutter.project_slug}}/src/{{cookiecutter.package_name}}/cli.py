@@ -31,7 +31,7 @@ from {{ cookiecutter.package_name }}.auth.create_admin import (
     parse_fields,
 )
 from {{ cookiecutter.package_name }}.auth.unlock import unlock
-from {{ cookiecutter.package_name }}.core.settings import get_settings
+from {{ cookiecutter.package_name }}.core.settings import SettingsError, get_settings
 from {{ cookiecutter.package_name }}.database.embedded import (
     DATABASE_NAME,
     EmbeddedPostgresError,
@@ -99,6 +99,7 @@ def serve(host: str, port: int) -> None:
     misses with several workers (each keep-alive response then waits ~40 ms for an ACK).
     """
     settings = get_settings()
+    settings.require_database_url()  # at once, rather than in each worker's start-up
     if settings.web_concurrency > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
         # Each worker's metrics in files there, summed by whichever answers a scrape.
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="metrics-")
@@ -157,6 +158,13 @@ def add_resource(name: str, fields: str, owned: bool) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     arguments = list(sys.argv[1:] if argv is None else argv)
+    try:
+        _dispatch(arguments)
+    except SettingsError as error:  # one line for whoever runs it, not a traceback
+        sys.exit(f"{arguments[0] if arguments else 'settings'}: {error}")
+
+
+def _dispatch(arguments: list[str]) -> None:
     if arguments[:1] == ["alembic"]:  # Alembic reads the rest of the line itself
         with development_database():
             alembic(arguments[1:])

@@ -15,5 +15,5 @@ async def test_unknown_pooler_stops_the_start_naming_the_allowed_values() -> Non
         environment={"DATABASE_POOLER": "pgpool"},
     )
     assert started.returncode != 0
-    assert "database_pooler" in started.stderr
+    assert "DATABASE_POOLER: Input should be" in started.stderr, started.stderr
     assert " or ".join(repr(pooler) for pooler in POOLERS) in started.stderr, started.stderr

@@ -81,6 +81,7 @@ REFUSALS = [
     (["PasswordReset", "title:str"], "main.py imports another module as password_reset_routes"),
     (["Voyage", "owner_id:uuid"], "'owner_id' is the column --owned adds (a foreign key to users"),
     (["Bearer", "title:str"], "gives the test fixture 'bearer', a name the project's tests"),
+    (["Insert", "title:str"], "gives the test fixture 'insert', a name the project's tests"),
 ]
 
 

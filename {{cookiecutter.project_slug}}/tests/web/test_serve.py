@@ -65,3 +65,27 @@ def test_serve_takes_its_workers_from_the_settings(
 def test_uvloop_and_httptools_are_installed() -> None:
     import httptools  # noqa: F401
     import uvloop  # noqa: F401
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("MAX_CONCURRENT_REQUESTS", "many", "MAX_CONCURRENT_REQUESTS: Input should be a valid"),
+        ("PUBLIC_BASE_URL", "example.com", "PUBLIC_BASE_URL must start with https://"),
+        ("DATABASE_URL", None, "DATABASE_URL is not set: set it"),
+    ],
+)
+def test_a_bad_setting_stops_serve_with_one_line_naming_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, variable: str, value: str | None, message: str
+) -> None:
+    monkeypatch.chdir(tmp_path)  # where no .env sets it
+    if value is None:
+        monkeypatch.delenv(variable, raising=False)
+    else:
+        monkeypatch.setenv(variable, value)
+    with pytest.raises(SystemExit) as stopped:
+        _served_with(monkeypatch)
+    said = str(stopped.value.code)
+    assert said.startswith("serve: "), said
+    assert message in said, said
+    assert "\n" not in said

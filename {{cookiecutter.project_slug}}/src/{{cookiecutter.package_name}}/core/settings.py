@@ -8,7 +8,8 @@ from itertools import pairwise
 from typing import Annotated, Literal
 
 from fastapi import Depends
-from pydantic import Field, IPvAnyNetwork, SecretStr, field_validator
+from pydantic import Field, IPvAnyNetwork, SecretStr, ValidationError, field_validator
+from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from {{ cookiecutter.package_name }}.database.pooler import Pooler
@@ -207,13 +208,27 @@ class Settings(BaseSettings):
         return self.database_url
 
 
-class MissingDatabaseUrlError(RuntimeError):
+class SettingsError(RuntimeError):
+    """A setting is missing or invalid: each named, with what it must be (never its value)."""
+
+
+class MissingDatabaseUrlError(SettingsError):
     """The service was started without a database to use."""
+
+
+def _problem(error: ErrorDetails) -> str:
+    name = "_".join(str(part) for part in error["loc"]).upper()
+    message = error["msg"].removeprefix("Value error, ")
+    return message if message.startswith(name) else f"{name}: {message}"
 
 
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    try:
+        return Settings()
+    except ValidationError as error:
+        problems = "; ".join(_problem(each) for each in error.errors())
+        raise SettingsError(f"invalid settings: {problems}") from None
 
 
 async def app_settings() -> Settings:

@@ -553,10 +553,13 @@ def _harness_fixtures(project: Project) -> set[str]:
 
 
 def _names_beside_fixtures(resource: Resource, project: Project) -> dict[str, set[str]]:
-    """Each fixture's name, and the names (parameters and variables) of the tests taking it."""
-    module = project.root / "tests" / resource.module / f"test_{resource.module}.py"
-    beside: dict[str, set[str]] = {fixture: set() for fixture in _fixtures(resource)}
-    for node in ast.parse(render(resource, project)[module]).body:
+    """Each fixture's name, and the names beside it: those its conftest.py imports (where it is
+    defined), and the parameters and variables of the tests taking it."""
+    files = render(resource, project)
+    tests = project.root / "tests" / resource.module
+    imported = _imported_names(files[tests / "conftest.py"])
+    beside = {fixture: set(imported) for fixture in _fixtures(resource)}
+    for node in ast.parse(files[tests / f"test_{resource.module}.py"]).body:
         if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             continue
         parameters = {argument.arg for argument in node.args.args}
