@@ -16,6 +16,7 @@ one.
 import argparse
 import asyncio
 import os
+import socket
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -24,6 +25,8 @@ from pathlib import Path
 
 import uvicorn
 from alembic.config import CommandLine
+from sqlalchemy import make_url
+from sqlalchemy.exc import DBAPIError
 
 from {{ cookiecutter.package_name }}.auth.create_admin import (
     CreateAdminError,
@@ -156,12 +159,40 @@ def add_resource(name: str, fields: str, owned: bool) -> None:
     print("Next: read the new files, then run `alembic upgrade head` and the tests.")
 
 
+# SQLSTATEs of a server that will not take the connection: classes 08 (connection) and 28
+# (authorization), no such database, too many connections, starting up or shutting down.
+REFUSED_CONNECTION = ("08", "28", "3D000", "53300", "57P03")
+
+
+def _unusable_database(error: Exception) -> str | None:
+    """A line for a database the command could not connect to; None for any other error."""
+    if isinstance(error, DBAPIError):
+        if not str(getattr(error.orig, "sqlstate", None) or "").startswith(REFUSED_CONNECTION):
+            return None
+        reason = str(error.orig)
+    elif isinstance(error, ConnectionError | TimeoutError | socket.gaierror):
+        reason = str(error) or type(error).__name__
+    else:
+        return None
+    url = get_settings().database_url
+    where = make_url(url).render_as_string(hide_password=True) if url else "(none)"
+    first = next(iter(reason.splitlines()), "")
+    return f"cannot use the database {where} ({first}): check DATABASE_URL and its server"
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     arguments = list(sys.argv[1:] if argv is None else argv)
+    command = arguments[0] if arguments else "settings"
+    # One line for whoever runs it, not a traceback.
     try:
         _dispatch(arguments)
-    except SettingsError as error:  # one line for whoever runs it, not a traceback
-        sys.exit(f"{arguments[0] if arguments else 'settings'}: {error}")
+    except SettingsError as error:
+        sys.exit(f"{command}: {error}")
+    except (DBAPIError, OSError) as error:
+        problem = _unusable_database(error)
+        if problem is None:
+            raise
+        sys.exit(f"{command}: {problem}")
 
 
 def _dispatch(arguments: list[str]) -> None:

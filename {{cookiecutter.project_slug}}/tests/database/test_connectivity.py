@@ -6,8 +6,12 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from {{ cookiecutter.package_name }} import cli
 from {{ cookiecutter.package_name }}.core.settings import MissingDatabaseUrlError, get_settings
+from {{ cookiecutter.package_name }}.database.engine import AsyncDatabase
 from {{ cookiecutter.package_name }}.main import create_app
+
+from tests.tcp_proxy import free_port
 
 
 async def test_session_runs_a_query(db_session: AsyncSession) -> None:
@@ -40,3 +44,25 @@ async def test_the_service_refuses_to_start_without_a_database_url(
                 pass
     finally:
         get_settings.cache_clear()  # the real settings again, once the environment is back
+
+
+@pytest.mark.parametrize("problem", ["no server there", "no such database"])
+def test_a_command_on_a_database_it_cannot_use_says_so_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, initialize_database: AsyncDatabase, problem: str
+) -> None:
+    url = initialize_database.engine.url
+    if problem == "no server there":
+        url = url.set(host="127.0.0.1", port=free_port(), query={})
+    else:
+        url = url.set(database="no_database_of_this_name")
+    monkeypatch.setenv("DATABASE_URL", url.render_as_string(hide_password=False))
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(SystemExit) as stopped:
+            cli.main(["unlock", "someone@example.com"])
+    finally:
+        get_settings.cache_clear()
+    said = str(stopped.value.code)
+    assert said.startswith("unlock: cannot use the database "), said
+    assert said.endswith(": check DATABASE_URL and its server"), said
+    assert "\n" not in said
