@@ -543,7 +543,10 @@ def _fixtures(resource: Resource) -> tuple[str, str]:
 
 
 def _harness_fixtures(project: Project) -> set[str]:
-    tree = ast.parse((project.root / "tests" / "conftest.py").read_text(encoding="utf-8"))
+    conftest = project.root / "tests" / "conftest.py"
+    if not conftest.is_file():
+        return set()
+    tree = ast.parse(conftest.read_text(encoding="utf-8"))
     return {
         node.name
         for node in tree.body
