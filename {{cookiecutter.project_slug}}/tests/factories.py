@@ -102,7 +102,8 @@ def fake_decimal(precision: int, scale: int, unique: int | None) -> Decimal:
         if unique > 2 * largest + 1:
             _too_few(f"decimal({precision},{scale})", 2 * largest + 1, unique)
         units = unique // 2 if unique % 2 == 0 else -(unique // 2)
-    return Decimal(units).scaleb(-scale)
+    # Built exactly: arithmetic (scaleb) would round to the context's 28 digits.
+    return Decimal(f"{units}E-{scale}")
 
 
 def fake_bool() -> bool:

@@ -31,6 +31,15 @@ def test_a_two_digit_decimal_holds_199_users_then_says_so() -> None:
         fake_decimal(2, 1, 200)
 
 
+@pytest.mark.parametrize(("precision", "scale"), [(30, 15), (1000, 500), (2, 2)])
+def test_a_decimal_has_every_digit_its_column_holds(precision: int, scale: int) -> None:
+    # Past 28 digits, Decimal arithmetic rounds: the database would hold more than was sent.
+    for unique in (None, 10**precision):
+        value = fake_decimal(precision, scale, unique)
+        assert value.as_tuple().exponent == -scale
+        assert len(value.as_tuple().digits) <= precision
+
+
 @pytest.mark.parametrize("run", [1, 2])
 def test_unique_values_count_from_1_in_every_test(run: int) -> None:
     # Each test starts from an empty database, so from the first number again.
