@@ -20,6 +20,7 @@ from {{ cookiecutter.package_name }}.scaffold.resource import (
     Resource,
     ResourceError,
     check_fixtures,
+    names_in_body,
     parse_resource,
     plural,
     render,
@@ -121,20 +122,11 @@ def test_a_filter_may_not_take_a_name_the_list_route_uses(monkeypatch: pytest.Mo
         for node in ast.parse(code).body
         if isinstance(node, ast.AsyncFunctionDef) and node.name == f"list_{resource.module}"
     ]
-    in_comprehensions = {
-        node.id
-        for loop in ast.walk(listing)
-        if isinstance(loop, ast.comprehension)
-        for node in ast.walk(loop.target)
-        if isinstance(node, ast.Name)
-    }
     # Its parameters and body: the decorators, annotations and defaults are the module's names.
-    body = ast.Module(body=listing.body, type_ignores=[])
-    named = {node.id for node in ast.walk(body) if isinstance(node, ast.Name)}
-    named |= {argument.arg for argument in listing.args.args}
+    named = names_in_body(listing) | {argument.arg for argument in listing.args.args}
     could_clash = {
         name
-        for name in named - in_comprehensions - {"title", "owner_id", resource.module}
+        for name in named - {"title", "owner_id", resource.module}
         if re.fullmatch("[a-z][a-z0-9_]*", name)  # a field's name could be
     }
     assert could_clash <= LIST_ROUTE_NAMES | CODE_NAMES | RESERVED_NAMES

@@ -566,19 +566,23 @@ def _names_beside_fixtures(resource: Resource, project: Project) -> dict[str, se
         if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             continue
         parameters = {argument.arg for argument in node.args.args}
-        body = ast.Module(body=node.body, type_ignores=[])
-        # A comprehension's own variables live in it alone: they hide nothing outside.
-        in_comprehensions = {
-            name.id
-            for loop in ast.walk(body)
-            if isinstance(loop, ast.comprehension)
-            for name in ast.walk(loop.target)
-            if isinstance(name, ast.Name)
-        }
-        named = {name.id for name in ast.walk(body) if isinstance(name, ast.Name)}
         for fixture in parameters & beside.keys():
-            beside[fixture] |= (parameters | named) - in_comprehensions - {fixture}
+            beside[fixture] |= (parameters | names_in_body(node)) - {fixture}
     return beside
+
+
+def names_in_body(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    """The names a function's body uses or binds, but for its comprehensions' own variables,
+    which live in them alone (a parameter of the same name is not hidden outside them)."""
+    body = ast.Module(body=function.body, type_ignores=[])
+    in_comprehensions = {
+        name.id
+        for loop in ast.walk(body)
+        if isinstance(loop, ast.comprehension)
+        for name in ast.walk(loop.target)
+        if isinstance(name, ast.Name)
+    }
+    return {name.id for name in ast.walk(body) if isinstance(name, ast.Name)} - in_comprehensions
 
 
 def new_resource(package: str, name: str, spec: str, owned: bool) -> list[Path]:
