@@ -131,13 +131,10 @@ class Command:
         return self._stdout.read_text(errors="replace"), self._stderr.read_text(errors="replace")
 
     async def close(self) -> None:
-        await asyncio.to_thread(self._end)
-
-    def _end(self) -> None:
         if self._process.is_alive():
             self._process.kill()
-        self._process.join()
-        self._folder.cleanup()
+        await asyncio.to_thread(self._process.join)
+        await asyncio.to_thread(self._folder.cleanup)
 
     def __str__(self) -> str:
         return " ".join(self.command)

@@ -11,6 +11,7 @@ from {{ cookiecutter.package_name }}.core.settings import MissingDatabaseUrlErro
 from {{ cookiecutter.package_name }}.database.engine import AsyncDatabase
 from {{ cookiecutter.package_name }}.main import create_app
 
+from tests.served import settings_from_environment
 from tests.tcp_proxy import free_port
 
 
@@ -55,13 +56,12 @@ def test_a_command_on_a_database_it_cannot_use_says_so_in_one_line(
         url = url.set(host="127.0.0.1", port=free_port(), query={})
     else:
         url = url.set(database="no_database_of_this_name")
-    monkeypatch.setenv("DATABASE_URL", url.render_as_string(hide_password=False))
-    get_settings.cache_clear()
-    try:
-        with pytest.raises(SystemExit) as stopped:
-            cli.main(["unlock", "someone@example.com"])
-    finally:
-        get_settings.cache_clear()
+    database_url = url.render_as_string(hide_password=False)
+    with (
+        settings_from_environment(monkeypatch, DATABASE_URL=database_url),
+        pytest.raises(SystemExit) as stopped,
+    ):
+        cli.main(["unlock", "someone@example.com"])
     said = str(stopped.value.code)
     assert said.startswith("unlock: cannot use the database "), said
     assert said.endswith(": check DATABASE_URL and its server"), said
