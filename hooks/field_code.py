@@ -79,7 +79,7 @@ def model_declaration(field: UserField) -> str:
 def _schema(field: UserField) -> str:
     """The API field's type; some types need another when unique or indexed."""
     indexed = field.type.indexed_schema
-    return indexed if indexed and (field.unique or field.index) else field.type.schema
+    return _fill(field, indexed if indexed and (field.unique or field.index) else field.type.schema)
 
 
 def _schema_declaration(field: UserField, annotation: str, default: str | None) -> str:
@@ -201,6 +201,16 @@ def hostile_values(fields: list[UserField]) -> str:
     return "\n".join(lines)
 
 
+def restated_values(fields: list[UserField]) -> str:
+    """A dict literal: for each field whose type has one, a value the API takes in a form its
+    column does not keep (the type's `restated`)."""
+    restated = [field for field in fields if field.type.restated]
+    if not restated:
+        return "{}"
+    lines = [f'{INDENT}"{field.name}": {field.type.restated},' for field in restated]
+    return "\n".join(["{", *lines, "}"])
+
+
 # Imports: a template's own import lines (the standard library's and other distributions', the
 # project's own stay outside), with those its fields' types need, sorted as ruff's isort sorts.
 
@@ -271,6 +281,7 @@ STORABLE_NAMES = (
     "LongText",
     "PgDatetime",
     "PgText",
+    "numeric",
     "storable_text",
 )
 

@@ -256,6 +256,9 @@ class FieldType:
     # The API type of a value read back, if another: what the database returns was checked on
     # its way in, and each check in Python costs every row of every page again.
     read_schema: str | None = None
+    # A value the API takes in a form its column does not keep (as a Python expression for its
+    # JSON): the tests check that a write answers it in the column's form, as a read will.
+    restated: str | None = None
     flags: tuple[str, ...] = FLAGS  # the flags it takes
     no_flags: str = ""  # why it takes none of FLAGS: part of the error
     capacity: Capacity | None = None  # set when a unique field could hold too few values
@@ -335,22 +338,26 @@ TYPES: dict[str, FieldType] = {
             (
                 f"`NUMERIC(P,S)`, 1 <= P <= {MAX_DECIMAL_PRECISION}, 0 <= S <= P "
                 f"(bare: {DEFAULT_DECIMAL[0]},{DEFAULT_DECIMAL[1]})",
-                "decimal (a JSON string or number)",
+                "decimal (a JSON string or number); answered at the scale S: 12.5 as 12.50",
             ),
             python="Decimal",
             column="sa.Numeric({precision}, {scale})",
-            schema="FiniteDecimal",
-            constraints=("max_digits={precision}", "decimal_places={scale}"),
+            # At the column's scale: a write answers 12.5 as 12.50, as a read will.
+            schema="Annotated[FiniteDecimal, numeric({precision}, {scale})]",
+            read_schema="Decimal",
             sizes=_precision_and_scale,
             capacity=Capacity(
                 _decimal_values,
                 lambda sizes: f"a decimal({sizes['precision']},{sizes['scale']})",
                 "drop ':unique' or allow more digits, e.g. code:decimal(3,0):unique",
             ),
+            restated='"-0"',  # 0 at the column's scale: 0.00 for a decimal(10,2)
             fake="fake_decimal({precision}, {scale}, {unique})",
             refused_filter=lambda field: f'"9" * {(field.precision or 0) + 1}',
             hostile=_decimal_cases,
-            imports=Imports(model=("from decimal import Decimal",)),
+            imports=Imports(
+                model=("from decimal import Decimal",), schema=("from decimal import Decimal",)
+            ),
         ),
         FieldType(
             "bool",
@@ -384,11 +391,12 @@ TYPES: dict[str, FieldType] = {
         FieldType(
             "datetime",
             ("datetime",),
-            ("`TIMESTAMP WITH TIME ZONE`", "ISO 8601 with a timezone"),
+            ("`TIMESTAMP WITH TIME ZONE`", "ISO 8601 with a timezone; answered in UTC"),
             python="dt.datetime",
             column="sa.DateTime(timezone=True)",
             schema="PgDatetime",
             read_schema="AwareDatetime",
+            restated='"2020-06-01T12:00:00.5+02:00"',  # kept in UTC
             fake="fake_datetime({unique})",
             refused_filter=lambda field: raw("2020-01-01T00:00:00"),  # naive
             hostile=_datetime_cases,

@@ -127,6 +127,7 @@ FIELD_CODE_FILTERS = (
     "migration_index",
     "schema_definitions",
     "hostile_values",
+    "restated_values",
     "with_type_imports",
 )
 

@@ -126,6 +126,12 @@ def write_user_resource(project: Path, package: str, user_fields: str) -> None:
     (users / "schemas.py").write_text(schemas, encoding="utf-8")
 
 
+def drop_needless_tests(project: Path, user_fields: str) -> None:
+    """Tests with nothing to test for the chosen fields."""
+    if not any(field.type.restated for field in parse_user_fields(user_fields)):
+        (project / "tests" / "users" / "test_restated_values.py").unlink()
+
+
 def main(context: dict[str, Any], call: dict[str, Any], template_root: str) -> None:
     """Finish the project in the current folder from its answers (`context`, in cookiecutter's
     key order, which is the order cruft writes to `.cruft.json`) and cruft's command, if any."""
@@ -133,6 +139,7 @@ def main(context: dict[str, Any], call: dict[str, Any], template_root: str) -> N
     # In every render, cruft's too: the copies are files of the project like the others.
     copy_field_registry(project, context["package_name"], template_root)
     write_user_resource(project, context["package_name"], context["user_fields"])
+    drop_needless_tests(project, context["user_fields"])
     if renders_to_compare(call):
         # Only what the template's files depend on: cruft compares this render with another one.
         choose_license(project, context["license"])

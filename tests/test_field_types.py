@@ -91,6 +91,7 @@ def test_the_code_of_every_form_is_python(field: UserField) -> None:
     _parses(f"sa.Column(\n{field_code.migration_column(field)}\n)")
     _parses(field_code.fake_value(field))
     _parses(f"X = {field_code.hostile_values([field])}")
+    _parses(f"X = {field_code.restated_values([field])}")
     if field.index or field.unique:  # a filter of the list
         _parses(f"def f({field.name}: {field_code.filter_annotation(field)} = None): ...")
         _parses(field_code.refused_filter(field))

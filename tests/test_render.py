@@ -139,6 +139,14 @@ def test_fields_and_roles_reach_the_code(cookies: Cookies) -> None:
     assert 'STAFF = "STAFF"' in roles
     assert "DEFAULT_ROLE = Role.GUEST" in roles
     assert "ADMIN_ROLE = Role.BOSS" in roles
+    restated = result.project_path / "tests" / "users" / "test_restated_values.py"
+    assert '"shoe_size": "-0",' in restated.read_text()
+
+
+def test_a_render_without_restated_values_has_no_test_for_them(cookies: Cookies) -> None:
+    result = cookies.bake(extra_context={"user_fields": "handle:str(20), born:date?"})
+    assert result.exit_code == 0, result.exception
+    assert not (result.project_path / "tests" / "users" / "test_restated_values.py").exists()
 
 
 def test_template_root_holds_what_it_should() -> None:

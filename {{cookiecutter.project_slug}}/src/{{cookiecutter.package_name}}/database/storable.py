@@ -1,8 +1,11 @@
 """Pydantic types for values a PostgreSQL column can hold, so that a bad value is a 422 in the
-schemas rather than an error from the database. Every resource's schemas use them."""
+schemas rather than an error from the database. Every resource's schemas use them.
+
+A value the column keeps in another form than it was sent (a decimal at the column's scale, a
+moment in UTC) is put in that form here, so that a write answers what a later read will."""
 
 import datetime as dt
-from decimal import Decimal
+from decimal import Context, Decimal, InvalidOperation
 from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime, Field
@@ -42,13 +45,37 @@ def _within_text_limit(text: str) -> str:
     return text
 
 
-def _within_utc_range(moment: dt.datetime) -> dt.datetime:
-    # The driver stores moments in UTC: 0001-01-01T00:00+01:00 has no UTC year to go to.
+def _in_utc(moment: dt.datetime) -> dt.datetime:
+    # Stored and read back in UTC: 0001-01-01T00:00+01:00 has no UTC year to go to.
     try:
-        moment.astimezone(dt.UTC)
+        return moment.astimezone(dt.UTC)
     except OverflowError:
         raise ValueError("must fall between the years 1 and 9999 in UTC") from None
-    return moment
+
+
+def numeric(precision: int, scale: int) -> AfterValidator:
+    """The checks of a `numeric(precision, scale)` column, for a finite Decimal.
+
+    As PostgreSQL counts: at most `precision - scale` digits before the point (so 0 fits a
+    numeric(5,5)), and at most `scale` after it (refused, where PostgreSQL would round). The value
+    comes out at the column's scale: 12.5 as 12.50, -0 as 0.00.
+    """
+    unit = Decimal(1).scaleb(-scale)
+    # Quantizing signals InvalidOperation when the result needs more than `precision` digits.
+    digits = Context(prec=precision)
+    column = f"numeric({precision},{scale})"
+
+    def as_stored(value: Decimal) -> Decimal:
+        try:
+            stored = value.quantize(unit, context=digits)
+        except InvalidOperation:
+            problem = f"must have at most {precision - scale} digits before the point ({column})"
+            raise ValueError(problem) from None
+        if stored != value:
+            raise ValueError(f"must have at most {scale} digits after the point ({column})")
+        return stored.copy_abs() if stored.is_zero() else stored  # numeric has no -0
+
+    return AfterValidator(as_stored)
 
 
 PgText = Annotated[str, AfterValidator(storable_text)]
@@ -57,4 +84,4 @@ IndexedText = Annotated[str, AfterValidator(storable_text), AfterValidator(_fits
 Int32 = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
 FiniteDecimal = Annotated[Decimal, Field(allow_inf_nan=False)]
-PgDatetime = Annotated[AwareDatetime, AfterValidator(_within_utc_range)]
+PgDatetime = Annotated[AwareDatetime, AfterValidator(_in_utc)]

@@ -32,6 +32,7 @@ from .field_code import (
     migration_constraint,
     migration_index,
     refused_filter,
+    restated_values,
 )
 from .field_spec import SOFT_KEYWORDS, SpecError, UserField, parse_user_fields
 from .resource_code import EMPTY, ResourceModules, block, fill, model_module, schemas_module
@@ -410,6 +411,7 @@ def render(resource: Resource, project: Project) -> dict[Path, str]:
         "test_resource.py.tmpl",
         **names,
         hostile_values=hostile_values(fields),
+        restated_values=restated_values(fields),
         unique_fields=repr(unique),
         filters="{" + ", ".join(f'"{each.name}": {each.refused}' for each in filters) + "}",
         owner_body_argument="owner_id=uuid4()" if r.owned else "",
@@ -420,6 +422,11 @@ def render(resource: Resource, project: Project) -> dict[Path, str]:
         duplicate_tests=(
             _fill("test_duplicates.py.tmpl", **names, writer_token=writer_token)
             if unique
+            else EMPTY
+        ),
+        restated_tests=(
+            _fill("test_restated_values.py.tmpl", **names, writer_token=writer_token)
+            if any(field.type.restated for field in fields)
             else EMPTY
         ),
         hostile_tests=(
