@@ -274,7 +274,6 @@ def with_type_imports(block: str, fields: list[UserField], module: str) -> str:
 
 # The types of the rendered database/storable.py that the fields' schema code may name.
 STORABLE_NAMES = (
-    "FiniteDecimal",
     "FiniteFloat",
     "IndexedText",
     "Int32",

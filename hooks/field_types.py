@@ -343,7 +343,7 @@ TYPES: dict[str, FieldType] = {
             python="Decimal",
             column="sa.Numeric({precision}, {scale})",
             # At the column's scale: a write answers 12.5 as 12.50, as a read will.
-            schema="Annotated[FiniteDecimal, numeric({precision}, {scale})]",
+            schema="Annotated[Decimal, numeric({precision}, {scale})]",
             read_schema="Decimal",
             sizes=_precision_and_scale,
             capacity=Capacity(

@@ -15,7 +15,9 @@ from hooks.field_spec import MAX_NAME_LENGTH, SpecError, parse_user_fields
 from hooks.field_types import (
     ALLOWED_TYPES,
     CODE_NAMES,
+    MAX_DECIMAL_PRECISION,
     MAX_INDEXED_BYTES,
+    MAX_STR_LENGTH,
     TYPES,
     UserField,
     readme_rows,
@@ -26,14 +28,24 @@ TEMPLATE = ROOT / "{{cookiecutter.project_slug}}"
 STORABLE = TEMPLATE / "src" / "{{cookiecutter.package_name}}" / "database" / "storable.py"
 
 
+# The sizes that write the longest code (a bare type takes its default size).
+WIDEST = {
+    "str": f"str({MAX_STR_LENGTH})",
+    "decimal": f"decimal({MAX_DECIMAL_PRECISION},{MAX_DECIMAL_PRECISION})",
+}
+
+
 def _every_form() -> list[UserField]:
-    """A field of every type, optional or not, with each flag the type takes and with all."""
+    """A field of every type, optional or not, with each flag the type takes and with all, bare
+    and at its widest size."""
     fields = []
     for kind, entry in TYPES.items():
         flag_sets = [[], *([flag] for flag in entry.flags)]
         flag_sets += [list(entry.flags)] if len(entry.flags) > 1 else []
-        for flags, mark in ((flags, mark) for flags in flag_sets for mark in ("", "?")):
-            spec = ":".join(["a", f"{kind}{mark}", *flags])
+        sizes = [kind, *([WIDEST[kind]] if kind in WIDEST else [])]
+        forms = ((flags, mark, size) for flags in flag_sets for mark in ("", "?") for size in sizes)
+        for flags, mark, size in forms:
+            spec = ":".join(["a", f"{size}{mark}", *flags])
             try:
                 fields += parse_user_fields(spec)
             except SpecError as error:  # a bool cannot be unique: too few values

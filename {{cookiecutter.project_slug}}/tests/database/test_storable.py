@@ -12,11 +12,11 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from {{ cookiecutter.package_name }}.database.storable import FiniteDecimal, PgDatetime, numeric
+from {{ cookiecutter.package_name }}.database.storable import PgDatetime, numeric
 
 
 def _decimal(precision: int, scale: int, sent: str) -> Decimal:
-    return TypeAdapter(Annotated[FiniteDecimal, numeric(precision, scale)]).validate_python(sent)
+    return TypeAdapter(Annotated[Decimal, numeric(precision, scale)]).validate_python(sent)
 
 
 @pytest.mark.parametrize(
@@ -51,6 +51,9 @@ async def test_a_decimal_comes_out_as_its_column_keeps_it(
         # PostgreSQL would round these: refused, so that no digit sent is lost.
         (10, 2, "12.505", "at most 2 digits after the point (numeric(10,2))"),
         (10, 2, "1E-999999", "at most 2 digits after the point (numeric(10,2))"),
+        # Refused, as a float field refuses them: no JSON number can say them.
+        (10, 2, "NaN", "Input should be a finite number"),
+        (10, 2, "-Infinity", "Input should be a finite number"),
     ],
 )
 def test_a_decimal_its_column_cannot_keep_exactly_is_refused(

@@ -54,7 +54,8 @@ def _in_utc(moment: dt.datetime) -> dt.datetime:
 
 
 def numeric(precision: int, scale: int) -> AfterValidator:
-    """The checks of a `numeric(precision, scale)` column, for a finite Decimal.
+    """The checks of a `numeric(precision, scale)` column, for a Decimal (pydantic refuses NaN
+    and infinities).
 
     As PostgreSQL counts: at most `precision - scale` digits before the point (so 0 fits a
     numeric(5,5)), and at most `scale` after it (refused, where PostgreSQL would round). The value
@@ -83,5 +84,4 @@ LongText = Annotated[str, AfterValidator(storable_text), AfterValidator(_within_
 IndexedText = Annotated[str, AfterValidator(storable_text), AfterValidator(_fits_an_index)]
 Int32 = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
-FiniteDecimal = Annotated[Decimal, Field(allow_inf_nan=False)]
 PgDatetime = Annotated[AwareDatetime, AfterValidator(_in_utc)]
