@@ -280,6 +280,7 @@ STORABLE_NAMES = (
     "LongText",
     "PgDatetime",
     "PgText",
+    "PlainDecimal",
     "numeric",
     "storable_text",
 )
@@ -288,6 +289,8 @@ STORABLE_NAMES = (
 def storable_names(fields: list[UserField]) -> list[str]:
     """The storable types (the rendered database/storable.py's) the fields' schemas name."""
     code = " ".join(
-        [_schema(field) for field in fields] + [field.type.schema_definitions for field in fields]
+        [_schema(field) for field in fields]
+        + [field.type.read_schema or "" for field in fields]
+        + [field.type.schema_definitions for field in fields]
     )
     return [name for name in STORABLE_NAMES if re.search(rf"\b{name}\b", code)]

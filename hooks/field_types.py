@@ -338,13 +338,14 @@ TYPES: dict[str, FieldType] = {
             (
                 f"`NUMERIC(P,S)`, 1 <= P <= {MAX_DECIMAL_PRECISION}, 0 <= S <= P "
                 f"(bare: {DEFAULT_DECIMAL[0]},{DEFAULT_DECIMAL[1]})",
-                "decimal (a JSON string or number); answered at the scale S: 12.5 as 12.50",
+                "decimal (a JSON string or number); answered at the scale S: 12.5 as 12.50, "
+                "and never in exponent form: 0.00000001, not 1E-8",
             ),
             python="Decimal",
             column="sa.Numeric({precision}, {scale})",
             # At the column's scale: a write answers 12.5 as 12.50, as a read will.
             schema="Annotated[Decimal, numeric({precision}, {scale})]",
-            read_schema="Decimal",
+            read_schema="PlainDecimal",
             sizes=_precision_and_scale,
             capacity=Capacity(
                 _decimal_values,

@@ -12,7 +12,7 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from {{ cookiecutter.package_name }}.database.storable import PgDatetime, numeric
+from {{ cookiecutter.package_name }}.database.storable import PgDatetime, PlainDecimal, numeric
 
 
 def _decimal(precision: int, scale: int, sent: str) -> Decimal:
@@ -30,16 +30,23 @@ def _decimal(precision: int, scale: int, sent: str) -> Decimal:
         (3, 0, "1E+1"),
         (3, 0, "999.000"),
         (20, 10, "0.0000001"),
+        (30, 18, "-0"),  # Python's str() writes these two in exponent form (0E-18)
+        (11, 8, "-1E-8"),
         (1000, 500, "1.5"),
     ],
 )
-async def test_a_decimal_comes_out_as_its_column_keeps_it(
+async def test_a_decimal_comes_out_and_is_answered_as_its_column_keeps_it(
     db_session: AsyncSession, precision: int, scale: int, sent: str
 ) -> None:
-    kept = await db_session.scalar(
-        text(f"SELECT CAST(:value AS numeric({precision}, {scale}))"), {"value": Decimal(sent)}
-    )
-    assert str(_decimal(precision, scale, sent)) == str(kept)
+    column = f"CAST(:value AS numeric({precision}, {scale}))"
+    kept, written = (
+        await db_session.execute(
+            text(f"SELECT {column}, CAST({column} AS text)"), {"value": Decimal(sent)}
+        )
+    ).one()
+    taken = _decimal(precision, scale, sent)
+    assert str(taken) == str(kept)
+    assert TypeAdapter(PlainDecimal).dump_json(taken) == f'"{written}"'.encode()
 
 
 @pytest.mark.parametrize(

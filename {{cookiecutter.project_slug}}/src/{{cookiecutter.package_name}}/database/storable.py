@@ -2,13 +2,14 @@
 schemas rather than an error from the database. Every resource's schemas use them.
 
 A value the column keeps in another form than it was sent (a decimal at the column's scale, a
-moment in UTC) is put in that form here, so that a write answers what a later read will."""
+moment in UTC) is put in that form here, so that a write answers what a later read will. A
+decimal is answered as PostgreSQL writes it (PlainDecimal)."""
 
 import datetime as dt
 from decimal import Context, Decimal, InvalidOperation
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, Field
+from pydantic import AfterValidator, AwareDatetime, Field, PlainSerializer, WithJsonSchema
 
 from {{ cookiecutter.package_name }}.core.settings import get_settings
 
@@ -85,3 +86,11 @@ IndexedText = Annotated[str, AfterValidator(storable_text), AfterValidator(_fits
 Int32 = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
 PgDatetime = Annotated[AwareDatetime, AfterValidator(_in_utc)]
+
+# An answered decimal, in JSON as PostgreSQL writes it: "0.00000000" where Python's str() gives
+# "0E-8" (below a millionth), which the OpenAPI pattern pydantic declares for Decimal refuses.
+PlainDecimal = Annotated[
+    Decimal,
+    PlainSerializer(lambda value: format(value, "f"), when_used="json"),
+    WithJsonSchema({"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$"}, mode="serialization"),
+]
