@@ -50,6 +50,8 @@ def run(command: str, cwd: Path, env: dict[str, str], typed: str = "", ok: bool 
     print(f"$ {command}  ({time.monotonic() - start:.1f} s)", flush=True)
     if (done.returncode == 0) != ok:
         sys.exit(f"`{command}` ended with {done.returncode}:\n{done.stdout}\n{done.stderr}")
+    if "--- Logging error ---" in done.stderr:  # a handler left on a closed stream, say
+        sys.exit(f"`{command}` printed a logging error:\n{done.stderr[-3000:]}")
     return done.stdout if ok else done.stderr
 
 

@@ -56,3 +56,19 @@ def lines_written(level: int = logging.INFO) -> Iterator[list[str]]:
     finally:
         root.removeHandler(handler)
         root.setLevel(previous)
+
+
+@contextmanager
+def logging_as_it_was() -> Iterator[None]:
+    """Logging put back as it was after the block, for a command run in this process: its
+    set-up (`cli.main`) is for the whole process, with a handler on the stderr pytest captures,
+    which later tests would share and which is closed by the time a last line is logged."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        yield
+    finally:
+        for handler in set(root.handlers) - set(handlers):
+            handler.close()
+        root.handlers[:] = handlers
+        root.setLevel(level)

@@ -11,6 +11,7 @@ from {{ cookiecutter.package_name }}.core.settings import MissingDatabaseUrlErro
 from {{ cookiecutter.package_name }}.database.engine import AsyncDatabase
 from {{ cookiecutter.package_name }}.main import create_app
 
+from tests.logs import logging_as_it_was
 from tests.served import settings_from_environment
 from tests.tcp_proxy import free_port
 
@@ -59,6 +60,7 @@ def test_a_command_on_a_database_it_cannot_use_says_so_in_one_line(
     database_url = url.render_as_string(hide_password=False)
     with (
         settings_from_environment(monkeypatch, DATABASE_URL=database_url),
+        logging_as_it_was(),
         pytest.raises(SystemExit) as stopped,
     ):
         cli.main(["unlock", "someone@example.com"])
