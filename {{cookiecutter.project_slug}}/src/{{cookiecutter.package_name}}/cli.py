@@ -6,7 +6,7 @@
 - `alembic ...`: Alembic's own command line (`revision --autogenerate`, `check`, ...).
 - `create-admin EMAIL`: make the first admin, or an existing user an admin (create_admin.py).
 - `unlock EMAIL`: clear an account's failed logins, so that it may log in at once (unlock.py).
-- `new resource NAME "FIELDS" [--owned]`: add a resource like users/ (scaffold/resource.py).
+- `new resource NAME "FIELDS" [--owned]`: add a resource like users/ (scaffold/command.py).
 
 All but `serve` use DATABASE_URL's database; when it is unset, an embedded PostgreSQL whose data
 stays in `.pgdata/` in the project folder. The service itself (`serve`, the image) never starts
@@ -147,7 +147,8 @@ def clear_failures(email: str) -> None:
 def add_resource(name: str, fields: str, owned: bool) -> None:
     """`new resource`: says what it wrote, or why it wrote nothing, in a line."""
     # A development tool: loaded only for this command.
-    from {{ cookiecutter.package_name }}.scaffold.resource import ResourceError, new_resource
+    from {{ cookiecutter.package_name }}.scaffold.command import new_resource
+    from {{ cookiecutter.package_name }}.scaffold.resource import ResourceError
 
     try:
         written = new_resource("{{ cookiecutter.package_name }}", name, fields, owned)

@@ -10,25 +10,22 @@ from pathlib import Path
 import pytest
 
 from {{ cookiecutter.package_name }}.cli import main
-from {{ cookiecutter.package_name }}.scaffold import resource as scaffold_resource
+from {{ cookiecutter.package_name }}.scaffold import files as scaffold_files
 from {{ cookiecutter.package_name }}.scaffold.field_spec import RESERVED_NAMES
 from {{ cookiecutter.package_name }}.scaffold.field_types import CODE_NAMES
+from {{ cookiecutter.package_name }}.scaffold.files import render, write
+from {{ cookiecutter.package_name }}.scaffold.names import STAND_IN, check_fixtures, names_in_body
 from {{ cookiecutter.package_name }}.scaffold.resource import (
     LIST_ROUTE_NAMES,
-    STAND_IN,
     Project,
     Resource,
     ResourceError,
-    check_fixtures,
-    names_in_body,
     parse_resource,
     plural,
-    render,
-    write,
 )
 
 PROJECT = Path(__file__).resolve().parents[2]
-PACKAGE = scaffold_resource.__name__.split(".")[0]
+PACKAGE = scaffold_files.__name__.split(".")[0]
 
 
 @pytest.mark.parametrize(
@@ -151,7 +148,7 @@ def test_a_failed_write_puts_everything_back(
         assert new.read_text() == "after\n"
         raise subprocess.CalledProcessError(1, "ruff", output="invalid-syntax: line 1\nmore")
 
-    monkeypatch.setattr(scaffold_resource, "_tidy", refused)
+    monkeypatch.setattr(scaffold_files, "_tidy", refused)
     with pytest.raises(ResourceError) as failed:
         write({kept: "changed", new: "after"}, Project(tmp_path, PACKAGE))
     assert str(failed.value).startswith("ruff refused the code it wrote (invalid-syntax: line 1)")
