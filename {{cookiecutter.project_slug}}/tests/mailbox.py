@@ -4,6 +4,7 @@ can go down and come back, or refuse recipients."""
 
 import asyncio
 import email
+import re
 import warnings
 from email.header import decode_header, make_header
 from email.message import EmailMessage
@@ -133,4 +134,5 @@ def shown_header(raw: bytes, name: str) -> str:
     of address headers puts a space between adjacent encoded words, as in a long non-ASCII
     display name, where RFC 2047 drops it.)"""
     value = email.message_from_bytes(raw, policy=compat32)[name]
-    return str(make_header(decode_header(str(value))))
+    unfolded = re.sub(r"\r?\n(?=[ \t])", "", str(value))  # RFC 5322 2.2.3
+    return str(make_header(decode_header(unfolded)))

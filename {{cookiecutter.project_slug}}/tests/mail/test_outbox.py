@@ -1,6 +1,6 @@
-"""The outbox against a real SMTP server: a mail queued is delivered, retried while the server
-is down, sent after a restart, sent once however many senders race for it, given up (and
-logged) after MAIL_GIVE_UP_HOURS, and pruned after MAIL_KEEP_DAYS."""
+"""The outbox against a real SMTP server: a mail queued is delivered (a long subject whole),
+retried while the server is down, sent after a restart, sent once however many senders race for
+it, given up (and logged) after MAIL_GIVE_UP_HOURS, and pruned after MAIL_KEEP_DAYS."""
 
 import asyncio
 import datetime as dt
@@ -17,6 +17,7 @@ from {{ cookiecutter.package_name }}.database.engine import AsyncDatabase
 from {{ cookiecutter.package_name }}.mail.messages import PROJECT_NAME, Message, render
 from {{ cookiecutter.package_name }}.mail.outbox import OutboxMail, queue_mail
 from {{ cookiecutter.package_name }}.mail.sender import MailSender, retry_delay
+from {{ cookiecutter.package_name }}.mail.smtp import deliver
 
 from tests.database_setup import delete_all_rows
 from tests.isolation import CleanDatabase
@@ -93,6 +94,23 @@ async def test_a_queued_mail_is_delivered_with_text_and_html(
     assert (row.text_body, row.html_body) == ("", "")
     assert await sender.send_due() == 0  # nothing is sent twice
     assert len(mailbox.messages) == 1
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        # Python before 3.13 folded this one's encoded words without the space between them.
+        "Reset your Übersicht xxxx 用户 Service 用户 API خدمة password",
+        "Verify your email for Café Ünïcode Booking, the service with a very long name",
+        "Reset your User Service password, the one with a name long enough to be folded",
+    ],
+    ids=["non-ascii-folded-at-a-space", "non-ascii", "ascii"],
+)
+async def test_a_long_subject_arrives_as_it_was_written(mailbox: Mailbox, subject: str) -> None:
+    message = Message(to="ada@example.com", subject=subject, text="Text", html="<p>HTML</p>")
+    await deliver(message, mailbox.settings())
+    await mailbox.wait_for(1)
+    assert shown_header(mailbox.raw[0], "Subject") == subject
 
 
 async def test_sending_is_retried_while_smtp_is_down_then_delivered(
