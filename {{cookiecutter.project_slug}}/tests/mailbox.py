@@ -134,5 +134,5 @@ def shown_header(raw: bytes, name: str) -> str:
     of address headers puts a space between adjacent encoded words, as in a long non-ASCII
     display name, where RFC 2047 drops it.)"""
     value = email.message_from_bytes(raw, policy=compat32)[name]
-    unfolded = re.sub(r"\r?\n(?=[ \t])", "", str(value))  # RFC 5322 2.2.3
+    unfolded = re.sub(r"\r?\n(?=[ \t])", "", str(value)).strip()  # RFC 5322 2.2.3
     return str(make_header(decode_header(unfolded)))

@@ -1,4 +1,4 @@
-"""The outbox against a real SMTP server: a mail queued is delivered (a long subject whole),
+"""The outbox against a real SMTP server: a mail queued is delivered (a long name whole),
 retried while the server is down, sent after a restart, sent once however many senders race for
 it, given up (and logged) after MAIL_GIVE_UP_HOURS, and pruned after MAIL_KEEP_DAYS."""
 
@@ -97,20 +97,29 @@ async def test_a_queued_mail_is_delivered_with_text_and_html(
 
 
 @pytest.mark.parametrize(
-    "subject",
+    "name",
     [
-        # Python before 3.13 folded this one's encoded words without the space between them.
-        "Reset your Übersicht xxxx 用户 Service 用户 API خدمة password",
-        "Verify your email for Café Ünïcode Booking, the service with a very long name",
-        "Reset your User Service password, the one with a name long enough to be folded",
+        # Python before 3.13 folded these without a space between two encoded words: in the
+        # subject for the first, in the sender's name for the second.
+        "Übersicht xxxx 用户 Service 用户 API خدمة",
+        "Сервис xxxxxxxxxxxxxxxxxxxxxxxxxx – 用户服务 Dienst Ünïcode Booking",  # noqa: RUF001
+        "Café Ünïcode Booking, the service with a very long name",
+        "User Service of the Very Long Name Company for Bookings",
     ],
-    ids=["non-ascii-folded-at-a-space", "non-ascii", "ascii"],
+    ids=["non-ascii-subject", "non-ascii-sender", "non-ascii", "ascii"],
 )
-async def test_a_long_subject_arrives_as_it_was_written(mailbox: Mailbox, subject: str) -> None:
+async def test_a_long_name_arrives_as_it_was_written(mailbox: Mailbox, name: str) -> None:
+    """In the subject, and as the sender's name (EMAIL_FROM's; PROJECT_NAME when it has none)."""
+    subject = f"Reset your {name} password"
     message = Message(to="ada@example.com", subject=subject, text="Text", html="<p>HTML</p>")
-    await deliver(message, mailbox.settings())
+    # As written in .env: EMAIL_FROM='"Name" <address>'.
+    settings = mailbox.settings().model_copy(
+        update={"email_from": f'"{name}" <noreply@example.com>'}
+    )
+    await deliver(message, settings)
     await mailbox.wait_for(1)
     assert shown_header(mailbox.raw[0], "Subject") == subject
+    assert shown_header(mailbox.raw[0], "From") == f"{name} <noreply@example.com>"
 
 
 async def test_sending_is_retried_while_smtp_is_down_then_delivered(

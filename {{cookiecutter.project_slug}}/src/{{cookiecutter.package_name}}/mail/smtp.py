@@ -34,27 +34,31 @@ def announce(settings: Settings) -> None:
         logger.info("Mails are sent through %s (%s)", where, settings.smtp_tls)
 
 
-def sender_address(settings: Settings) -> str:
-    """EMAIL_FROM, with the project's name shown when it is a bare address."""
-    name, address = parseaddr(settings.email_from)
-    return formataddr((name or PROJECT_NAME, address))
+def _set_header(email: EmailMessage, name: str, text: str, address: str | None = None) -> None:
+    """The header `name`: `text`, then `<address>` if given (From's display name and address).
+
+    Non-ASCII text is encoded and folded here, and the generator keeps a header folded so:
+    Python before 3.13 can drop a space where it folds such text between two encoded words
+    (CPython gh-92081), as in a long subject with the project's name.
+    """
+    if text.isascii():
+        email[name] = text if address is None else formataddr((text, address))
+        return
+    encoded = Header(text, "utf-8", header_name=name).encode()
+    email.set_raw(name, encoded if address is None else f"{encoded}\n <{address}>")
 
 
 def email_message(message: Message, settings: Settings) -> EmailMessage:
     """`message` as MIME: a plain-text part and its HTML alternative."""
     email = EmailMessage()
-    email["From"] = sender_address(settings)
+    # EMAIL_FROM, with the project's name shown when it is a bare address.
+    sender, address = parseaddr(settings.email_from)
+    _set_header(email, "From", sender or PROJECT_NAME, address)
     email["To"] = message.to
-    if message.subject.isascii():
-        email["Subject"] = message.subject
-    else:
-        # Encoded and folded here, kept so by the generator: Python before 3.13 drops a space
-        # where it folds such a subject between two encoded words (CPython gh-92081).
-        subject = Header(message.subject, "utf-8", header_name="Subject")
-        email.set_raw("Subject", subject.encode())
+    _set_header(email, "Subject", message.subject)
     email["Date"] = format_datetime(dt.datetime.now(dt.UTC))
     # The sender's domain, given: without one, make_msgid asks the system for the host's name.
-    domain = parseaddr(settings.email_from)[1].rpartition("@")[2] or "localhost"
+    domain = address.rpartition("@")[2] or "localhost"
     email["Message-ID"] = make_msgid(domain=domain)
     email.set_content(message.text)
     email.add_alternative(message.html, subtype="html")
