@@ -102,7 +102,7 @@ async def test_a_queued_mail_is_delivered_with_text_and_html(
         # Python before 3.13 folded these without a space between two encoded words: in the
         # subject for the first, in the sender's name for the second.
         "Übersicht xxxx 用户 Service 用户 API خدمة",
-        "Сервис xxxxxxxxxxxxxxxxxxxxxxxxxx – 用户服务 Dienst Ünïcode Booking",  # noqa: RUF001
+        "Сервис xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx 用户服务 Dienst Ünïcode Booking",
         "Café Ünïcode Booking, the service with a very long name",
         "User Service of the Very Long Name Company for Bookings",
     ],
