@@ -31,9 +31,8 @@ from tests.tcp_proxy import free_port, tcp_url
 # A bound on the served process's end, once its requests are done.
 EXIT_TIMEOUT_SECONDS = 30
 # Short, as the tests set them: what they prove holds for any length.
-SHUTDOWN_TIMEOUT = 0.3
-# Long enough for two requests to reach a server on a busy machine (CI's two cores).
-SHUTDOWN_DELAY = 1.0
+SHUTDOWN_TIMEOUT = 0.1
+SHUTDOWN_DELAY = 0.2
 
 
 async def test_live_answers_without_the_database(initialize_database: AsyncDatabase) -> None:
@@ -78,6 +77,26 @@ async def test_ready_is_503_from_sigterm_on_and_the_server_still_gets_it(
                 assert response.status_code == 503
                 assert response.json()["detail"] == "The service is shutting down"
             assert (await client.get("/health/live")).status_code == 200
+
+
+async def test_the_server_gets_sigterm_once_the_delay_is_over(
+    initialize_database: AsyncDatabase,
+) -> None:
+    settings = {"SHUTDOWN_DELAY_SECONDS": str(SHUTDOWN_DELAY)}
+    with sigterm_handled_by_the_server() as received:
+        async with started_app(initialize_database.engine.url, **settings) as (_, client):
+            signalled = time.monotonic()
+            signal.raise_signal(signal.SIGTERM)
+            signal.raise_signal(signal.SIGTERM)  # a second one changes nothing
+            assert received == [], "the server is not told before the delay is over"
+            assert (await client.get("/health/ready")).status_code == 503
+            for _ in range(EXIT_TIMEOUT_SECONDS * 100):
+                if received:
+                    break
+                await asyncio.sleep(0.01)
+            waited = time.monotonic() - signalled
+    assert received == [signal.SIGTERM]
+    assert waited >= SHUTDOWN_DELAY
 
 
 @dataclass
@@ -135,6 +154,9 @@ async def _until_logged(process: Command, line: str) -> None:
 
 # uvicorn ends by the signal it was sent, once it has shut down (or 0, as older ones did).
 ENDED_BY_SIGTERM = {0, -signal.SIGTERM}
+ENDED_BY_SIGINT = {0, -signal.SIGINT}
+# Each request on a new connection, as a load balancer's health check opens one.
+CLOSE = {"Connection": "close"}
 
 
 async def test_sigterm_lets_the_request_in_flight_finish(
@@ -195,23 +217,27 @@ async def test_sigterm_cancels_requests_still_running_after_the_timeout(
 async def test_during_the_delay_it_still_answers_but_is_no_longer_ready(
     initialize_database: AsyncDatabase,
 ) -> None:
+    # A delay the test never waits out: Ctrl-C (SIGINT, uvicorn's own) ends it at once.
+    delay = {"SHUTDOWN_DELAY_SECONDS": str(EXIT_TIMEOUT_SECONDS)}
     async with (
-        served(initialize_database, SHUTDOWN_DELAY_SECONDS=str(SHUTDOWN_DELAY)) as server,
+        served(initialize_database, **delay) as server,
         AsyncClient(base_url=server.base_url, timeout=EXIT_TIMEOUT_SECONDS) as client,
     ):
         server.process.send_signal(signal.SIGTERM)
         # New connections still reach it: what load balancers sent meanwhile is served. Ready
         # until the server has handled the signal (at once, unless the machine is busy).
-        for _ in range(int(SHUTDOWN_DELAY / 0.02)):
-            ready = await client.get("/health/ready", headers={"Connection": "close"})
+        for _ in range(EXIT_TIMEOUT_SECONDS * 50):
+            ready = await client.get("/health/ready", headers=CLOSE)
             if ready.status_code != 200:
                 break
             await asyncio.sleep(0.02)
         assert ready.status_code == 503
         assert ready.json()["detail"] == "The service is shutting down"
-        live = await client.get("/health/live", headers={"Connection": "close"})
-        assert live.status_code == 200
-        assert server.process.returncode is None
+        assert (await client.get("/health/live", headers=CLOSE)).status_code == 200
+        assert server.process.returncode is None, "it waits out the delay"
+        interrupted = time.monotonic()
+        server.process.send_signal(signal.SIGINT)
         status, log = await server.exit_status_and_log()
-    assert status in ENDED_BY_SIGTERM, log
+    assert time.monotonic() - interrupted < EXIT_TIMEOUT_SECONDS / 2, "Ctrl-C ends the delay"
+    assert status in ENDED_BY_SIGINT, log
     assert "Application shutdown complete" in log
