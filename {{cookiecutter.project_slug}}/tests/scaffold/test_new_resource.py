@@ -49,11 +49,16 @@ def test_a_resource_s_names() -> None:
     assert (resource.word, resource.words_plural) == ("log entry", "log entries")
 
 
-def _files() -> dict[Path, float]:
-    """Every file of the project's code, tests and migrations, with its modification time."""
+def _files() -> dict[Path, float | None]:
+    """Every file of the project's code, tests and migrations, with its modification time, and
+    every folder. Not Python's bytecode caches: the command imports modules, which may write
+    them (a folder's time changes then, so folders are compared by name only)."""
     folders = ("src", "tests", "migrations")
     return {
-        path: path.stat().st_mtime for folder in folders for path in (PROJECT / folder).rglob("*")
+        path: path.stat().st_mtime if path.is_file() else None
+        for folder in folders
+        for path in (PROJECT / folder).rglob("*")
+        if "__pycache__" not in path.parts
     }
 
 
