@@ -210,6 +210,10 @@ def server_path(project: Path, answers: dict[str, str]) -> None:
 
 def main(project: Path) -> None:
     answers = json.loads((project / ".cruft.json").read_text())["context"]["cookiecutter"]
+    # As on a newcomer's machine, Python writes the project's bytecode as it first imports it
+    # (where CI's environment may say not to): a test that the command writes nothing once
+    # failed only then, on the .pyc of a module the command imports.
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     if os.environ.get("DATABASE_URL"):
         server_path(project, answers)
     else:
