@@ -22,9 +22,10 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
-# The libraries the commands import: the forkserver imports them once, and every process forks
-# from it. (Import errors are ignored: uvloop, for one, is not on every platform.) Not
-# prometheus_client: it reads PROMETHEUS_MULTIPROC_DIR, which a command may set, at import.
+# The libraries the commands import, with the modules uvicorn and anyio import only as a server
+# starts: the forkserver imports them once, and every process forks from it. (Import errors are
+# ignored: uvloop, for one, is not on every platform.) Not prometheus_client: it reads
+# PROMETHEUS_MULTIPROC_DIR, which a command may set, at import.
 # Also pytest and this module: each process unpickles `_run_command` from here, and runs the
 # main script (pytest's) again, as Python 3.11, 3.12 and early 3.13 ignore "__main__"
 # below (CPython gh-126631). With pytest imported already, that is free; it was 0.1 s each.
@@ -51,7 +52,6 @@ PRELOADED = (
     "sqlalchemy.orm",
     "structlog",
     "tests.processes",
-    # What uvicorn imports only as it starts a server.
     "uvicorn.lifespan.on",
     "uvicorn.loops.uvloop",
     "uvicorn.main",
