@@ -42,6 +42,13 @@ class TcpProxy:
 
     async def stop(self) -> None:
         if self._server is not None:
+            # No more connections, and a turn of the loop for those accepted already to become
+            # transports: closed in between, asyncio leaks their sockets (CPython gh-109564;
+            # on 3.13 an error in the socket's finalizer too).
+            loop = asyncio.get_running_loop()
+            for listening in self._server.sockets:
+                loop.remove_reader(listening.fileno())
+            await asyncio.sleep(0)
             self._server.close()
         for writer in list(self._writers):
             writer.transport.abort()
