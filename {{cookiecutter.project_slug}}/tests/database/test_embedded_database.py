@@ -91,14 +91,15 @@ async def test_a_throwaway_server_leaves_nothing_behind() -> None:
 
 
 def test_the_server_stops_even_when_its_owner_is_killed() -> None:
-    owner = subprocess.Popen([sys.executable, "-c", OWNER], stdout=subprocess.PIPE, text=True)
-    assert owner.stdout is not None
-    data_dir = owner.stdout.readline().strip()
-    try:
-        assert servers_on(data_dir)
-    finally:
-        owner.send_signal(signal.SIGKILL)  # no Python code of the owner's runs after this
-        owner.wait()
+    with subprocess.Popen(
+        [sys.executable, "-c", OWNER], stdout=subprocess.PIPE, text=True
+    ) as owner:  # its pipe closed and its status read at the end
+        assert owner.stdout is not None
+        data_dir = owner.stdout.readline().strip()
+        try:
+            assert servers_on(data_dir)
+        finally:
+            owner.send_signal(signal.SIGKILL)  # no Python code of the owner's runs after this
     wait_until_gone(data_dir)
 
 
