@@ -10,9 +10,10 @@ from pytest_cookies.plugin import Cookies
 from hooks.post_gen import REGISTRY
 from tests.helpers import ROOT, run_cookiecutter
 
-# Jinja delimiters, or a `cookiecutter.<key>` reference (the file `cookiecutter.json` aside; a
-# sentence that ends with the word, as in the registry's modules the render holds, too).
-LEFTOVER = re.compile(r"\{\{|\{%|%\}|\{#|cookiecutter\.(?!json\b)\w")
+# Jinja delimiters (not GitHub Actions' own `${{ ... }}`, as in ci.yml), or a `cookiecutter.<key>`
+# reference (the file `cookiecutter.json` aside; a sentence that ends with the word, as in the
+# registry's modules the render holds, too).
+LEFTOVER = re.compile(r"(?<!\$)\{\{|\{%|%\}|\{#|cookiecutter\.(?!json\b)\w")
 EXPECTED_FILES = [
     ".cruft.json",
     ".env",

@@ -331,6 +331,14 @@ def test_ci_workflow_passes_actionlint_and_runs_every_check(baked: Path) -> None
     assert linted.returncode == 0, linted.stdout + linted.stderr
 
     (job,) = _yaml(workflow)["jobs"].values()
+    # The oldest Python the project allows, and the one its image runs.
+    requires = tomllib.loads((baked / "pyproject.toml").read_text())["project"]["requires-python"]
+    (image_python,) = [
+        a.partition("=")[2] for i, a in _dockerfile(baked) if a.startswith("PYTHON_VERSION=")
+    ]
+    assert job["strategy"]["matrix"]["python"] == [requires.removeprefix(">="), image_python]
+    (setup_uv,) = [step for step in job["steps"] if "setup-uv" in step.get("uses", "")]
+    assert setup_uv["with"]["python-version"] == "${{ matrix.python }}"
     (postgres,) = job["services"].values()
     assert "--health-cmd" in postgres["options"]
     assert "5432:5432" in postgres["ports"]
