@@ -350,7 +350,7 @@ def test_ci_workflow_passes_actionlint_and_runs_every_check(baked: Path) -> None
     uses = [step["uses"].split("@")[0] for step in job["steps"] if "uses" in step]
     assert uses == ["actions/checkout", "astral-sh/setup-uv"]
     for command in [
-        "uv sync",
+        "uv sync --locked",
         "uv run ruff check .",
         "uv run ruff format --check .",
         "uv run mypy",
