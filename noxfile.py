@@ -164,6 +164,7 @@ def lint(session: nox.Session) -> None:
     session.install("ruff", "mypy", "nox", "pytest", "pytest-cookies", "cookiecutter", "jinja2")
     session.install("pyyaml", "types-pyyaml", "psutil", "types-psutil", "kubernetes-validate")
     session.install("httpx", "asyncpg", "asyncpg-stubs", "sqlalchemy", "alembic", "fastapi")
+    session.install("pyjwt")  # tests/bench/idiomatic_app.py
     session.run("ruff", "check", "--force-exclude", *LINTED)
     session.run("ruff", "format", "--check", "--force-exclude", *LINTED)
     session.run("mypy")  # the files pyproject.toml names

@@ -13,7 +13,10 @@ from typing import Any
 import asyncpg
 from fastapi import FastAPI, Request
 
-POOL_SIZE = 16
+# Connections per process: service_load.py sets it, and the service's pool, to the load's
+# connections shared among the workers, so that every app served at once fits the server's
+# max_connections (100 by default).
+POOL_SIZE = int(os.environ.get("BENCH_POOL_SIZE", "16"))
 
 
 @asynccontextmanager

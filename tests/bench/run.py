@@ -20,7 +20,14 @@ from typing import Any
 from hooks.answers import ISOLATION_MODES
 from tests.bench.harnesses import HARNESSES, USER_TESTS, harness_figures
 from tests.bench.harnesses import REPEATS as HARNESS_REPEATS
-from tests.bench.service_load import CONCURRENCY, READS, ROUNDS, WORKERS, measure_service
+from tests.bench.service_load import (
+    CONCURRENCY,
+    IDIOMATIC_READS,
+    READS,
+    ROUNDS,
+    WORKERS,
+    measure_service,
+)
 from tests.bench.telemetry_load import PREVIOUS_RELEASE, measure_telemetry
 from tests.bench.workload import (
     WORKLOAD_TESTS,
@@ -287,6 +294,19 @@ def _service_rows(results: dict[str, Any]) -> list[tuple[str, ...]]:
                 f"{figures['resource50/list50']:.0%}",
             )
         )
+        for name in IDIOMATIC_READS:
+            idiomatic = figures[f"{name}/idiomatic"]
+            rows.append(
+                (
+                    f"  {workers} process(es): GET {READS[name]}, written the everyday way",
+                    f"{idiomatic['requests_per_s']:.0f}",
+                    f"{idiomatic['p50_ms']:.1f}",
+                    f"{idiomatic['p99_ms']:.1f}",
+                    "",
+                    "",
+                    f"service: {figures[f'{name}/vs_idiomatic']:.0%}",
+                )
+            )
         plain = figures["me/plain"]
         rows.append(
             (

@@ -41,6 +41,8 @@ READS = {
     "resource50": "/voyages?limit=50",
 }
 WORKERS = (1, 2)
+# The reads that idiomatic_app.py also serves, written the everyday way.
+IDIOMATIC_READS = ("me", "list50")
 
 
 def _ms(value: str, unit: str) -> float:
@@ -158,6 +160,10 @@ def measure_service(project: Path, package: str, database_url: str) -> dict[str,
             "WEB_CONCURRENCY": str(workers),
             "BENCH_DATABASE_URL": database_url,
             "BENCH_USER_ID": admin_id,
+            # Each worker's pool holds its share of the load's connections: the four apps'
+            # pools (floor_app.py) fit the server's connections, which they once overran.
+            "BENCH_POOL_SIZE": str(CONCURRENCY // workers),
+            "DATABASE_POOL_SIZE": str(CONCURRENCY // workers),
         }
         service_command = [sys.executable, "-m", f"{package}.cli", "serve", "--host", HOST]
         floor_command = [sys.executable, "-m", "uvicorn", "tests.bench.floor_app:app"]
@@ -169,6 +175,8 @@ def measure_service(project: Path, package: str, database_url: str) -> dict[str,
         plain_command += ["--loop", "uvloop", "--http", "httptools", "--no-access-log"]
         plain_command += ["--workers", str(workers), "--log-level", "warning"]
         plain_command += ["--timeout-keep-alive", "5", "--limit-concurrency", "100"]
+        idiomatic_command = [sys.executable, "-m", "uvicorn", "tests.bench.idiomatic_app:app"]
+        idiomatic_command += floor_command[4:]  # served as the floor is
         with (
             tempfile.TemporaryDirectory() as logs,
             served_render(
@@ -182,6 +190,10 @@ def measure_service(project: Path, package: str, database_url: str) -> dict[str,
                 project, plain_command, env, log=Path(logs) / "plain.log",
                 ready_path="/health/live",
             ) as served_plain,
+            served_render(
+                ROOT, idiomatic_command, {**env, "BENCH_PACKAGE": package},
+                log=Path(logs) / "idiomatic.log", ready_path="/health",
+            ) as served_idiomatic,
         ):  # fmt: skip
             service, floor, process = served_service.url, served_floor.url, served_service.process
             headers = admin_headers(service)
@@ -195,11 +207,20 @@ def measure_service(project: Path, package: str, database_url: str) -> dict[str,
                 runs.setdefault("me/plain", []).append(
                     load(f"{served_plain.url}{READS['me']}", GET_SECONDS, headers)
                 )
+                for name in IDIOMATIC_READS:
+                    runs.setdefault(f"{name}/idiomatic", []).append(
+                        load(f"{served_idiomatic.url}{READS[name]}", GET_SECONDS, headers)
+                    )
             figures: dict[str, Any] = {key: _median_of(value) for key, value in runs.items()}
             for name in READS:
                 figures[f"{name}/ratio"] = (
                     figures[f"{name}/service"]["requests_per_s"]
                     / figures[f"{name}/floor"]["requests_per_s"]
+                )
+            for name in IDIOMATIC_READS:
+                figures[f"{name}/vs_idiomatic"] = (
+                    figures[f"{name}/service"]["requests_per_s"]
+                    / figures[f"{name}/idiomatic"]["requests_per_s"]
                 )
             figures["me/guarded_vs_plain"] = (
                 figures["me/service"]["requests_per_s"] / figures["me/plain"]["requests_per_s"]
