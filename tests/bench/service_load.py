@@ -166,17 +166,16 @@ def measure_service(project: Path, package: str, database_url: str) -> dict[str,
             "DATABASE_POOL_SIZE": str(CONCURRENCY // workers),
         }
         service_command = [sys.executable, "-m", f"{package}.cli", "serve", "--host", HOST]
-        floor_command = [sys.executable, "-m", "uvicorn", "tests.bench.floor_app:app"]
-        floor_command += ["--host", HOST, "--loop", "uvloop", "--http", "httptools"]
-        floor_command += ["--no-access-log", "--workers", str(workers), "--log-level", "warning"]
+        # The floor, the everyday-way app and the plain one, served alike.
+        served_as = ["--host", HOST, "--loop", "uvloop", "--http", "httptools", "--no-access-log"]
+        served_as += ["--workers", str(workers), "--log-level", "warning"]
+        uvicorn = [sys.executable, "-m", "uvicorn"]
+        floor_command = [*uvicorn, "tests.bench.floor_app:app", *served_as]
+        idiomatic_command = [*uvicorn, "tests.bench.idiomatic_app:app", *served_as]
         # The same app under uvicorn's own httptools protocol and limits, as `serve` ran it
         # before the header limits (web/http_protocol.py) and the request limit: their cost.
-        plain_command = [sys.executable, "-m", "uvicorn", f"{package}.main:app", "--host", HOST]
-        plain_command += ["--loop", "uvloop", "--http", "httptools", "--no-access-log"]
-        plain_command += ["--workers", str(workers), "--log-level", "warning"]
+        plain_command = [*uvicorn, f"{package}.main:app", *served_as]
         plain_command += ["--timeout-keep-alive", "5", "--limit-concurrency", "100"]
-        idiomatic_command = [sys.executable, "-m", "uvicorn", "tests.bench.idiomatic_app:app"]
-        idiomatic_command += floor_command[4:]  # served as the floor is
         with (
             tempfile.TemporaryDirectory() as logs,
             served_render(
