@@ -23,10 +23,8 @@ NEW_TEST = f"tests/users/test_{COLUMN}.py"
 # The docstring both the template (here) and scenario (b)'s owner rewrite.
 HEALTH_DOCSTRING = '"""200 when the database answers within a second; 503 when it does not."""'
 TEMPLATE_DOCSTRING = '"""200 when a query on the database succeeds, else 503 (see errors.py)."""'
-README_LINE = "service container, and checks that the migrations match the models."
-README_NEW_LINE = (
-    "service container, and checks that the migrations match the models (`alembic check`)."
-)
+README_LINE = "a missing or outdated lock fails the run, saying to run `uv lock`."
+README_NEW_LINE = "a missing or outdated lock fails the run, saying to run `uv lock` and commit it."
 DEPENDENCY, BUMPED = '"httpx>=0.28",', '"httpx>=0.28.1",'
 PRE_COMMIT_NOTE = "# Template change: the hooks' versions follow their latest releases.\n"
 
