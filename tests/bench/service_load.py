@@ -153,6 +153,9 @@ def measure_service(project: Path, package: str, database_url: str) -> dict[str,
     admin_id = _seed(project, package, database_url)
     results: dict[str, Any] = {"tool": "wrk" if shutil.which("wrk") else "python"}
     for workers in WORKERS:
+        # Each worker's pool holds its share of the load's connections: the four apps' pools
+        # (floor_app.py) fit the server's connections, which they once overran.
+        pool_size = str(CONCURRENCY // workers)
         env = {
             **os.environ,
             "DATABASE_URL": database_url,
@@ -160,10 +163,8 @@ def measure_service(project: Path, package: str, database_url: str) -> dict[str,
             "WEB_CONCURRENCY": str(workers),
             "BENCH_DATABASE_URL": database_url,
             "BENCH_USER_ID": admin_id,
-            # Each worker's pool holds its share of the load's connections: the four apps'
-            # pools (floor_app.py) fit the server's connections, which they once overran.
-            "BENCH_POOL_SIZE": str(CONCURRENCY // workers),
-            "DATABASE_POOL_SIZE": str(CONCURRENCY // workers),
+            "BENCH_POOL_SIZE": pool_size,
+            "DATABASE_POOL_SIZE": pool_size,
         }
         service_command = [sys.executable, "-m", f"{package}.cli", "serve", "--host", HOST]
         # The floor, the everyday-way app and the plain one, served alike.
