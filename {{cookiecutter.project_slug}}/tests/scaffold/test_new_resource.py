@@ -149,7 +149,8 @@ def test_a_failed_write_puts_everything_back(
     kept, new = tmp_path / "main.py", tmp_path / "voyages" / "deep" / "routes.py"
     kept.write_text("before\n")
 
-    def refused(paths: list[str], project: Project) -> None:
+    def refused(paths: list[str], new_paths: list[str], project: Project) -> None:
+        assert new_paths == [str(new)]
         assert new.read_text() == "after\n"
         raise subprocess.CalledProcessError(1, "ruff", output="invalid-syntax: line 1\nmore")
 
@@ -160,3 +161,13 @@ def test_a_failed_write_puts_everything_back(
     assert str(failed.value).endswith("; nothing was changed")
     assert kept.read_text() == "before\n"
     assert sorted(tmp_path.iterdir()) == [kept]
+
+
+def test_what_is_left_of_a_template_s_import_is_joined_in_new_files_only(tmp_path: Path) -> None:
+    exploded = "from decimal import (\n    Context,\n    Decimal,\n    localcontext,\n)\n"
+    kept, new = tmp_path / "main.py", tmp_path / "voyages" / "routes.py"
+    kept.write_text(exploded)
+    uses = "\n\nVALUE = Decimal(1)\nCONTEXT = Context()\n"
+    write({kept: exploded + uses, new: exploded + uses}, Project(tmp_path, PACKAGE))
+    assert new.read_text().startswith("from decimal import Context, Decimal\n"), "as ruff writes it"
+    assert kept.read_text().startswith("from decimal import (\n    Context,\n    Decimal,\n)\n")

@@ -296,7 +296,8 @@ def write(files: dict[Path, str], project: Project) -> None:
         for path, text in files.items():
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
-        _tidy([str(path) for path in files], project)
+        new = [str(path) for path, old in before.items() if old is None]
+        _tidy([str(path) for path in files], new, project)
     except (OSError, subprocess.CalledProcessError) as error:
         for path, old in before.items():
             if old is None:
@@ -316,12 +317,16 @@ def write(files: dict[Path, str], project: Project) -> None:
         raise ResourceError(f"{problem}; nothing was changed") from None
 
 
-def _tidy(paths: list[str], project: Project) -> None:
+def _tidy(paths: list[str], new: list[str], project: Project) -> None:
     ruff = [sys.executable, "-m", "ruff"]
     # Unused imports go (the templates import what any field may need), then the rest is sorted
     # and formatted as the project's own ruff settings say.
-    for command in (
-        [*ruff, "check", "--fix", "--select", "F401,I", "--quiet", *paths],
-        [*ruff, "format", "--quiet", *paths],
-    ):
+    commands = [[*ruff, "check", "--fix", "--select", "F401,I", "--quiet", *paths]]
+    # In the new files, what is left of a template's long import goes on one line when it fits,
+    # as ruff writes it for a hand-written one (the trailing comma would keep it one per line).
+    joined = ["--config", "lint.isort.split-on-trailing-comma=false"]
+    if new:
+        commands.append([*ruff, "check", "--fix", "--select", "I", *joined, "--quiet", *new])
+    commands.append([*ruff, "format", "--quiet", *paths])
+    for command in commands:
         subprocess.run(command, cwd=project.root, check=True, capture_output=True, text=True)
