@@ -157,7 +157,8 @@ def add_resource(name: str, fields: str, owned: bool) -> None:
     root = Path.cwd()
     for path in written:
         print(f"wrote {path.relative_to(root)}")
-    print("Next: read the new files, then run `alembic upgrade head` and the tests.")
+    migrate = "uv run {{ cookiecutter.project_slug }} alembic upgrade head"
+    print(f"Next: read the new files, then `{migrate}` and `uv run pytest`.")
 
 
 # SQLSTATEs of a server that will not take the connection: classes 08 (connection) and 28
