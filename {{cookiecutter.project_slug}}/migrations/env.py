@@ -28,6 +28,13 @@ UPGRADE_FIRST = (
     "The database has not had every migration yet (a fresh project's has had none): run "
     "`alembic upgrade head` the way you ran this command, then this command again."
 )
+# Alembic says only "Can't locate revision identified by ..." when the database's own revision
+# is one migrations/versions/ no longer has.
+UNKNOWN_REVISION = (
+    "The database is at migration {revision!r}, which migrations/versions/ does not have "
+    "(deleted, renamed, or on a branch not checked out): put that file back; or, if this "
+    "database's data may go, start it afresh (the embedded one: delete .pgdata/)."
+)
 
 
 def run_migrations(connection: Connection) -> None:
@@ -44,6 +51,9 @@ def run_migrations(connection: Connection) -> None:
         except CommandError as error:
             if str(error) == NOT_UP_TO_DATE:
                 raise CommandError(UPGRADE_FIRST) from None
+            unknown = getattr(error.__cause__, "argument", None)
+            if unknown is not None and unknown in context.get_context().get_current_heads():
+                raise CommandError(UNKNOWN_REVISION.format(revision=unknown)) from None
             raise
 
 

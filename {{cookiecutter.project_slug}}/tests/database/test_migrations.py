@@ -145,6 +145,26 @@ async def test_autogenerate_on_a_fresh_database_says_to_migrate_first(
     assert await asyncio.to_thread(os.listdir, tmp_path) == []
 
 
+async def test_a_database_at_a_migration_the_project_lacks_says_what_to_do(
+    scratch_engine: AsyncEngine,
+) -> None:
+    def upgrade_to(revision: str) -> Callable[[Connection], None]:
+        return lambda connection: command.upgrade(_alembic(connection), revision)
+
+    def record_revision(revision: str) -> Callable[[Connection], Any]:
+        statement = text("UPDATE alembic_version SET version_num = :revision")
+        return lambda connection: connection.execute(statement, {"revision": revision})
+
+    await _run(scratch_engine, _upgrade_to_head)
+    # A target the command names that does not exist: Alembic's own message says it well.
+    with pytest.raises(CommandError, match="Can't locate revision identified by 'nosuchrev'"):
+        await _run(scratch_engine, upgrade_to("nosuchrev"))
+    # The database's own revision, whose file was deleted since it ran: what to do about it.
+    await _run(scratch_engine, record_revision("0badc0ffee00"))
+    with pytest.raises(CommandError, match="The database is at migration '0badc0ffee00', which"):
+        await _run(scratch_engine, upgrade_to("head"))
+
+
 async def _alembic_upgrade_head(url: URL) -> tuple[int, str]:
     """`alembic upgrade head` in a process of its own, as a starting replica runs it."""
     done = await run(
