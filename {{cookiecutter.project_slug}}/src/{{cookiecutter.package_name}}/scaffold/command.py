@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .files import render, write
-from .names import check_fixtures, check_free
+from .names import check_classes, check_fixtures, check_free
 from .resource import Project, parse_resource
 
 
@@ -24,6 +24,7 @@ def new_resource(package: str, name: str, spec: str, owned: bool) -> list[Path]:
     resource = parse_resource(name, spec, owned)
     check_free(resource, project)
     check_fixtures(resource, project)
+    check_classes(resource, project)
     files = render(resource, project)
     write(files, project)
     return list(files)

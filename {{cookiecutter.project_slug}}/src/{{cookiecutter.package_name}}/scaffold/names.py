@@ -8,9 +8,10 @@ import ast
 import builtins
 import importlib
 import keyword
+import re
 
 from .field_spec import SOFT_KEYWORDS
-from .files import imported_names, render
+from .files import TEMPLATES, imported_names, render
 from .resource import Project, Resource, ResourceError
 
 STAND_IN = "Qx"  # a resource name no generated code uses: see check_fixtures
@@ -88,6 +89,40 @@ def check_free(resource: Resource, project: Project) -> None:
                 f"NAME {resource.name!r} gives the name {word!r}, which the project or the "
                 f"generated code already uses: choose another, e.g. {resource.name}Item"
             )
+
+
+def check_classes(resource: Resource, project: Project) -> None:
+    """ResourceError if a class named after the resource (`Book`, `BookCreate`, ...) is a name
+    that the files it writes or changes import or define (`Query`, `Base`, `Any`, ...)."""
+    stand_in = Resource(STAND_IN, resource.fields, resource.owned)
+    taken: set[str] = set()
+    for text in render(stand_in, project).values():
+        taken |= imported_names(text) | _defined_names(text)
+    taken = {name for name in taken if STAND_IN.lower() not in name.lower()}
+    suffixes = {
+        suffix
+        for template in TEMPLATES.glob("*.tmpl")
+        for suffix in re.findall(r"\$\{Name\}([A-Za-z]*)", template.read_text(encoding="utf-8"))
+    }
+    for suffix in sorted(suffixes):
+        if resource.name + suffix in taken:
+            raise ResourceError(
+                f"NAME {resource.name!r} gives the class {resource.name + suffix!r}, a name the "
+                f"generated code or the project already uses: choose another, e.g. "
+                f"{resource.name}Item"
+            )
+
+
+def _defined_names(module: str) -> set[str]:
+    """The names a module's top level defines: its classes, functions and variables."""
+    defined: set[str] = set()
+    for node in ast.parse(module).body:
+        if isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            defined.add(node.name)
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            defined |= {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+    return defined
 
 
 def check_fixtures(resource: Resource, project: Project) -> None:
