@@ -21,6 +21,7 @@ import sys
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import uvicorn
@@ -157,8 +158,17 @@ def add_resource(name: str, fields: str, owned: bool) -> None:
     root = Path.cwd()
     for path in written:
         print(f"wrote {path.relative_to(root)}")
-    migrate = "uv run {{ cookiecutter.project_slug }} alembic upgrade head"
+    migrate = f"uv run {_program()} alembic upgrade head"
     print(f"Next: read the new files, then `{migrate}` and `uv run pytest`.")
+
+
+def _program() -> str:
+    """This command line's name, as `uv run` knows it: its entry in [project.scripts]."""
+    this = f"{__package__}.cli:main"
+    names = [
+        script.name for script in entry_points(group="console_scripts") if script.value == this
+    ]
+    return names[0] if names else f"python -m {__package__}.cli"
 
 
 # SQLSTATEs of a server that will not take the connection: classes 08 (connection) and 28

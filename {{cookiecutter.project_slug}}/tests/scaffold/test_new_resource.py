@@ -87,6 +87,7 @@ REFUSALS = [
     (["Insert", "title:str"], "gives the test fixture 'insert', a name the project's tests"),
     # Classes that would hide what the generated modules import: fastapi's Query, the models'
     # Base, the schemas' PartialUpdate (as BookUpdate is named after Book).
+    (["Helper", "title:str"], "NAME 'Helper' is taken: tests/helpers.py exists"),
     (["Query", "title:str"], "NAME 'Query' gives the class 'Query', a name the generated code"),
     (["Base", "title:str"], "NAME 'Base' gives the class 'Base', a name the generated code"),
     (["Partial", "title:str"], "gives the class 'PartialUpdate', a name the generated code"),

@@ -91,7 +91,6 @@ def render(resource: Resource, project: Project) -> dict[Path, str]:
         "word": r.word,
         "words": r.words_plural,
         "package": package,
-        "slug": project.root.name,
         "table": r.module,
     }
     filters = _filters(r)
@@ -107,7 +106,7 @@ def render(resource: Resource, project: Project) -> dict[Path, str]:
     source = project.source / r.module
     files[source / "__init__.py"] = f'"""The {r.word} resource: its model, schemas and routes."""\n'
     modules = ResourceModules(r.name, r.module, package, fields, owned=r.owned)
-    wrote = f"`uv run {names['slug']} new resource {r.name} ...` wrote it"
+    wrote = f"`new resource {r.name}` wrote it"
     files[source / "models.py"] = model_module(TEMPLATES, modules, f"The {r.name} model ({wrote}).")
     files[source / "schemas.py"] = schemas_module(
         TEMPLATES, modules, f"Request and response bodies of the {r.words_plural} endpoints."

@@ -60,13 +60,12 @@ def check_free(resource: Resource, project: Project) -> None:
         raise ResourceError(
             f"NAME {resource.name!r} is taken: its table {resource.module!r} exists"
         )
-    for taken in (project.source / resource.module, project.source / f"{resource.module}.py"):
-        if taken.exists():
-            raise ResourceError(
-                f"NAME {resource.name!r} is taken: src/{project.package}/{taken.name} exists"
-            )
-    if (project.root / "tests" / resource.module).exists():
-        raise ResourceError(f"NAME {resource.name!r} is taken: tests/{resource.module} exists")
+    # A package or a module of that name, in the app or in its tests (tests/helpers.py, ...).
+    tests = project.root / "tests"
+    for folder, shown in ((project.source, f"src/{project.package}"), (tests, "tests")):
+        for taken in (folder / resource.module, folder / f"{resource.module}.py"):
+            if taken.exists():
+                raise ResourceError(f"NAME {resource.name!r} is taken: {shown}/{taken.name} exists")
     routers = importlib.import_module(f"{project.package}.main").ROUTERS
     # The first part of each path the app serves: /health/live, /metrics, /docs, ...
     served = {
