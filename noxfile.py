@@ -202,8 +202,9 @@ NO_NETWORK_VARIANT = "default"
 
 
 # `new resource` in these option sets before their own checks, as a user would: an owned
-# resource with a field of every type, one that is not owned, and one with no field at all (no
-# filters, no values to refuse; an irregular plural). few_fields is embedded.
+# resource with a field of every type, one that is not owned (with the longest table name and
+# field names allowed, which the generated lines and index names must fit), and one with no
+# field at all (no filters, no values to refuse; an irregular plural). few_fields is embedded.
 NEW_RESOURCE_VARIANTS = ("few_fields", "every_type", "bare_single_role")
 NEW_RESOURCES = (
     (
@@ -213,7 +214,12 @@ NEW_RESOURCES = (
         "data:json?",
         "--owned",
     ),
-    ("Voyage", "title:str(200), departs_on:date:index, notes:text?", None),
+    (
+        "WarehouseShipmentLineItem",  # warehouse_shipment_line_items: 29 of 30 characters
+        "title:str(200), departs_on:date:index, notes:text?, "
+        "handling_instructions_for_the_warehouse:text?, carrier_tracking_reference:str(40):unique",
+        None,
+    ),
     ("Shelf", "", None),
 )
 

@@ -134,8 +134,8 @@ def model_module(templates: Path, spec: ResourceModules, doc: str) -> str:
     owner_column = (
         f"{INDENT}owner_id: Mapped[UUID] = mapped_column(\n"
         f'{INDENT * 2}sa.ForeignKey("users.id", ondelete="CASCADE"), index=True\n{INDENT})\n'
-        f"{INDENT}# Loaded only where a query asks for it (`selectinload({name}.owner)`): read\n"
-        f"{INDENT}# unloaded, it raises at once instead of sending a query for every row.\n"
+        f"{INDENT}# Read unloaded, it raises at once instead of sending a query for every row:\n"
+        f"{INDENT}# a query loads it where needed, with `selectinload({name}.owner)`.\n"
         f'{INDENT}owner: Mapped[User] = relationship(lazy="raise_on_sql")'
     )
     body = ([owner_column] if owned else []) + [model_declaration(field) for field in fields]

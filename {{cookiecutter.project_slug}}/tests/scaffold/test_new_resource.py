@@ -85,9 +85,14 @@ REFUSALS = [
     (["Voyage", "owner_id:uuid"], "'owner_id' is the column --owned adds (a foreign key to users"),
     (["Bearer", "title:str"], "gives the test fixture 'bearer', a name the project's tests"),
     (["Insert", "title:str"], "gives the test fixture 'insert', a name the project's tests"),
+    (["Helper", "title:str"], "NAME 'Helper' is taken: tests/helpers.py exists"),
+    (["WarehouseShipmentLineAdjustment", ""], "its table 'warehouse_shipment_line_adjustments'"),
+    (
+        ["WarehouseShipmentLineItem", "carrier_tracking_reference_code:str(40):unique"],
+        "constraint 'uq_warehouse_shipment_line_items_carrier_tracking_reference_code', longer",
+    ),
     # Classes that would hide what the generated modules import: fastapi's Query, the models'
     # Base, the schemas' PartialUpdate (as BookUpdate is named after Book).
-    (["Helper", "title:str"], "NAME 'Helper' is taken: tests/helpers.py exists"),
     (["Query", "title:str"], "NAME 'Query' gives the class 'Query', a name the generated code"),
     (["Base", "title:str"], "NAME 'Base' gives the class 'Base', a name the generated code"),
     (["Partial", "title:str"], "gives the class 'PartialUpdate', a name the generated code"),

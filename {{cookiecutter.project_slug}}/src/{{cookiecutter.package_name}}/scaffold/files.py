@@ -106,8 +106,9 @@ def render(resource: Resource, project: Project) -> dict[Path, str]:
     source = project.source / r.module
     files[source / "__init__.py"] = f'"""The {r.word} resource: its model, schemas and routes."""\n'
     modules = ResourceModules(r.name, r.module, package, fields, owned=r.owned)
-    wrote = f"`new resource {r.name}` wrote it"
-    files[source / "models.py"] = model_module(TEMPLATES, modules, f"The {r.name} model ({wrote}).")
+    files[source / "models.py"] = model_module(
+        TEMPLATES, modules, f"The {r.name} model, as `new resource` wrote it."
+    )
     files[source / "schemas.py"] = schemas_module(
         TEMPLATES, modules, f"Request and response bodies of the {r.words_plural} endpoints."
     )

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..database.base import NAMING_CONVENTION
 from .field_spec import SpecError, UserField, parse_user_fields
 
 RESOURCE_COLUMNS = ("id", "created_at", "updated_at")
@@ -19,6 +20,11 @@ LIST_ROUTE_NAMES = frozenset(
     {"func", "limit", "object", "offset", "only", "select", "session", "total", "wanted"}
 )
 _CAMEL_CASE = re.compile(r"[A-Z][a-z0-9]*(?:[A-Z][a-z0-9]*)*")
+# The table's name at most, so that the lines the generated code writes it into (messages,
+# docstrings) fit the project's 100 columns, and its constraints' names leave room for fields'.
+MAX_TABLE_NAME = 30
+# PostgreSQL keeps that many bytes of a name, and would cut a longer index or constraint name.
+MAX_IDENTIFIER_BYTES = 63
 
 
 class ResourceError(Exception):
@@ -99,6 +105,11 @@ def parse_resource(name: str, spec: str, owned: bool) -> Resource:
             f"NAME {name!r} is its own plural: the table and the list need a name of their "
             f"own, e.g. {name}Record"
         )
+    if len(named.module) > MAX_TABLE_NAME:
+        raise ResourceError(
+            f"NAME {name!r} is too long: its table {named.module!r} has {len(named.module)} "
+            f"characters, at most {MAX_TABLE_NAME} are allowed; choose a shorter NAME"
+        )
     built_in = (*RESOURCE_COLUMNS, OWNER) if owned else RESOURCE_COLUMNS
     try:
         fields = parse_user_fields(spec, built_in=built_in, row=name)
@@ -113,7 +124,33 @@ def parse_resource(name: str, spec: str, owned: bool) -> Resource:
                 f"FIELDS: {field.name!r} {clash}; choose another name, e.g. "
                 f"{named.snake}_{field.name}"
             )
-    return Resource(name, fields, owned)
+    resource = Resource(name, fields, owned)
+    for column, identifier in _identifiers(resource):
+        if len(identifier.encode()) > MAX_IDENTIFIER_BYTES:
+            raise ResourceError(
+                f"FIELDS: {column!r} gives the table {resource.module!r} the index or "
+                f"constraint {identifier!r}, longer than the {MAX_IDENTIFIER_BYTES} characters "
+                "PostgreSQL keeps; choose a shorter field name or NAME"
+            )
+    return resource
+
+
+def _identifiers(resource: Resource) -> list[tuple[str, str]]:
+    """(column, name) of each index and constraint the migration creates, as the project's
+    naming convention (database/base.py) names them."""
+    table = resource.module
+
+    def named(kind: str, column: str, **more: str) -> tuple[str, str]:
+        names = {"table_name": table, "column_0_name": column, **more}
+        return column, NAMING_CONVENTION[kind] % names
+
+    found = [named("pk", "id")]
+    if resource.owned:
+        found += [named("ix", OWNER), named("fk", OWNER, referred_table_name="users")]
+    for field in resource.fields:
+        found += [named("ix", field.name)] if field.index else []
+        found += [named("uq", field.name)] if field.unique else []
+    return found
 
 
 def _name_clash(field: UserField, resource: Resource) -> str | None:
