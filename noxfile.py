@@ -202,16 +202,17 @@ NO_NETWORK_VARIANT = "default"
 
 
 # `new resource` in these option sets before their own checks, as a user would: an owned
-# resource with a field of every type, one that is not owned (with the longest table name and
-# field names allowed, which the generated lines and index names must fit), and one with no
-# field at all (no filters, no values to refuse; an irregular plural). few_fields is embedded.
+# resource with a field of every type (and a decimal whose small values Python writes as 1E-10),
+# one that is not owned (with the longest table name and field names allowed, which the
+# generated lines and index names must fit), and one with no field at all (no filters, no
+# values to refuse; an irregular plural). few_fields is embedded.
 NEW_RESOURCE_VARIANTS = ("few_fields", "every_type", "bare_single_role")
 NEW_RESOURCES = (
     (
         "LogEntry",
         "message:text, code:str(20):unique, level:int:index, ratio:float?, "
-        "amount:decimal(10,2)?, seen:bool, day:date?:index, at:datetime?, ref:uuid?:unique, "
-        "data:json?",
+        "amount:decimal(10,2)?, rate:decimal(20,10):unique:index, seen:bool, day:date?:index, "
+        "at:datetime?, ref:uuid?:unique, data:json?",
         "--owned",
     ),
     (

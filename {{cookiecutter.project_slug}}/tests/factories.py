@@ -156,5 +156,15 @@ def new_user_values(role: Role, hashed_password: str) -> dict[str, Any]:
 def new_sign_up(password: str) -> dict[str, Any]:
     """A JSON body for `POST /users`."""
     seq = unique_number()
-    body = {"email": fake_email(seq), "password": password, **extra_field_values(seq)}
-    return dict(to_jsonable_python(body))
+    return json_body({"email": fake_email(seq), "password": password, **extra_field_values(seq)})
+
+
+def json_body(values: dict[str, Any]) -> dict[str, Any]:
+    """`values` as a JSON body, each written as the API answers it (`json_value`)."""
+    return {name: json_value(value) for name, value in values.items()}
+
+
+def json_value(value: Any) -> Any:
+    """`value` as the API writes it in JSON: as pydantic does, but a decimal in full, as
+    PostgreSQL writes it (`0.00000001`: pydantic would write `1E-8`)."""
+    return format(value, "f") if isinstance(value, Decimal) else to_jsonable_python(value)
