@@ -315,12 +315,38 @@ def random_sets(session: nox.Session) -> None:
         # One database name per slot, not the drawn one: runs do not pile up test databases.
         answers = {**random_answers(rng), "database_name": f"random_set_{number}"}
         session.log(f"SEED={seed}, set {number}: {json.dumps(answers, ensure_ascii=False)}")
+        owned = rng.random() < 0.5
         try:
             project = render(session, f"random-{number}", answers)
+            add_drawn_resource(session, project, answers["user_fields"], owned=owned)
             run_own_checks(session, project, ["-q", "-n", "2", *STRICT_WARNINGS, *session.posargs])
         except Exception:
             session.log(f"failed: set {number} of SEED={seed}; replay with SEED={seed}")
             raise
+
+
+def add_drawn_resource(session: nox.Session, project: Path, fields: str, *, owned: bool) -> None:
+    """`new resource DRAWN_RESOURCE` with the set's drawn user_fields, so its checks cover a
+    resource with them. A refusal (one line: a field named as the list route's parameters, say)
+    is logged; a traceback fails the set."""
+    answers, env = install(session, project)
+    flags = ["--owned"] if owned else []
+    command = [answers["project_slug"], "new", "resource", DRAWN_RESOURCE, fields, *flags]
+    said = session.run(
+        *("uv", "run", "--directory", str(project), *command),
+        env=env,
+        external=True,
+        silent=True,
+        success_codes=[0, 1],
+    )
+    output = str(said or "")
+    if "Traceback" in output:
+        session.error(f"`new resource` failed on the drawn fields:\n{output}")
+    session.log(output.strip().splitlines()[-1] if output.strip() else "new resource: no output")
+
+
+# The resource `random` adds to each option set, with the set's user_fields as its FIELDS.
+DRAWN_RESOURCE = "Gadget"
 
 
 @nox.session(venv_backend="none")

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from hooks.field_spec import SOFT_KEYWORDS, SpecError, parse_user_fields
+from hooks.field_spec import AMBIGUOUS_NAMES, SOFT_KEYWORDS, SpecError, parse_user_fields
 
 TEMPLATE_ROOT = Path(__file__).resolve().parent.parent
 # The prompts, their defaults and their choices: cookiecutter.json is the one list of them.
@@ -330,6 +330,11 @@ def _role_problems(answer: str, default_role: str, admin_role: str) -> list[str]
                 f"roles: {role!r} is not an UPPER_SNAKE name; use upper-case ASCII letters, digits "
                 f"and single underscores, starting with a letter, at most {MAX_ROLE_NAME} "
                 "characters, e.g. ACCOUNT_MANAGER"
+            )
+        if role in AMBIGUOUS_NAMES:
+            found.append(
+                f"roles: {role!r} reads like a digit, and ruff refuses it as a name (E741); "
+                f"choose a longer name, e.g. {role}_ROLE"
             )
         first = seen.get(role.casefold())
         if first is None:

@@ -72,8 +72,9 @@ RESERVED_NAMES = frozenset(
 )
 # Soft keywords of every supported Python, whatever the version running cookiecutter.
 SOFT_KEYWORDS = frozenset({"_", "case", "match", "type"})
-# Names ruff (E741) refuses as ambiguous: they look like digits.
-AMBIGUOUS_NAMES = frozenset({"l"})
+# Names ruff (E741) refuses as ambiguous, as they look like digits: `l` for a field, `I` and `O`
+# for a role (an enum member).
+AMBIGUOUS_NAMES = frozenset({"l", "I", "O"})
 MAX_NAME_LENGTH = 40  # keeps every generated line within the rendered project's 100 columns
 # A unique column that cannot hold this many users is almost surely a mistake; the rendered suite
 # also signs up 100 users at once.

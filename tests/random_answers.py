@@ -169,7 +169,9 @@ def _email(rng: Random) -> str:
 
 
 def _upper_snake(rng: Random) -> str:
-    return _snake(rng, MAX_ROLE_NAME).upper()
+    while (name := _snake(rng, MAX_ROLE_NAME).upper()) in AMBIGUOUS_NAMES:
+        pass
+    return name
 
 
 def _field_name(rng: Random) -> str:

@@ -182,6 +182,7 @@ BAD_ANSWERS = [
     bad({"roles": "ROLE ONE, ADMIN"}, "roles: 'ROLE ONE' is not an UPPER_SNAKE", "roles-space"),
     bad({"roles": "_HIDDEN, ADMIN"}, "roles: '_HIDDEN' is not an UPPER_SNAKE", "roles-under"),
     bad({"roles": "ÄDMIN, ADMIN"}, "roles: 'ÄDMIN' is not an UPPER_SNAKE", "roles-unicode"),
+    bad({"roles": "O, ADMIN"}, "roles: 'O' reads like a digit, and ruff refuses it", "roles-o"),
     bad({"roles": "R" * 41}, "at most 40 characters", "roles-long"),
     bad({"roles": "ADMIN, Admin"}, "roles: 'Admin' repeats 'ADMIN'", "roles-dup-case"),
     bad({"roles": "ADMIN, AUTHENTICATED, ADMIN"}, "roles: 'ADMIN' repeats 'ADMIN'", "roles-dup"),
