@@ -237,7 +237,8 @@ def _capacity_problems(item: str, kind: str, sizes: dict[str, int]) -> list[str]
 def _name_problems(item: str, name: str, built_in: tuple[str, ...], row: str) -> list[str]:
     snake = "snake_case: a lower-case ASCII letter, then lower-case letters, digits and single "
     snake += "underscores"
-    other = f"choose another name, e.g. user_{name}"
+    prefix = re.sub(r"(?<!^)(?=[A-Z])", "_", row).lower()  # LogEntry: log_entry
+    other = f"choose another name, e.g. {prefix}_{name}"
     if not name:
         return [f"user_fields: {item!r} has no field name; use {snake}, e.g. {EXAMPLE}"]
     if name.endswith("?") and _NAME.fullmatch(name[:-1].strip()):

@@ -76,6 +76,8 @@ REFUSALS = [
     (["Voyage", "id:uuid"], "redefines the built-in column 'id'"),
     (["Voyage", "owner_id:uuid", "--owned"], "redefines the built-in column 'owner_id'"),
     (["Voyage", "class:int"], "uses the Python keyword 'class'"),
+    (["LogEntry", "validate:int"], "a name SQLAlchemy, Pydantic or the API reserves (see also"),
+    (["LogEntry", "validate:int"], "choose another name, e.g. log_entry_validate"),
     (["Voyage", "limit:int:index"], "'limit' is indexed, so it is a filter of the list"),
     (["Voyage", "voyages:str:unique"], "'voyages' is indexed, so it is a filter of the list"),
     (["Voyage", "owner:str", "--owned"], "'owner' is the model's relationship to the row's owner"),
