@@ -184,3 +184,21 @@ def test_what_is_left_of_a_template_s_import_is_joined_in_new_files_only(tmp_pat
     write({kept: exploded + uses, new: exploded + uses}, Project(tmp_path, PACKAGE))
     assert new.read_text().startswith("from decimal import Context, Decimal\n"), "as ruff writes it"
     assert kept.read_text().startswith("from decimal import (\n    Context,\n    Decimal,\n)\n")
+
+
+@pytest.mark.parametrize(
+    "routers",
+    [
+        "ROUTERS = (health.router, docs.router)\n",
+        # A later top-level `)` must not be taken for the tuple's end.
+        "ROUTERS = (health.router, docs.router)\n\napp = create_app(\n    ROUTERS,\n)\n",
+    ],
+)
+def test_routers_written_otherwise_are_refused(tmp_path: Path, routers: str) -> None:
+    source = tmp_path / "src" / PACKAGE
+    source.mkdir(parents=True)
+    (source / "main.py").write_text(routers)
+    (source / "models.py").write_text("")
+    resource = parse_resource("Voyage", "", owned=False)
+    with pytest.raises(ResourceError, match="has no `ROUTERS = \\(` with one router a line"):
+        scaffold_files._wired(resource, Project(tmp_path, PACKAGE))

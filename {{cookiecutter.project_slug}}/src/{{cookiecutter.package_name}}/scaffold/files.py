@@ -243,9 +243,13 @@ def _wired(resource: Resource, project: Project) -> dict[Path, str]:
     package, r = project.package, resource
     main = project.source / "main.py"
     text = main.read_text(encoding="utf-8")
-    routers = re.search(r"^ROUTERS = \((?P<items>.*?)^\)", text, re.MULTILINE | re.DOTALL)
+    # The tuple as ruff formats it: `ROUTERS = (`, one indented router a line, `)` alone.
+    routers = re.search(r"^ROUTERS = \(\n(?P<items>(?:[ \t].*\n|\n)*?)\)$", text, re.MULTILINE)
     if routers is None:
-        raise ResourceError(f"{main} has no `ROUTERS = (...)`: add the router there by hand")
+        raise ResourceError(
+            f"src/{package}/main.py has no `ROUTERS = (` with one router a line and `)` on a "
+            "line of its own, as ruff formats it: write it so, then run this again"
+        )
     alias = f"{r.snake}_routes"
     if alias in imported_names(text):
         raise ResourceError(
