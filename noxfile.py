@@ -325,6 +325,10 @@ def random_sets(session: nox.Session) -> None:
             raise
 
 
+# The resource `random` adds to each option set, with the set's user_fields as its FIELDS.
+DRAWN_RESOURCE = "Gadget"
+
+
 def add_drawn_resource(session: nox.Session, project: Path, fields: str, *, owned: bool) -> None:
     """`new resource DRAWN_RESOURCE` with the set's drawn user_fields, so its checks cover a
     resource with them. A refusal (one line: a field named as the list route's parameters, say)
@@ -343,10 +347,6 @@ def add_drawn_resource(session: nox.Session, project: Path, fields: str, *, owne
     if "Traceback" in output:
         session.error(f"`new resource` failed on the drawn fields:\n{output}")
     session.log(output.strip().splitlines()[-1] if output.strip() else "new resource: no output")
-
-
-# The resource `random` adds to each option set, with the set's user_fields as its FIELDS.
-DRAWN_RESOURCE = "Gadget"
 
 
 @nox.session(venv_backend="none")

@@ -17,7 +17,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from hooks.field_spec import AMBIGUOUS_NAMES, SOFT_KEYWORDS, SpecError, parse_user_fields
+from hooks.field_spec import (
+    AMBIGUOUS_NAMES,
+    MAX_IDENTIFIER_BYTES,
+    SOFT_KEYWORDS,
+    SpecError,
+    parse_user_fields,
+)
 
 TEMPLATE_ROOT = Path(__file__).resolve().parent.parent
 # The prompts, their defaults and their choices: cookiecutter.json is the one list of them.
@@ -36,7 +42,6 @@ LICENSES: tuple[str, ...] = tuple(COOKIECUTTER_JSON["license"])
 # The longest suffix the rendered test harness appends: `_test`, an xdist worker's `_gw999`, and
 # `_migrations` for the scratch database of the migrations test.
 TEST_DATABASE_SUFFIX = "_test_gw999_migrations"
-MAX_IDENTIFIER_BYTES = 63  # PostgreSQL truncates longer identifiers
 MAX_DATABASE_NAME = MAX_IDENTIFIER_BYTES - len(TEST_DATABASE_SUFFIX)
 # Longer names would push generated lines past the rendered project's 100 columns.
 MAX_PROJECT_NAME = 64  # in columns: East Asian wide characters take two

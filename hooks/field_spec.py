@@ -76,6 +76,7 @@ SOFT_KEYWORDS = frozenset({"_", "case", "match", "type"})
 # for a role (an enum member).
 AMBIGUOUS_NAMES = frozenset({"l", "I", "O"})
 MAX_NAME_LENGTH = 40  # keeps every generated line within the rendered project's 100 columns
+MAX_IDENTIFIER_BYTES = 63  # PostgreSQL truncates longer identifiers
 # A unique column that cannot hold this many users is almost surely a mistake; the rendered suite
 # also signs up 100 users at once.
 MIN_UNIQUE_VALUES = 100

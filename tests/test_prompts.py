@@ -15,7 +15,8 @@ import pytest
 from click.testing import CliRunner, Result
 from cookiecutter.cli import main
 
-from hooks.answers import MAX_DATABASE_NAME, MAX_IDENTIFIER_BYTES, PROMPTS, TEST_DATABASE_SUFFIX
+from hooks.answers import MAX_DATABASE_NAME, PROMPTS, TEST_DATABASE_SUFFIX
+from hooks.field_spec import MAX_IDENTIFIER_BYTES
 from tests.helpers import ROOT
 
 # The test harness's longest database name, `<name>` + TEST_DATABASE_SUFFIX, then takes 63 bytes.

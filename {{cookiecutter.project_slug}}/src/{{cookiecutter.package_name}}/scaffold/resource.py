@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..database.base import NAMING_CONVENTION
-from .field_spec import SpecError, UserField, parse_user_fields
+from .field_spec import MAX_IDENTIFIER_BYTES, SpecError, UserField, parse_user_fields
 
 RESOURCE_COLUMNS = ("id", "created_at", "updated_at")
 OWNER = "owner_id"
@@ -23,8 +23,6 @@ _CAMEL_CASE = re.compile(r"[A-Z][a-z0-9]*(?:[A-Z][a-z0-9]*)*")
 # The table's name at most, so that the lines the generated code writes it into (messages,
 # docstrings) fit the project's 100 columns, and its constraints' names leave room for fields'.
 MAX_TABLE_NAME = 30
-# PostgreSQL keeps that many bytes of a name, and would cut a longer index or constraint name.
-MAX_IDENTIFIER_BYTES = 63
 
 
 class ResourceError(Exception):
