@@ -67,7 +67,8 @@ async def recreate_schema(engine: AsyncEngine) -> None:
     async with engine.begin() as connection:
         await connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
         await connection.execute(text("CREATE SCHEMA public"))
-        await connection.run_sync(Base.metadata.create_all)
+        # Nothing can exist yet: no query per table and type to ask (a fifth of each reset).
+        await connection.run_sync(Base.metadata.create_all, checkfirst=False)
 
 
 async def delete_all_rows(engine: AsyncEngine) -> None:

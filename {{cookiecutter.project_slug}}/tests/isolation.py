@@ -15,9 +15,8 @@ from sqlalchemy.orm import Session
 
 from {{ cookiecutter.package_name }}.database.reading import READ_METHODS, ReadingSession
 from {{ cookiecutter.package_name }}.database.session import close_session, get_async_db
-from {{ cookiecutter.package_name }}.models import Base
 
-from tests.database_setup import delete_all_rows
+from tests.database_setup import delete_all_rows, recreate_schema
 
 DB_ISOLATION = os.environ.get("TEST_DB_ISOLATION", "{{ cookiecutter.db_isolation }}")
 
@@ -138,9 +137,7 @@ class RecreateTablesAfterEachTest(_ResetAfterEachTest):
     that take no database fixture, or only the engine, still find the tables)."""
 
     async def reset(self) -> None:
-        async with self._engine.begin() as connection:
-            await connection.run_sync(Base.metadata.drop_all)
-            await connection.run_sync(Base.metadata.create_all)
+        await recreate_schema(self._engine)
 
 
 Isolation = RollbackEachTest | DeleteRowsAfterEachTest | RecreateTablesAfterEachTest
