@@ -99,6 +99,47 @@ async def test_a_header_section_over_the_limit_gets_431_after_little_work(
         assert (await client.get("/health/live", headers=within)).status_code == 200
 
 
+async def _response_status(reader: asyncio.StreamReader) -> bytes:
+    """A whole response read: its status line."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = next(
+        int(line.split(b":")[1])
+        for line in head.split(b"\r\n")
+        if line.lower().startswith(b"content-length:")
+    )
+    await reader.readexactly(length)
+    return head.split(b"\r\n")[0]
+
+
+async def test_a_header_section_over_the_limit_in_one_read_gets_431(
+    server: tuple[str, int],
+) -> None:
+    """Sent whole, so that the server reads it whole: first on its connection, and after a
+    request on the same connection."""
+    request = b"GET /health/live HTTP/1.1\r\nHost: test\r\n"
+    too_large = request + b"X-Padding: " + b"a" * (4 * MAX_HEADER_BYTES) + b"\r\n\r\n"
+    for first in (b"", request + b"\r\n"):
+        reader, writer = await asyncio.open_connection(*server)
+        try:
+            if first:
+                writer.write(first)
+                assert (await _response_status(reader)).startswith(b"HTTP/1.1 200 ")
+            writer.write(too_large)
+            status_line = await asyncio.wait_for(reader.readline(), timeout=10)
+            assert status_line.startswith(b"HTTP/1.1 431 "), (first, status_line)
+        finally:
+            writer.close()
+    # A body in the same read is not counted as headers.
+    reader, writer = await asyncio.open_connection(*server)
+    try:
+        body = b"x" * (4 * MAX_HEADER_BYTES)
+        writer.write(b"POST /health/live HTTP/1.1\r\nHost: test\r\n")
+        writer.write(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+        assert (await _response_status(reader)).startswith(b"HTTP/1.1 405 ")
+    finally:
+        writer.close()
+
+
 async def _seconds_until_closed(reader: asyncio.StreamReader) -> float:
     """Seconds until the server closes the connection (reading nothing from it)."""
     started = time.monotonic()

@@ -30,8 +30,8 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         settings = get_settings()
         self.max_header_bytes = settings.max_header_bytes
         self.header_timeout_seconds = settings.header_timeout_seconds
-        # Bytes of the header section read so far; None between a request's headers and the
-        # next request's first byte.
+        # Bytes of the header section read so far; None from a request's end of headers to
+        # its end (its body).
         self.header_bytes: int | None = 0
         self.header_deadline: asyncio.TimerHandle | None = None
 
@@ -40,24 +40,31 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._start_header_deadline()
 
     def data_received(self, data: bytes) -> None:
-        super().data_received(data)
         if self.header_bytes is not None:
-            # Still in a header section after this read. (Counting the whole read can count a
-            # pipelined request before it too: that errs towards the limit, by one read.)
-            self.header_bytes += len(data)
-            if self.header_bytes > self.max_header_bytes and not self.transport.is_closing():
-                self.transport.write(TOO_LARGE)
-                self.transport.close()
+            # Counted before the parser sees them: a header section that arrives in one read
+            # is complete after it. Up to the section's end only, for a body may follow. (A
+            # request pipelined after another in one read is counted from the next read.)
+            end = data.find(b"\r\n\r\n")
+            self.header_bytes += len(data) if end == -1 else end + 4
+            if self.header_bytes > self.max_header_bytes:
+                if not self.transport.is_closing():
+                    self.transport.write(TOO_LARGE)
+                    self.transport.close()
+                return
+        super().data_received(data)
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        self.header_bytes = 0
         self._start_header_deadline()
 
     def on_headers_complete(self) -> None:
         self.header_bytes = None
         self._cancel_header_deadline()
         super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        self.header_bytes = 0  # what the connection sends next is a header section
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_header_deadline()
