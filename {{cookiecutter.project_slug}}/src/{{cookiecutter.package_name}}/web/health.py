@@ -26,7 +26,7 @@ async def live() -> dict[str, str]:
 @router.get("/health/ready", responses=error_responses(503))
 @router.get("/health", responses=error_responses(503))
 async def ready(request: Request, session: DbSession, settings: AppSettings) -> dict[str, str]:
-    """200 when the database answers within a second; 503 when it does not."""
+    """200 when the database answers within READINESS_TIMEOUT_SECONDS; 503 when it does not."""
     # Also 503 once shutdown began.
     lifecycle: Lifecycle = request.app.state.lifecycle
     if lifecycle.shutting_down:
