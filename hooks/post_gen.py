@@ -149,3 +149,15 @@ def main(context: dict[str, Any], call: dict[str, Any], template_root: str) -> N
     # Before the first commit, so that it holds the record.
     print(write_cruft_record(project, context, call, template_root))
     print_next_steps(project, context["project_slug"], make_git_repository(project, context))
+    warn_if_sign_ups_are_admins(context["default_role"], context["admin_role"])
+
+
+def warn_if_sign_ups_are_admins(default_role: str, admin_role: str) -> None:
+    """A valid answer (a one-role service), but an open door: said once, where it is chosen."""
+    if default_role.strip() == admin_role.strip():
+        print(
+            f"Warning: default_role {default_role.strip()} is also admin_role: anyone who signs "
+            "up (POST /users is open) may manage every user. Unless that is the intent, render "
+            "again with a role for sign-ups, e.g. roles 'MEMBER, ADMIN', default_role MEMBER.",
+            file=sys.stderr,
+        )

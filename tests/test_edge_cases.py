@@ -7,6 +7,7 @@ The rendered suites of these cases run in nox: `bare_single_role` (no fields, on
 import subprocess
 from pathlib import Path
 
+import pytest
 from pytest_cookies.plugin import Cookies
 
 from hooks.answers import MAX_DATABASE_NAME, MAX_PROJECT_NAME
@@ -34,6 +35,15 @@ def test_no_fields_and_one_role(cookies: Cookies) -> None:
     assert roles.count(' = "') == 1
     assert "DEFAULT_ROLE = Role.SOLO" in roles
     assert "ADMIN_ROLE = Role.SOLO" in roles
+
+
+def test_sign_ups_made_admins_are_warned_about(
+    cookies: Cookies, capfd: pytest.CaptureFixture[str]
+) -> None:
+    bake(cookies, roles="SOLO", default_role="SOLO", admin_role="SOLO")
+    assert "Warning: default_role SOLO is also admin_role" in capfd.readouterr().err
+    bake(cookies, roles="MEMBER, ADMIN", default_role="MEMBER", admin_role="ADMIN")
+    assert "Warning" not in capfd.readouterr().err
 
 
 def test_whitespace_everywhere_is_forgiven(cookies: Cookies) -> None:
