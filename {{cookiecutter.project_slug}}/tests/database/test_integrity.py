@@ -5,6 +5,8 @@ A value the schemas should have stopped is a 422; a database not fit to serve is
 errors are real ones from PostgreSQL and asyncpg, raised by a probe route on a fresh app.
 """
 
+import logging
+
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
@@ -15,6 +17,7 @@ from {{ cookiecutter.package_name }}.database.session import DbSession
 from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.users.models import User
 from {{ cookiecutter.package_name }}.users.roles import DEFAULT_ROLE
+from {{ cookiecutter.package_name }}.web import errors
 from {{ cookiecutter.package_name }}.web.errors import UNAVAILABLE
 
 from tests.factories import new_user_values
@@ -66,7 +69,10 @@ def probe_app() -> FastAPI:
 
 
 @pytest.mark.parametrize("name", list(PROBES))
-async def test_database_refusal_is_never_a_500(setup_database: CleanDatabase, name: str) -> None:
+async def test_database_refusal_is_never_a_500(
+    setup_database: CleanDatabase, caplog: pytest.LogCaptureFixture, name: str
+) -> None:
+    caplog.set_level(logging.WARNING, logger=errors.__name__)
     async with setup_database.client(probe_app()) as client:
         response = await client.post(f"/probe/{name}")
         # The failed statement left nothing behind: the next request works.
@@ -78,5 +84,9 @@ async def test_database_refusal_is_never_a_500(setup_database: CleanDatabase, na
         assert error["msg"].startswith("The database cannot store this request")
     else:
         assert response.json()["detail"] == UNAVAILABLE
+        # A table missing is the setup's fault, not the moment's: the operator is told why.
+        (logged,) = [r for r in caplog.records if r.name == errors.__name__]
+        assert logged.levelno == logging.ERROR
+        assert logged.getMessage().endswith("42P01: a table is missing: " + errors.MIGRATE)
     assert not any("SELECT" in text for text in json_strings(response.json()))
     assert health.status_code == 200

@@ -32,6 +32,18 @@ VALUE_ERROR_CLASSES = ("22", "54")
 # Integrity errors that say the value is invalid rather than that it clashes with another row.
 INVALID_VALUE_STATES = ("23502", "23514")  # not-null and check violations
 UNAVAILABLE = "The database is unavailable; try again shortly"
+# SQLSTATEs that mean the setup, not the moment, is wrong: still a 503 (a deploy may not have
+# migrated yet), but logged as an error that says what to check.
+MIGRATE = "is the schema migrated (`alembic upgrade head`)?"
+SETUP_PROBLEMS = {
+    "42P01": f"a table is missing: {MIGRATE}",
+    "42703": f"a column is missing: {MIGRATE}",
+    "42704": f"a type is missing: {MIGRATE}",
+    "3D000": "DATABASE_URL names a database that does not exist",
+    "28P01": "DATABASE_URL's password was refused",
+    "28000": "DATABASE_URL's user may not connect",
+    "42501": "DATABASE_URL's user lacks a privilege this needs",
+}
 
 
 class ErrorBody(BaseModel):
@@ -183,12 +195,15 @@ def _unstorable_value(sqlstate: str) -> JSONResponse:
 async def database_unavailable(request: Request, error: Exception) -> JSONResponse:
     # The error's text can hold the connection string: log only its type and SQLSTATE.
     sqlstate = _sqlstate(error) if isinstance(error, sa_exc.DBAPIError) else ""
-    logger.warning(
-        "Database unavailable for %s %s: %s %s",
+    problem = SETUP_PROBLEMS.get(sqlstate)
+    logger.log(
+        logging.WARNING if problem is None else logging.ERROR,
+        "Database unavailable for %s %s: %s %s%s",
         request.method,
         request.url.path,
         type(error).__name__,
         sqlstate,
+        "" if problem is None else f": {problem}",
     )
     return JSONResponse(
         status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
