@@ -10,11 +10,16 @@ import pytest
 from httpx import AsyncClient
 from sqlalchemy import delete, func, select
 
-from {{ cookiecutter.package_name }}.auth.create_admin import CreateAdminError, create_admin
+from {{ cookiecutter.package_name }}.auth.create_admin import (
+    CreateAdminError,
+    create_admin,
+    new_account,
+)
 from {{ cookiecutter.package_name }}.auth.hashing import hash_password
 from {{ cookiecutter.package_name }}.database.engine import AsyncDatabase
 from {{ cookiecutter.package_name }}.users.models import User
 from {{ cookiecutter.package_name }}.users.roles import ADMIN_ROLE, DEFAULT_ROLE
+from {{ cookiecutter.package_name }}.users.schemas import UserCreate
 
 from tests.factories import new_sign_up, new_user_values
 from tests.helpers import PASSWORD, SHARED_ROLE, access_token, bearer
@@ -175,6 +180,24 @@ async def _create_admin_here(
 def _fields() -> str:
     body = new_sign_up(PASSWORD)
     return json.dumps({k: v for k, v in body.items() if k not in ("email", "password")})
+
+
+# The project's own required fields (none in some projects: then there is nothing to leave out).
+REQUIRED_FIELDS = [
+    name
+    for name, field in UserCreate.model_fields.items()
+    if field.is_required() and name not in ("email", "password")
+]
+
+
+@pytest.mark.parametrize("name", REQUIRED_FIELDS)
+def test_a_required_field_left_out_says_how_to_give_it(name: str) -> None:
+    fields = {key: value for key, value in json.loads(_fields()).items() if key != name}
+    with pytest.raises(CreateAdminError) as refused:
+        new_account("first.admin@example.com", PASSWORD, fields)
+    said = str(refused.value)
+    assert said.startswith(f"{name}: Field required"), said
+    assert said.endswith(f"""(give them as --fields '{{"{name}": ...}}')"""), said
 
 
 async def test_create_admin_makes_an_admin_who_can_log_in(

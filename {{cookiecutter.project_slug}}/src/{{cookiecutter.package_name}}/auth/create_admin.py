@@ -19,6 +19,7 @@ import sys
 from typing import Any, TextIO
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import select
 
@@ -49,10 +50,17 @@ def read_password(email: str, stdin: TextIO) -> str:
 
 def _problems(error: ValidationError) -> str:
     # Never the input: it may be the password.
-    return "; ".join(
-        f"{'.'.join(str(part) for part in item['loc']) or 'fields'}: {item['msg']}"
-        for item in error.errors()
-    )
+    problems = error.errors()
+    said = "; ".join(f"{_where(item)}: {item['msg']}" for item in problems)
+    missing = [_where(item) for item in problems if item["type"] == "missing"]
+    if missing:  # the project's own required fields
+        example = ", ".join(f'"{name}": ...' for name in missing)
+        said += f" (give them as --fields '{{{example}}}')"
+    return said
+
+
+def _where(item: ErrorDetails) -> str:
+    return ".".join(str(part) for part in item["loc"]) or "fields"
 
 
 def new_account(email: str, password: str, fields: dict[str, Any]) -> UserCreate:
