@@ -16,7 +16,7 @@ from alembic.util import CommandError
 from sqlalchemy import Connection, pool
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from {{ cookiecutter.package_name }}.core.settings import get_settings
+from {{ cookiecutter.package_name }}.core.settings import MissingDatabaseUrlError, get_settings
 from {{ cookiecutter.package_name }}.database.migration_lock import take_migration_lock
 from {{ cookiecutter.package_name }}.database.pooler import engine_options
 from {{ cookiecutter.package_name }}.models import Base
@@ -57,10 +57,19 @@ def run_migrations(connection: Connection) -> None:
             raise
 
 
+def database_url() -> str:
+    """DATABASE_URL; unset, a CommandError, which Alembic prints as one line (`FAILED: ...`)."""
+    try:
+        return get_settings().require_database_url()
+    except MissingDatabaseUrlError as error:
+        raise CommandError(
+            f"{error}. The project's own `alembic` command (README: Migrations) uses that one"
+        ) from None
+
+
 async def run_migrations_online() -> None:
-    settings = get_settings()
-    options = {"poolclass": pool.NullPool, **engine_options(settings.database_pooler)}
-    engine = create_async_engine(settings.require_database_url(), **options)
+    options = {"poolclass": pool.NullPool, **engine_options(get_settings().database_pooler)}
+    engine = create_async_engine(database_url(), **options)
     try:
         async with engine.connect() as connection:
             await connection.run_sync(run_migrations)
@@ -71,7 +80,7 @@ async def run_migrations_online() -> None:
 def run_migrations_offline() -> None:
     """`alembic upgrade head --sql`: print the SQL instead of connecting."""
     context.configure(
-        url=get_settings().require_database_url(),
+        url=database_url(),
         target_metadata=Base.metadata,
         compare_type=True,
         literal_binds=True,

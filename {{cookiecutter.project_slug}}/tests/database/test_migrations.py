@@ -165,6 +165,20 @@ async def test_a_database_at_a_migration_the_project_lacks_says_what_to_do(
         await _run(scratch_engine, upgrade_to("head"))
 
 
+def test_alembic_without_a_database_url_says_what_to_do(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Plain `alembic` with DATABASE_URL unset: a CommandError, which Alembic's command line
+    prints as one line (no traceback). Without alembic.ini's logging setup, not this run's."""
+    config = Config()
+    config.set_main_option("script_location", str(ALEMBIC_INI.parent / "migrations"))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(CommandError, match=r"^DATABASE_URL is not set: .* uses that one$"):
+            command.current(config)
+    finally:
+        get_settings.cache_clear()
+
+
 async def _alembic_upgrade_head(url: URL) -> tuple[int, str]:
     """`alembic upgrade head` in a process of its own, as a starting replica runs it."""
     done = await run(
