@@ -299,7 +299,16 @@ async def test_the_start_says_where_mails_go(
         pass
     async with started_app(url, **mailbox.environment()):
         pass
-    unset, sending = [record for record in caplog.records if record.name == SMTP_LOGGER]
+    public = "https://app.example.com"
+    async with started_app(url, **mailbox.environment(), PUBLIC_BASE_URL=public):
+        pass
+    unset, sending, to_loopback, sending_again = [
+        record for record in caplog.records if record.name == SMTP_LOGGER
+    ]
     assert unset.levelno == logging.WARNING
     assert "SMTP_HOST is unset: mails are written to the log" in unset.getMessage()
     assert f"{mailbox.environment()['SMTP_HOST']}:{mailbox.port}" in sending.getMessage()
+    # Sent to people, links to the default PUBLIC_BASE_URL lead nowhere they can go.
+    assert to_loopback.levelno == logging.WARNING
+    assert to_loopback.getMessage().startswith("PUBLIC_BASE_URL is http://127.0.0.1:8000: ")
+    assert sending_again.getMessage().startswith("Mails are sent through ")

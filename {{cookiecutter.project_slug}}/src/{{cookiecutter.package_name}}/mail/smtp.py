@@ -7,6 +7,7 @@ import ssl
 from email.header import Header
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid, parseaddr
+from urllib.parse import urlsplit
 
 import aiosmtplib
 
@@ -22,6 +23,10 @@ class DeliveryError(Exception):
     answer or the connection's error, never the mail's content nor the password)."""
 
 
+# PUBLIC_BASE_URL's default, and its like: right for `dev`, wrong in a mail to anyone else.
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
 def announce(settings: Settings) -> None:
     """Say at start-up where mails go: a warning when they only reach the log."""
     if settings.smtp_host is None:
@@ -32,6 +37,13 @@ def announce(settings: Settings) -> None:
     else:
         where = f"{settings.smtp_host}:{settings.smtp_port}"
         logger.info("Mails are sent through %s (%s)", where, settings.smtp_tls)
+        if urlsplit(settings.public_base_url).hostname in LOOPBACK_HOSTS:
+            logger.warning(
+                "PUBLIC_BASE_URL is %s: the links in mails sent through %s lead to their "
+                "reader's own machine; set it to the address people reach the site at",
+                settings.public_base_url,
+                where,
+            )
 
 
 def _set_header(email: EmailMessage, name: str, text: str, address: str | None = None) -> None:
