@@ -55,7 +55,7 @@ def _problems(error: ValidationError) -> str:
     missing = [_where(item) for item in problems if item["type"] == "missing"]
     if missing:  # the project's own required fields
         example = ", ".join(f'"{name}": ...' for name in missing)
-        said += f" (give them as --fields '{{{example}}}')"
+        said += " (give them as --fields '{" + example + "}')"
     return said
 
 
