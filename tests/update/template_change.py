@@ -21,7 +21,9 @@ MIGRATION = f"{PROJECT}/migrations/versions/{NEXT}_users_{COLUMN}.py"
 # In the rendered tests of the users, as the layout has it.
 NEW_TEST = f"tests/users/test_{COLUMN}.py"
 # The docstring both the template (here) and scenario (b)'s owner rewrite.
-HEALTH_DOCSTRING = '"""200 when the database answers within a second; 503 when it does not."""'
+HEALTH_DOCSTRING = (
+    '"""200 when the database answers within READINESS_TIMEOUT_SECONDS; 503 when it does not."""'
+)
 TEMPLATE_DOCSTRING = '"""200 when a query on the database succeeds, else 503 (see errors.py)."""'
 README_LINE = "a missing or outdated lock fails the run, saying to run `uv lock`."
 README_NEW_LINE = "a missing or outdated lock fails the run, saying to run `uv lock` and commit it."

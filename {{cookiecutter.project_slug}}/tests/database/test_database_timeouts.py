@@ -38,6 +38,7 @@ def _elapsed_since(start: float) -> float:
 STATEMENT_TIMEOUT = 0.2
 POOL_TIMEOUT = 0.2
 READINESS_TIMEOUT = 0.2
+CONNECT_ATTEMPTS = 5
 POOL_SIZE = 2
 
 
@@ -93,7 +94,15 @@ async def every_connection_taken(
     ):
         engine = app.state.database.engine
         for _ in range(POOL_SIZE):
-            await held.enter_async_context(engine.connect())
+            # Opening one is bounded by the short pool timeout too: on a busy machine it may
+            # take longer, and is tried again (CONNECT_ATTEMPTS in all).
+            for attempt in range(1, CONNECT_ATTEMPTS + 1):
+                try:
+                    await held.enter_async_context(engine.connect())
+                    break
+                except TimeoutError:
+                    if attempt == CONNECT_ATTEMPTS:
+                        raise
         yield app, client
 
 
