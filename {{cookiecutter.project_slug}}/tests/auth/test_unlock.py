@@ -55,14 +55,16 @@ async def test_the_operator_unlocks_an_account(
     concurrent_client: AsyncClient, initialize_database: AsyncDatabase
 ) -> None:
     body = new_sign_up(PASSWORD)
-    assert (await concurrent_client.post("/users", json=body)).status_code == 201
+    signed_up = await concurrent_client.post("/users", json=body)
+    assert signed_up.status_code == 201
     await _lock_out(concurrent_client, body["email"])
     url = initialize_database.engine.url.render_as_string(hide_password=False)
     command = (PROJECT_COMMAND, "unlock", body["email"].upper())
     done = await run(*command, environment={"DATABASE_URL": url})
     assert done.returncode == 0, done.stderr
     assert f"{FAILURES} failed login(s) cleared" in done.stdout
-    assert '"event": "unlock", "outcome": "cleared"' in done.stderr, "the audit line"
+    audited = f'"event": "unlock", "outcome": "cleared", "user_id": "{signed_up.json()["id"]}"'
+    assert audited in done.stderr, "the audit line, naming whose failures were cleared"
     login = await concurrent_client.post(
         "/token", data={"username": body["email"], "password": PASSWORD}
     )
