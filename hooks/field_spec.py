@@ -101,8 +101,8 @@ class SpecError(ValueError):
 def parse_user_fields(
     spec: str, built_in: tuple[str, ...] = BUILT_IN_COLUMNS, row: str = "user"
 ) -> list[UserField]:
-    """Parse a `user_fields` answer (or the fields of `new resource`, whose rows, `row`, have
-    the columns `built_in`); raise SpecError listing every problem found."""
+    """Parse a `user_fields` answer (or the fields of `new resource`, whose rows, `row` in
+    snake_case, have the columns `built_in`); raise SpecError listing every problem found."""
     problems: list[str] = []
     fields: list[UserField] = []
     items = [item.strip() for item in spec.split(",")] if spec.strip() else []
@@ -238,8 +238,7 @@ def _capacity_problems(item: str, kind: str, sizes: dict[str, int]) -> list[str]
 def _name_problems(item: str, name: str, built_in: tuple[str, ...], row: str) -> list[str]:
     snake = "snake_case: a lower-case ASCII letter, then lower-case letters, digits and single "
     snake += "underscores"
-    prefix = re.sub(r"(?<!^)(?=[A-Z])", "_", row).lower()  # LogEntry: log_entry
-    other = f"choose another name, e.g. {prefix}_{name}"
+    other = f"choose another name, e.g. {row}_{name}"
     if not name:
         return [f"user_fields: {item!r} has no field name; use {snake}, e.g. {EXAMPLE}"]
     if name.endswith("?") and _NAME.fullmatch(name[:-1].strip()):

@@ -110,7 +110,7 @@ def parse_resource(name: str, spec: str, owned: bool) -> Resource:
         )
     built_in = (*RESOURCE_COLUMNS, OWNER) if owned else RESOURCE_COLUMNS
     try:
-        fields = parse_user_fields(spec, built_in=built_in, row=name)
+        fields = parse_user_fields(spec, built_in=built_in, row=named.snake)
     except SpecError as error:
         first = str(error.problems[0]).replace("user_fields: ", "FIELDS: ", 1)
         more = len(error.problems) - 1
