@@ -72,8 +72,18 @@ async def test_the_cookie_goes_only_to_the_token_endpoint_and_script_cannot_read
     days = get_settings().device_cookie_days
     for attribute in ("httponly", "samesite=strict", "path=/token", f"max-age={days * 86_400}"):
         assert attribute in set_cookie
+    assert "secure" not in set_cookie  # plain HTTP: a browser would drop a Secure cookie
     failed = await log_in(async_client, user.email, WRONG)
     assert "set-cookie" not in failed.headers
+
+
+async def test_the_cookie_is_secure_behind_a_proxy_that_ends_tls(
+    async_client: AsyncClient, user: User
+) -> None:
+    """The proxy speaks HTTPS to clients and plain HTTP to the service: PUBLIC_BASE_URL says so."""
+    with settings_changed(public_base_url="https://service.example"):
+        response = await log_in(async_client, user.email, PASSWORD)
+    assert "secure" in response.headers["set-cookie"].lower().split("; ")
 
 
 async def test_device_cookies_turned_off_count_every_client_as_a_stranger(

@@ -10,7 +10,8 @@ owner's own browsers and apps go on, each with its own budget of failures.
 The cookie is no credential: it holds a random id and an HMAC of the id and the account under
 SECRET_KEY, so it cannot be forged or moved to another account, and stealing one gains only that
 device's few guesses. It is sent only to the token endpoint (HttpOnly, SameSite=Strict, Secure
-over HTTPS), and a new one comes with every login.
+over HTTPS), and a new one comes with every login. HTTPS is the request's scheme or, behind a
+proxy that ends TLS (the service itself then sees plain HTTP), PUBLIC_BASE_URL's.
 """
 
 import base64
@@ -58,7 +59,7 @@ def set_device_cookie(
         f"{device}.{_mac(device, account, settings)}",
         max_age=settings.device_cookie_days * SECONDS_PER_DAY,
         path=request.url.path,
-        secure=request.url.scheme == "https",
+        secure=request.url.scheme == "https" or settings.public_base_url.startswith("https://"),
         httponly=True,
         samesite="strict",
     )
