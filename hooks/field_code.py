@@ -113,9 +113,11 @@ def filter_annotation(field: UserField) -> str:
     """The list's query parameter for the field: its API type and checks, and None (no filter).
 
     The same checks as in a body, so that a value no row could hold is a 422 at the parameter,
-    not an error from the database.
+    not an error from the database; but a query's values are text, which some types take only
+    in a query (`filter_schema`: "3" for an int).
     """
-    annotation = f"{_schema(field)} | None"
+    query_type = field.type.filter_schema
+    annotation = f"{_fill(field, query_type) if query_type else _schema(field)} | None"
     constraints = [_fill(field, constraint) for constraint in field.type.constraints]
     if not constraints:
         return annotation
@@ -277,10 +279,13 @@ STORABLE_NAMES = (
     "FiniteFloat",
     "IndexedText",
     "Int32",
+    "IsoDate",
     "LongText",
     "PgDatetime",
     "PgText",
     "PlainDecimal",
+    "StrictFiniteFloat",
+    "StrictInt32",
     "numeric",
     "storable_text",
 )

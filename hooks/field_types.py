@@ -154,7 +154,10 @@ def _int_cases(field: UserField) -> list[HostileCase]:
         ("2**31", raw(str(2**31))),
         ("-2**31-1", raw(str(-(2**31) - 1))),
         ("1.5", raw("1.5")),
+        ("1.0", raw("1.0")),
         ("text", raw('"abc"')),
+        ("number as text", raw('"3"')),
+        ("true", raw("true")),
     ]
 
 
@@ -166,6 +169,8 @@ def _float_cases(field: UserField) -> list[HostileCase]:
         ("-Infinity", raw("-Infinity")),
         ("1e400", raw("1e400")),
         ("text", raw('"abc"')),
+        ("number as text", raw('"1.5"')),
+        ("true", raw("true")),
     ]
 
 
@@ -183,7 +188,13 @@ def _decimal_cases(field: UserField) -> list[HostileCase]:
 
 
 def _bool_cases(field: UserField) -> list[HostileCase]:
-    return [NOT_A_SCALAR, ("2", raw("2")), ("text", raw('"maybe"'))]
+    return [
+        NOT_A_SCALAR,
+        ("2", raw("2")),
+        ("1", raw("1")),
+        ("text", raw('"maybe"')),
+        ("true as text", raw('"true"')),
+    ]
 
 
 def _date_cases(field: UserField) -> list[HostileCase]:
@@ -192,6 +203,8 @@ def _date_cases(field: UserField) -> list[HostileCase]:
         ("February 30", raw('"2020-02-30"')),
         ("year 0", raw('"0000-01-01"')),
         ("year 10000", raw('"10000-01-01"')),
+        ("midnight as a datetime", raw('"2020-01-01T00:00:00"')),
+        ("number", raw("0")),
     ]
 
 
@@ -202,6 +215,7 @@ def _datetime_cases(field: UserField) -> list[HostileCase]:
         ("before year 1 in UTC", raw('"0001-01-01T00:00:00+14:00"')),
         ("after year 9999 in UTC", raw('"9999-12-31T23:59:59-14:00"')),
         ("hour 25", raw('"2020-01-01T25:00:00Z"')),
+        ("number", raw("0")),
     ]
 
 
@@ -253,6 +267,8 @@ class FieldType:
     sizes: Callable[[str | None], dict[str, int]] | None = None  # parses "(...)"; None: no sizes
     constraints: tuple[str, ...] = ()  # Pydantic `Field(...)` arguments
     indexed_schema: str | None = None  # the API type when unique or indexed, if another
+    # A list filter's type, if another: a query's values are text ("3"), which a body refuses.
+    filter_schema: str | None = None
     # The API type of a value read back, if another: what the database returns was checked on
     # its way in, and each check in Python costs every row of every page again.
     read_schema: str | None = None
@@ -313,10 +329,11 @@ TYPES: dict[str, FieldType] = {
         FieldType(
             "int",
             ("int",),
-            ("`INTEGER`", "integer within 32 bits"),
+            ("`INTEGER`", 'integer within 32 bits (a JSON number: not `true`, `"3"` or `3.0`)'),
             python="int",
             column="sa.Integer()",
-            schema="Int32",
+            schema="StrictInt32",
+            filter_schema="Int32",
             fake="fake_int({unique})",
             refused_filter=lambda field: raw(str(2**31)),
             hostile=_int_cases,
@@ -324,10 +341,11 @@ TYPES: dict[str, FieldType] = {
         FieldType(
             "float",
             ("float",),
-            ("`DOUBLE PRECISION`", "finite number"),
+            ("`DOUBLE PRECISION`", 'finite number (a JSON number, not `"1.5"`)'),
             python="float",
             column="sa.Double()",
-            schema="FiniteFloat",
+            schema="StrictFiniteFloat",
+            filter_schema="FiniteFloat",
             fake="fake_float({unique})",
             refused_filter=lambda field: raw("NaN"),
             hostile=_float_cases,
@@ -363,10 +381,14 @@ TYPES: dict[str, FieldType] = {
         FieldType(
             "bool",
             ("bool",),
-            ("`BOOLEAN`", "boolean; a required bool defaults to `false`"),
+            (
+                "`BOOLEAN`",
+                '`true` or `false` (not `1` or `"yes"`); a required bool defaults to `false`',
+            ),
             python="bool",
             column="sa.Boolean()",
-            schema="bool",
+            schema="StrictBool",
+            filter_schema="bool",
             capacity=Capacity(
                 lambda sizes: 2,
                 lambda sizes: "a bool",
@@ -376,6 +398,7 @@ TYPES: dict[str, FieldType] = {
             fake="fake_bool()",
             refused_filter=lambda field: raw("maybe"),
             hostile=_bool_cases,
+            imports=Imports(schema=("from pydantic import StrictBool",)),
         ),
         FieldType(
             "date",
@@ -383,7 +406,8 @@ TYPES: dict[str, FieldType] = {
             ("`DATE`", "`YYYY-MM-DD`"),
             python="dt.date",
             column="sa.Date()",
-            schema="dt.date",
+            schema="IsoDate",
+            read_schema="dt.date",
             fake="fake_date({unique})",
             refused_filter=lambda field: raw("2020-02-30"),
             hostile=_date_cases,
@@ -489,7 +513,13 @@ CODE_NAMES = frozenset(
     | {
         name
         for entry in TYPES.values()
-        for code in (entry.python, entry.column, entry.schema, entry.indexed_schema or "")
+        for code in (
+            entry.python,
+            entry.column,
+            entry.schema,
+            entry.indexed_schema or "",
+            entry.read_schema or "",
+        )
         for name in _LEADING_NAME.findall(code)
     }
 )

@@ -3,13 +3,26 @@ schemas rather than an error from the database. Every resource's schemas use the
 
 A value the column keeps in another form than it was sent (a decimal at the column's scale, a
 moment in UTC) is put in that form here, so that a write answers what a later read will. A
-decimal is answered as PostgreSQL writes it (PlainDecimal)."""
+decimal is answered as PostgreSQL writes it (PlainDecimal).
+
+A JSON body says what kind each value is, so a body takes only the right kind: `true` or `"3"`
+is no number (StrictInt32), `1` or `"yes"` no boolean (StrictBool), a number no date or moment.
+A query parameter is text, so the lists' filters take a number's text too (Int32)."""
 
 import datetime as dt
+import re
 from decimal import Context, Decimal, InvalidOperation
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, Field, PlainSerializer, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BeforeValidator,
+    Field,
+    PlainSerializer,
+    Strict,
+    WithJsonSchema,
+)
 
 from {{ cookiecutter.package_name }}.core.settings import get_settings
 
@@ -44,6 +57,25 @@ def _within_text_limit(text: str) -> str:
     if len(text) > limit:
         raise ValueError(f"must be at most {limit} characters (TEXT_MAX_LENGTH)")
     return text
+
+
+DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _date_text(value: object) -> object:
+    # Pydantic's own date also takes a number (seconds since 1970) and a datetime at midnight.
+    if isinstance(value, str) and DATE_TEXT.fullmatch(value):
+        return value
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    raise ValueError("must be a date as YYYY-MM-DD")
+
+
+def _moment_text(value: object) -> object:
+    # Pydantic's own datetime also takes a number, as seconds since 1970.
+    if isinstance(value, str | dt.datetime):
+        return value
+    raise ValueError("must be a date and time in ISO 8601, with a timezone")
 
 
 def _in_utc(moment: dt.datetime) -> dt.datetime:
@@ -84,8 +116,11 @@ PgText = Annotated[str, AfterValidator(storable_text)]
 LongText = Annotated[str, AfterValidator(storable_text), AfterValidator(_within_text_limit)]
 IndexedText = Annotated[str, AfterValidator(storable_text), AfterValidator(_fits_an_index)]
 Int32 = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
+StrictInt32 = Annotated[Int32, Strict()]
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
-PgDatetime = Annotated[AwareDatetime, AfterValidator(_in_utc)]
+StrictFiniteFloat = Annotated[FiniteFloat, Strict()]  # an integer is a number too: 1 is 1.0
+IsoDate = Annotated[dt.date, BeforeValidator(_date_text)]
+PgDatetime = Annotated[AwareDatetime, BeforeValidator(_moment_text), AfterValidator(_in_utc)]
 
 # An answered decimal, in JSON as PostgreSQL writes it: "0.00000000" where Python's str() gives
 # "0E-8" (below a millionth), which the OpenAPI pattern pydantic declares for Decimal refuses.
