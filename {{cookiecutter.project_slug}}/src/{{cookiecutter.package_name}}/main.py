@@ -35,6 +35,7 @@ from {{ cookiecutter.package_name }}.observability.telemetry import (
 from {{ cookiecutter.package_name }}.users import routes as user_routes
 from {{ cookiecutter.package_name }}.web import docs, health
 from {{ cookiecutter.package_name }}.web.body_limit import BodyLimitMiddleware
+from {{ cookiecutter.package_name }}.web.cors import allow_cross_origin
 from {{ cookiecutter.package_name }}.web.errors import register_error_handlers
 from {{ cookiecutter.package_name }}.web.lifecycle import Lifecycle, watch_for_sigterm
 from {{ cookiecutter.package_name }}.web.request_limit import RequestLimitMiddleware
@@ -112,6 +113,8 @@ def create_app(telemetry: Telemetry | None = None) -> FastAPI:
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(RequestIdMiddleware)
+    # Outside the limits and the errors' ids: a page may read every answer, a 413 or 503 too.
+    allow_cross_origin(app, get_settings().cors_allowed_origins)
     # Outside the request id's: its line counts the bytes sent, error bodies' ids included.
     app.add_middleware(AccessLogMiddleware)
     for router in ROUTERS:

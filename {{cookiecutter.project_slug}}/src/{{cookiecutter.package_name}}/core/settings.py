@@ -6,6 +6,7 @@ from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network
 from itertools import pairwise
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from fastapi import Depends
 from pydantic import Field, IPvAnyNetwork, SecretStr, ValidationError, field_validator
@@ -78,6 +79,9 @@ class Settings(BaseSettings):
     throttle_ipv6_prefix_length: int = Field(default=64, ge=16, le=128)
     # Proxies whose X-Forwarded-For is believed, e.g. ["10.0.0.0/8"]; others' is ignored.
     trusted_proxies: list[IPvAnyNetwork] = Field(default=[])
+    # Web pages of other origins that may call the API from a browser (web/cors.py), e.g.
+    # ["https://app.example"], or ["*"] for any; none by default.
+    cors_allowed_origins: list[str] = Field(default=[])
     # Argon2id cost; the defaults are OWASP's recommended minimum.
     argon2_memory_kib: int = Field(default=19_456, ge=8_192, le=1_048_576)
     argon2_time_cost: int = Field(default=2, ge=1, le=100)
@@ -180,6 +184,25 @@ class Settings(BaseSettings):
         if not url.startswith(("https://", "http://")):
             raise ValueError("PUBLIC_BASE_URL must start with https:// (or http://)")
         return url.rstrip("/")
+
+    @field_validator("cors_allowed_origins")
+    @classmethod
+    def _origins(cls, origins: list[str]) -> list[str]:
+        # A browser sends the scheme and host in lower case.
+        lowered = [origin.lower() for origin in origins]
+        for origin, written in zip(lowered, origins, strict=True):
+            parts = urlsplit(origin)
+            if origin == "*" or (
+                parts.scheme in ("https", "http")
+                and parts.hostname
+                and origin == f"{parts.scheme}://{parts.netloc}"
+            ):
+                continue
+            raise ValueError(
+                f"{written!r} is not an origin: write scheme://host[:port] without a path or a "
+                "trailing slash, e.g. https://app.example, or * for any"
+            )
+        return lowered
 
     @field_validator("database_url")
     @classmethod
