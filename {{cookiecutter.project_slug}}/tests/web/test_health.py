@@ -49,6 +49,13 @@ async def test_ready_when_the_database_answers(async_client: AsyncClient, path: 
     assert response.json() == {"status": "ok", "database": "ok"}
 
 
+@pytest.mark.parametrize("path", ["/health/live", "/health/ready", "/health"])
+async def test_a_load_balancers_head_probe_is_answered(
+    async_client: AsyncClient, path: str
+) -> None:
+    assert (await async_client.head(path)).status_code == 200
+
+
 @contextmanager
 def sigterm_handled_by_the_server() -> Iterator[list[int]]:
     """A SIGTERM handler standing in for uvicorn's; the signals it received."""

@@ -1,6 +1,7 @@
 """Health for orchestrators: `/health/live` (the process answers) and `/health/ready` (it can
 serve: the database answers within READINESS_TIMEOUT_SECONDS, and it is not shutting down).
-`/health` is the readiness check under its older name."""
+`/health` is the readiness check under its older name. Each answers HEAD too, as some load
+balancers probe with it (out of the API's description, where it would repeat GET)."""
 
 import asyncio
 
@@ -18,13 +19,16 @@ SHUTTING_DOWN = "The service is shutting down"
 
 
 @router.get("/health/live")
+@router.head("/health/live", include_in_schema=False)
 async def live() -> dict[str, str]:
     """200 while the process answers; no database call, so a database outage restarts nothing."""
     return {"status": "ok"}
 
 
 @router.get("/health/ready", responses=error_responses(503))
+@router.head("/health/ready", include_in_schema=False)
 @router.get("/health", responses=error_responses(503))
+@router.head("/health", include_in_schema=False)
 async def ready(request: Request, session: DbSession, settings: AppSettings) -> dict[str, str]:
     """200 when the database answers within READINESS_TIMEOUT_SECONDS; 503 when it does not."""
     # Also 503 once shutdown began.
