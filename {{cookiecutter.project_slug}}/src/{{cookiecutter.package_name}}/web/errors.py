@@ -155,11 +155,21 @@ async def unparsable_body(request: Request, error: Exception) -> Response:
     return await http_exception_handler(request, error)
 
 
+def _said_of_text(item: dict[str, Any]) -> dict[str, Any]:
+    # An optional text field's length is checked after its type's validators, where pydantic
+    # no longer knows it is text: "Value should have at most 50 items after validation".
+    if item.get("type") != "too_long" or not isinstance(item.get("input"), str):
+        return item
+    limit = item.get("ctx", {}).get("max_length")
+    message = f"String should have at most {limit} characters"
+    return {**item, "type": "string_too_long", "msg": message}
+
+
 async def invalid_request(request: Request, error: Exception) -> JSONResponse:
     # FastAPI's own answer repeats each invalid input: a password, or text it cannot encode.
     errors = error.errors() if isinstance(error, RequestValidationError) else []
     detail = [
-        {key: value for key, value in item.items() if key not in ("input", "url")}
+        {key: value for key, value in _said_of_text(item).items() if key not in ("input", "url")}
         for item in errors
     ]
     return JSONResponse(
