@@ -276,6 +276,26 @@ async def test_promoting_an_existing_account_confirmed_on_a_terminal_ends_its_se
     assert me.status_code == (401 if promoted else 200), "its sessions end when it is promoted"
 
 
+# The project's own unique fields besides email (none in some projects).
+UNIQUE_FIELDS = [
+    column.name for column in User.__table__.columns if column.unique and column.name != "email"
+]
+
+
+@pytest.mark.parametrize("name", UNIQUE_FIELDS)
+async def test_a_unique_value_taken_already_is_named(
+    concurrent_client: AsyncClient, initialize_database: AsyncDatabase, name: str
+) -> None:
+    body = new_sign_up(PASSWORD)
+    assert (await concurrent_client.post("/users", json=body)).status_code == 201
+    fields = json.loads(_fields())
+    fields[name] = body[name]
+    with pytest.raises(CreateAdminError) as refused:
+        await _create_admin_here(initialize_database, "another.admin@example.com", fields)
+    assert str(refused.value) == f"A user with this {name} already exists"
+    assert await _active_admins(initialize_database) == 0
+
+
 @pytest.mark.parametrize(
     ("email", "password", "said"),
     [

@@ -32,6 +32,7 @@ from {{ cookiecutter.package_name }}.database.engine import command_session
 from {{ cookiecutter.package_name }}.users.models import User
 from {{ cookiecutter.package_name }}.users.roles import ADMIN_ROLE
 from {{ cookiecutter.package_name }}.users.schemas import UserCreate
+from {{ cookiecutter.package_name }}.web.errors import conflict_message
 
 
 class CreateAdminError(Exception):
@@ -150,8 +151,8 @@ async def create_admin(
             await session.commit()
             audit("admin creation", outcome="created", user_id=user.id, address="cli")
             return f"Created {account.email} (id {user.id}), an active {ADMIN_ROLE} user"
-    except sa_exc.IntegrityError:
-        raise CreateAdminError("another user already has one of these unique values") from None
+    except sa_exc.IntegrityError as error:
+        raise CreateAdminError(conflict_message(error)) from None
     except sa_exc.ProgrammingError as error:
         if getattr(error.orig and error.orig.__cause__, "sqlstate", None) != UNDEFINED_TABLE:
             raise

@@ -106,15 +106,19 @@ def _sqlstate(error: sa_exc.DBAPIError) -> str:
     return str(getattr(error.orig, "sqlstate", None) or "")
 
 
-def conflict(error: sa_exc.IntegrityError) -> HTTPException:
+def conflict_message(error: sa_exc.IntegrityError) -> str:
+    """What a unique value already taken conflicts with, e.g. "A user with this email already
+    exists"."""
     constraint = getattr(_driver_error(error), "constraint_name", None)
     found = _unique_columns(constraint)
     if found:
         resource, columns = found
-        detail = f"A {resource} with this {', '.join(columns)} already exists"
-    else:
-        detail = "The change conflicts with existing data"
-    return HTTPException(status.HTTP_409_CONFLICT, detail=detail)
+        return f"A {resource} with this {', '.join(columns)} already exists"
+    return "The change conflicts with existing data"
+
+
+def conflict(error: sa_exc.IntegrityError) -> HTTPException:
+    return HTTPException(status.HTTP_409_CONFLICT, detail=conflict_message(error))
 
 
 async def commit_or_conflict(session: AsyncSession) -> None:
