@@ -70,6 +70,24 @@ async def test_a_newer_change_voids_the_older_link_and_a_taken_email_is_refused(
     assert (await log_in(async_client, NEW_EMAIL)).status_code == 200
 
 
+async def test_sending_the_current_email_cancels_a_pending_change(
+    async_client: AsyncClient,
+    setup_database: CleanDatabase,
+    mailbox: Mailbox,
+    user: User,
+    token: str,
+) -> None:
+    assert (await _change_email(async_client, user, token, NEW_EMAIL)).status_code == 200
+    other = await async_client.patch(f"/users/{user.id}", json={}, headers=bearer(token))
+    assert other.json()["pending_email"] == NEW_EMAIL, "a change of nothing keeps it"
+    cancelled = await _change_email(async_client, user, token, user.email)
+    assert cancelled.status_code == 200, cancelled.text
+    assert (cancelled.json()["email"], cancelled.json()["pending_email"]) == (user.email, None)
+    (link,) = await mailed_tokens(setup_database, mailbox, "verify-email")
+    assert (await confirm_email(async_client, link)).status_code == 400
+    assert (await log_in(async_client, user.email)).status_code == 200
+
+
 async def test_verifying_the_current_email_keeps_the_pending_change(
     async_client: AsyncClient,
     setup_database: CleanDatabase,

@@ -69,6 +69,19 @@ async def ask_to_change_email(
     """Make `new_email` the account's pending email and mail it a link (the caller commits):
     the email changes only when the link is followed. A link for an earlier pending email
     stops working."""
+    await _void_change_links(session, user)
+    user.pending_email = new_email
+    _send_link(session, user, new_email, "email_change", settings)
+
+
+async def cancel_email_change(session: AsyncSession, user: User) -> None:
+    """Forget `user`'s pending email; its link stops working (the caller commits)."""
+    await _void_change_links(session, user)
+    user.pending_email = None
+
+
+async def _void_change_links(session: AsyncSession, user: User) -> None:
+    # Every link for another address than the current one is a change's.
     with session.no_autoflush:
         await session.execute(
             delete(EmailVerificationToken).where(
@@ -76,8 +89,6 @@ async def ask_to_change_email(
                 EmailVerificationToken.email != user.email,
             )
         )
-    user.pending_email = new_email
-    _send_link(session, user, new_email, "email_change", settings)
 
 
 def _send_link(session: AsyncSession, user: User, to: str, mail: str, settings: Settings) -> None:

@@ -17,6 +17,7 @@ from {{ cookiecutter.package_name }}.auth.dependencies import (
 )
 from {{ cookiecutter.package_name }}.auth.email_verification import (
     ask_to_change_email,
+    cancel_email_change,
     request_limits,
     send_verification_link,
     void_verification_links,
@@ -186,8 +187,9 @@ async def update_user(
     `current_password`; a new password, or deactivation, ends the user's other sessions.
 
     One's own new email is not set at once: it becomes `pending_email`, and a link goes to it
-    (`POST /email-verification/confirm` makes the change). An admin's change of another's
-    email is made at once; either way the old address is told.
+    (`POST /email-verification/confirm` makes the change); sending one's current email instead
+    cancels a pending change. An admin's change of another's email is made at once; either way
+    the old address is told.
     """
     _check_self_or_admin(caller, user_id)
     user = await _get_user_or_404(session, user_id)
@@ -215,6 +217,7 @@ async def update_user(
         )
     if own and changes.get("password") is not None and changes["password"] == current_password:
         raise _password_refused("must differ from the current password")
+    cancels_change = own and changes.get("email") == user.email and user.pending_email is not None
     new_email = changes.pop("email", user.email)
     if new_email == user.email:
         new_email = None
@@ -238,6 +241,9 @@ async def update_user(
         await keep_an_active_admin(session, user.id, "demote or deactivate")
     for name, value in changes.items():
         setattr(user, name, value)
+    if cancels_change:
+        await cancel_email_change(session, user)
+        audits.append(("email change cancelled", {}))
     if new_email is not None and own:
         await ask_to_change_email(session, user, new_email, settings)
     elif new_email is not None:
