@@ -7,6 +7,7 @@ test has one of its own, with a header timeout longer than the test.
 """
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator
 
@@ -99,16 +100,15 @@ async def test_a_header_section_over_the_limit_gets_431_after_little_work(
         assert (await client.get("/health/live", headers=within)).status_code == 200
 
 
-async def _response_status(reader: asyncio.StreamReader) -> bytes:
-    """A whole response read: its status line."""
+async def _response(reader: asyncio.StreamReader) -> tuple[bytes, bytes]:
+    """A whole response read: its status line and body."""
     head = await reader.readuntil(b"\r\n\r\n")
     length = next(
         int(line.split(b":")[1])
         for line in head.split(b"\r\n")
         if line.lower().startswith(b"content-length:")
     )
-    await reader.readexactly(length)
-    return head.split(b"\r\n")[0]
+    return head.split(b"\r\n")[0], await reader.readexactly(length)
 
 
 async def test_a_header_section_over_the_limit_in_one_read_gets_431(
@@ -123,10 +123,12 @@ async def test_a_header_section_over_the_limit_in_one_read_gets_431(
         try:
             if first:
                 writer.write(first)
-                assert (await _response_status(reader)).startswith(b"HTTP/1.1 200 ")
+                assert (await _response(reader))[0].startswith(b"HTTP/1.1 200 ")
             writer.write(too_large)
-            status_line = await asyncio.wait_for(reader.readline(), timeout=10)
+            status_line, body = await asyncio.wait_for(_response(reader), timeout=10)
             assert status_line.startswith(b"HTTP/1.1 431 "), (first, status_line)
+            detail = json.loads(body)["detail"]
+            assert detail.startswith(f"The request line and headers are over {MAX_HEADER_BYTES:,}")
         finally:
             writer.close()
     # A body in the same read is not counted as headers.
@@ -135,7 +137,7 @@ async def test_a_header_section_over_the_limit_in_one_read_gets_431(
         body = b"x" * (4 * MAX_HEADER_BYTES)
         writer.write(b"POST /health/live HTTP/1.1\r\nHost: test\r\n")
         writer.write(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
-        assert (await _response_status(reader)).startswith(b"HTTP/1.1 405 ")
+        assert (await _response(reader))[0].startswith(b"HTTP/1.1 405 ")
     finally:
         writer.close()
 

@@ -8,20 +8,30 @@ the connection. `serve` passes this class to uvicorn as its `http` protocol.
 """
 
 import asyncio
+import json
+from functools import cache
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from {{ cookiecutter.package_name }}.core.settings import get_settings
 
-TOO_LARGE = (
-    b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
-    b"content-type: text/plain; charset=utf-8\r\n"
-    b"content-length: 39\r\n"
-    b"connection: close\r\n"
-    b"\r\n"
-    b"The request's headers are too large.\r\n\r\n"
-)
+
+@cache
+def too_large(max_header_bytes: int) -> bytes:
+    """The 431 answer, with a JSON body as the app's own errors have (the app never sees it)."""
+    detail = (
+        f"The request line and headers are over {max_header_bytes:,} bytes "
+        "(MAX_HEADER_BYTES): send a shorter URL or fewer or smaller headers"
+    )
+    body = json.dumps({"detail": detail}).encode()
+    head = (
+        "HTTP/1.1 431 Request Header Fields Too Large\r\n"
+        "content-type: application/json\r\n"
+        f"content-length: {len(body)}\r\n"
+        "connection: close\r\n\r\n"
+    )
+    return head.encode() + body
 
 
 class GuardedHttpToolsProtocol(HttpToolsProtocol):
@@ -30,6 +40,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         settings = get_settings()
         self.max_header_bytes = settings.max_header_bytes
         self.header_timeout_seconds = settings.header_timeout_seconds
+        self.too_large = too_large(settings.max_header_bytes)
         # Bytes of the header section read so far; None from a request's end of headers to
         # its end (its body).
         self.header_bytes: int | None = 0
@@ -48,7 +59,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             self.header_bytes += len(data) if end == -1 else end + 4
             if self.header_bytes > self.max_header_bytes:
                 if not self.transport.is_closing():
-                    self.transport.write(TOO_LARGE)
+                    self.transport.write(self.too_large)
                     self.transport.close()
                 return
         super().data_received(data)
