@@ -12,7 +12,7 @@ from starlette.middleware.cors import CORSMiddleware
 
 from {{ cookiecutter.package_name }}.observability.request_id import HEADER as REQUEST_ID
 
-ALLOWED_METHODS = ["GET", "POST", "PATCH", "PUT", "DELETE"]
+ALLOWED_METHODS = ["GET", "POST", "PATCH", "DELETE"]  # the methods the routes take
 ALLOWED_HEADERS = ["Authorization", "Content-Type", REQUEST_ID]
 # Headers a page's script may read besides the simple ones: the id to quote in a bug report,
 # when to try again after a 429 or 503, and where a created resource is.
