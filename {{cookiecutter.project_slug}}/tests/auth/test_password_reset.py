@@ -18,7 +18,7 @@ from {{ cookiecutter.package_name }}.core.settings import get_settings
 from {{ cookiecutter.package_name }}.mail.messages import PROJECT_NAME
 from {{ cookiecutter.package_name }}.users.models import User
 
-from tests.auth.mailed_links import mailed_tokens
+from tests.auth.mailed_links import confirm_email, mailed_tokens
 from tests.helpers import PASSWORD, bearer, log_in, settings_changed
 from tests.isolation import CleanDatabase
 from tests.logs import audit_events, lines_written
@@ -114,6 +114,46 @@ async def test_a_token_works_once(
     assert (await _confirm(async_client, reset)).status_code == 204
     _assert_invalid(await _confirm(async_client, reset, "yet another fine passphrase"))
     assert (await log_in(async_client, user.email, NEW_PASSWORD)).status_code == 200
+
+
+async def test_a_link_stops_working_once_the_password_or_the_email_changes_by_hand(
+    async_client: AsyncClient,
+    setup_database: CleanDatabase,
+    mailbox: Mailbox,
+    user: User,
+    token: str,
+    admin_token: str,
+) -> None:
+    """A link mailed to an old address must not take the account back: losing that mailbox
+    may be why the email changed."""
+    before_password = await _reset_link(async_client, setup_database, mailbox, user.email)
+    change = {"current_password": PASSWORD, "new_password": NEW_PASSWORD}
+    changed = await async_client.post("/users/me/password", json=change, headers=bearer(token))
+    assert changed.status_code == 204
+    _assert_invalid(await _confirm(async_client, before_password, "yet another fine passphrase"))
+    before_email = await _reset_link(async_client, setup_database, mailbox, user.email)
+    moved = {"email": "moved.by.an.admin@example.com"}
+    by_admin = await async_client.patch(
+        f"/users/{user.id}", json=moved, headers=bearer(admin_token)
+    )
+    assert by_admin.status_code == 200
+    _assert_invalid(await _confirm(async_client, before_email, "yet another fine passphrase"))
+
+
+async def test_a_link_stops_working_once_an_email_change_is_confirmed(
+    async_client: AsyncClient,
+    setup_database: CleanDatabase,
+    mailbox: Mailbox,
+    user: User,
+    token: str,
+) -> None:
+    reset = await _reset_link(async_client, setup_database, mailbox, user.email)
+    change = {"email": "moved.by.its.owner@example.com", "current_password": PASSWORD}
+    asked = await async_client.patch(f"/users/{user.id}", json=change, headers=bearer(token))
+    assert asked.status_code == 200
+    (link,) = await mailed_tokens(setup_database, mailbox, "verify-email")
+    assert (await confirm_email(async_client, link)).status_code == 204
+    _assert_invalid(await _confirm(async_client, reset))
 
 
 async def test_an_expired_or_unknown_token_gets_the_same_400(

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from {{ cookiecutter.package_name }}.auth.link_tokens import link, new_token, well_formed
 from {{ cookiecutter.package_name }}.auth.models import EmailVerificationToken
+from {{ cookiecutter.package_name }}.auth.password_reset import void_reset_links
 from {{ cookiecutter.package_name }}.auth.sessions import revoke_user_sessions, token_hash
 from {{ cookiecutter.package_name }}.core.settings import Settings
 from {{ cookiecutter.package_name }}.mail.messages import render
@@ -147,6 +148,7 @@ async def verify_email(session: AsyncSession, token: str) -> Verified:
         return Verified(user, replaced=None)
     # A change: whoever held the old address, or a session, must not keep the account.
     await void_verification_links(session, user)
+    await void_reset_links(session, user)
     replaced, user.email, user.pending_email = user.email, address, None
     user.email_verified_at = dt.datetime.now(dt.UTC)
     await revoke_user_sessions(session, user.id)

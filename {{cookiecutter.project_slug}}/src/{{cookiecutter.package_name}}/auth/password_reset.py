@@ -37,9 +37,16 @@ class PasswordRefusedError(Exception):
     """The new password breaks a rule (auth/passwords.py): the rule, in words."""
 
 
+async def void_reset_links(session: AsyncSession, user: User) -> None:
+    """Every reset link of `user` stops working (the caller commits): a newer one goes out, or
+    the password or the email changed, and a link mailed to an old address must not take the
+    account back."""
+    await session.execute(delete(PasswordResetToken).where(PasswordResetToken.user_id == user.id))
+
+
 async def send_reset_link(session: AsyncSession, user: User, settings: Settings) -> None:
     """A new token for `user`, the older ones void, and its mail queued (the caller commits)."""
-    await session.execute(delete(PasswordResetToken).where(PasswordResetToken.user_id == user.id))
+    await void_reset_links(session, user)
     token, hashed = new_token()
     lifetime = dt.timedelta(minutes=settings.password_reset_token_minutes)
     session.add(
@@ -78,8 +85,7 @@ async def reset_password(session: AsyncSession, token: str, new_password: str) -
     problem = await password_refusal(new_password, user.email)
     if problem is not None:
         raise PasswordRefusedError(problem)
-    # Spent: this token and any other of the account's.
-    await session.execute(delete(PasswordResetToken).where(PasswordResetToken.user_id == user.id))
+    await void_reset_links(session, user)  # spent: this token and any other of the account's
     user.hashed_password = await hash_password(new_password)
     await revoke_user_sessions(session, user.id)
     await forget_login_failures(session, user.email)

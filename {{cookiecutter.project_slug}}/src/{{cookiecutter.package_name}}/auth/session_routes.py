@@ -7,6 +7,7 @@ from fastapi import APIRouter, Form, HTTPException, Request, Response, status
 from {{ cookiecutter.package_name }}.auth.current_password import require_current_password
 from {{ cookiecutter.package_name }}.auth.dependencies import CurrentSessionId, CurrentUser
 from {{ cookiecutter.package_name }}.auth.hashing import hash_password
+from {{ cookiecutter.package_name }}.auth.password_reset import void_reset_links
 from {{ cookiecutter.package_name }}.auth.passwords import password_refusal
 from {{ cookiecutter.package_name }}.auth.schemas import PasswordChange, RevocationForm
 from {{ cookiecutter.package_name }}.auth.sessions import (
@@ -83,6 +84,7 @@ async def change_password(
         error = {"type": "password_rule", "loc": ["body", "new_password"], "msg": problem}
         raise HTTPException(422, detail=[{**error, "msg": f"The password {problem}"}])
     caller.hashed_password = await hash_password(body.new_password)
+    await void_reset_links(session, caller)
     await revoke_user_sessions(session, caller.id, keep=current_session)
     await session.commit()
     audit("password change", outcome="success", user_id=caller.id, address=address)

@@ -23,6 +23,7 @@ from {{ cookiecutter.package_name }}.auth.email_verification import (
     void_verification_links,
 )
 from {{ cookiecutter.package_name }}.auth.hashing import hash_password
+from {{ cookiecutter.package_name }}.auth.password_reset import void_reset_links
 from {{ cookiecutter.package_name }}.auth.passwords import password_refusal
 from {{ cookiecutter.package_name }}.auth.sessions import revoke_user_sessions
 from {{ cookiecutter.package_name }}.auth.throttling import (
@@ -237,6 +238,7 @@ async def update_user(
         if problem is not None:
             raise _password_refused(problem)
         user.hashed_password = await hash_password(changes.pop("password"))
+        await void_reset_links(session, user)
     if removes_an_admin(user, changes):
         await keep_an_active_admin(session, user.id, "demote or deactivate")
     for name, value in changes.items():
@@ -251,6 +253,7 @@ async def update_user(
         queue_mail(session, render("email_changed", user.email, new_email=new_email))
         user.email, user.pending_email, user.email_verified_at = new_email, None, None
         await void_verification_links(session, user)
+        await void_reset_links(session, user)
         send_verification_link(session, user, settings)
     if verified is not None and verified != (user.email_verified_at is not None):
         user.email_verified_at = dt.datetime.now(dt.UTC) if verified else None
