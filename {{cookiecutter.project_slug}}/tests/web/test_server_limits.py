@@ -1,6 +1,7 @@
 """What the served process itself refuses, before the app sees a request: bodies over
 MAX_REQUEST_BODY_BYTES (413, unread), header sections over MAX_HEADER_BYTES (431) or slower
-than HEADER_TIMEOUT_SECONDS (closed); and sockets that send nothing keep no one else out.
+than HEADER_TIMEOUT_SECONDS, bodies slower than BODY_TIMEOUT_SECONDS (closed); and sockets that
+send nothing, or requests waiting for their bodies, keep no one else out.
 
 One `serve` process for the module, on real sockets, as the image runs it; the idle sockets'
 test has one of its own, with a header timeout longer than the test.
@@ -10,18 +11,24 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import httpx
 import pytest
 from httpx import AsyncClient
+from sqlalchemy import text
 
+from {{ cookiecutter.package_name }}.auth.models import LoginFailure
 from {{ cookiecutter.package_name }}.core.settings import get_settings
 from {{ cookiecutter.package_name }}.database.engine import AsyncDatabase
 
+from tests.database_setup import delete_all_rows
 from tests.served import started_app, uvicorn_serving
 
 MAX_HEADER_BYTES = 16_384
 HEADER_TIMEOUT = 0.5
+BODY_TIMEOUT = 0.5
+HELD = "held.login@example.com"
 # How long the idle sockets' server waits for their headers: longer than any test takes.
 IDLE_FOR = 30
 # A bound on what the client may have written before the server's answer: socket buffers
@@ -31,11 +38,12 @@ SENT_AT_MOST = 50 * 1024 * 1024
 
 @pytest.fixture(scope="module")
 async def server(initialize_database: AsyncDatabase) -> AsyncIterator[tuple[str, int]]:
-    """`serve` with small header limits, so that the tests need not wait long."""
+    """`serve` with small header and body limits, so that the tests need not wait long."""
     async with uvicorn_serving(
         initialize_database.engine,
         MAX_HEADER_BYTES=str(MAX_HEADER_BYTES),
         HEADER_TIMEOUT_SECONDS=str(HEADER_TIMEOUT),
+        BODY_TIMEOUT_SECONDS=str(BODY_TIMEOUT),
     ) as address:
         yield address
 
@@ -212,7 +220,87 @@ async def test_hundreds_of_idle_sockets_keep_no_one_else_out(
     assert still_open, "the idle sockets were open meanwhile"
 
 
+@asynccontextmanager
+async def _logins_held(database: AsyncDatabase) -> AsyncIterator[None]:
+    """Logins wait, at work, while this holds the table of failed logins."""
+    async with database.engine.connect() as holder:
+        table = LoginFailure.__tablename__
+        await holder.execute(text(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE"))
+        yield
+        await holder.rollback()
+
+
+async def _until_waiting_for_locks(database: AsyncDatabase, count: int) -> None:
+    """Until `count` statements of others wait for a lock (the held logins are at work)."""
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE wait_event_type = 'Lock' AND datname = current_database()"
+    )
+    async with database.engine.connect() as watcher:
+        for _ in range(500):
+            if await watcher.scalar(waiting) == count:
+                return
+            await watcher.rollback()  # the view is read once per transaction
+            await asyncio.sleep(0.01)
+    raise AssertionError(f"not {count} statements waiting for a lock after 5 s")
+
+
+async def _log_in(client: AsyncClient) -> httpx.Response:
+    return await client.post("/token", data={"username": HELD, "password": "any password"})
+
+
+def _assert_busy(response: httpx.Response) -> None:
+    assert response.status_code == 503, response.text
+    assert response.headers["Retry-After"] == "1"
+    assert response.json()["detail"] == "The service is busy: try again in a moment"
+
+
 async def test_requests_past_the_limit_get_503_at_once(
+    initialize_database: AsyncDatabase,
+) -> None:
+    url = initialize_database.engine.url
+    try:
+        async with started_app(url, MAX_CONCURRENT_REQUESTS="2") as (_, client):
+            assert get_settings().max_concurrent_requests == 2
+            async with _logins_held(initialize_database):
+                held = [asyncio.ensure_future(_log_in(client)) for _ in range(2)]
+                await _until_waiting_for_locks(initialize_database, 2)
+                _assert_busy(await client.get("/users/me"))
+                health = await client.get("/health/ready")
+                assert health.status_code == 200, "health is never refused"
+            assert [(await login).status_code for login in held] == [401, 401]
+            assert (await client.get("/users/me")).status_code == 401, "served once they end"
+    finally:
+        await delete_all_rows(initialize_database.engine)
+
+
+async def test_requests_waiting_for_their_bodies_hold_no_place(
+    initialize_database: AsyncDatabase,
+) -> None:
+    """A client that sends its bodies slowly keeps no one out; each request takes a place once
+    its body is in."""
+    releases = [asyncio.Event() for _ in range(3)]
+
+    async def body_sent_on(release: asyncio.Event) -> AsyncIterator[bytes]:
+        await release.wait()
+        yield b"{}"
+
+    async with started_app(initialize_database.engine.url, MAX_CONCURRENT_REQUESTS="1") as (
+        _,
+        client,
+    ):
+        waiting = [
+            asyncio.ensure_future(client.post("/users", content=body_sent_on(release)))
+            for release in releases
+        ]
+        await asyncio.sleep(0.05)  # all three wait for their bodies
+        assert (await client.get("/users/me")).status_code == 401, "no place is held"
+        for release, request in zip(releases, waiting, strict=True):
+            release.set()
+            assert (await request).status_code == 422  # in the free place: an invalid body
+
+
+async def test_a_body_in_while_every_place_is_taken_gets_503(
     initialize_database: AsyncDatabase,
 ) -> None:
     release = asyncio.Event()
@@ -221,41 +309,49 @@ async def test_requests_past_the_limit_get_503_at_once(
         await release.wait()
         yield b"{}"
 
-    async with started_app(initialize_database.engine.url, MAX_CONCURRENT_REQUESTS="2") as (
-        _,
-        client,
-    ):
-        assert get_settings().max_concurrent_requests == 2
-        held = [
-            asyncio.ensure_future(client.post("/users", content=body_sent_later()))
-            for _ in range(2)
-        ]
-        await asyncio.sleep(0.05)  # both are in the app, waiting for their bodies
-        busy = await client.get("/users/me")
-        assert busy.status_code == 503
-        assert busy.headers["Retry-After"] == "1"
-        assert busy.json()["detail"] == "The service is busy: try again in a moment"
-        assert (await client.get("/health/ready")).status_code == 200, "health is never refused"
-        release.set()
-        assert [(await request).status_code for request in held] == [422, 422]
-        assert (await client.get("/users/me")).status_code == 401, "served again once they end"
+    url = initialize_database.engine.url
+    try:
+        async with started_app(url, MAX_CONCURRENT_REQUESTS="1") as (_, client):
+            waiting = asyncio.ensure_future(client.post("/users", content=body_sent_later()))
+            await asyncio.sleep(0.05)  # it waits for its body, holding no place
+            async with _logins_held(initialize_database):
+                login = asyncio.ensure_future(_log_in(client))
+                await _until_waiting_for_locks(initialize_database, 1)
+                release.set()
+                _assert_busy(await waiting)
+            assert (await login).status_code == 401
+    finally:
+        await delete_all_rows(initialize_database.engine)
 
 
 async def test_a_request_the_client_gives_up_on_frees_its_place(
     initialize_database: AsyncDatabase,
 ) -> None:
-    async def body_never_sent() -> AsyncIterator[bytes]:
-        await asyncio.Event().wait()
-        yield b""
+    url = initialize_database.engine.url
+    try:
+        async with (
+            started_app(url, MAX_CONCURRENT_REQUESTS="1") as (_, client),
+            _logins_held(initialize_database),
+        ):
+            abandoned = asyncio.ensure_future(_log_in(client))
+            await _until_waiting_for_locks(initialize_database, 1)
+            _assert_busy(await client.get("/users/me"))
+            abandoned.cancel()
+            with pytest.raises((asyncio.CancelledError, httpx.HTTPError)):
+                await abandoned
+            assert (await client.get("/users/me")).status_code == 401
+    finally:
+        await delete_all_rows(initialize_database.engine)
 
-    async with started_app(initialize_database.engine.url, MAX_CONCURRENT_REQUESTS="1") as (
-        _,
-        client,
-    ):
-        abandoned = asyncio.ensure_future(client.post("/users", content=body_never_sent()))
-        await asyncio.sleep(0.05)
-        assert (await client.get("/users/me")).status_code == 503
-        abandoned.cancel()
-        with pytest.raises((asyncio.CancelledError, httpx.HTTPError)):
-            await abandoned
-        assert (await client.get("/users/me")).status_code == 401
+
+async def test_a_body_not_in_within_its_timeout_closes_the_connection(
+    server: tuple[str, int],
+) -> None:
+    reader, writer = await asyncio.open_connection(*server)
+    try:
+        head = b"POST /users HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+        writer.write(head + b"Content-Length: 100\r\n\r\n{")
+        waited = await _seconds_until_closed(reader)
+    finally:
+        writer.close()
+    assert waited >= BODY_TIMEOUT * 0.8, waited

@@ -103,6 +103,8 @@ class Settings(BaseSettings):
     # may be this large and take this long to arrive, else 431 or a closed connection.
     max_header_bytes: int = Field(default=32_768, ge=4_096, le=1_048_576)
     header_timeout_seconds: float = Field(default=5, gt=0, le=300)
+    # `serve`: a request's body must be in within this of its headers (web/http_protocol.py).
+    body_timeout_seconds: float = Field(default=30, gt=0, le=600)
     # Connections a process holds open (idle ones included): sockets and memory stay bounded.
     max_connections: int = Field(default=2_048, ge=1)
     # Requests a process works on at once (web/request_limit.py); past it, 503 at once.

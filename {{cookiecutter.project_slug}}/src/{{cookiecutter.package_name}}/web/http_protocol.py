@@ -1,10 +1,11 @@
-"""uvicorn's httptools protocol with the two limits httptools lacks.
+"""uvicorn's httptools protocol with the limits httptools lacks.
 
 httptools reads a header section of any size (one 100 MB header costs seconds of CPU) and
-waits for it forever (a socket that sends nothing, or a byte at a time, is held open). Here a
-header section over MAX_HEADER_BYTES gets 431, and one not complete within
-HEADER_TIMEOUT_SECONDS of its first byte (or of the connection, for a first request) closes
-the connection. `serve` passes this class to uvicorn as its `http` protocol.
+waits for it, and for a body, forever (a socket that sends nothing, or a byte at a time, is held
+open). Here a header section over MAX_HEADER_BYTES gets 431; one not complete within
+HEADER_TIMEOUT_SECONDS of its first byte (or of the connection, for a first request), or a body
+not complete within BODY_TIMEOUT_SECONDS of its headers, closes the connection. `serve` passes
+this class to uvicorn as its `http` protocol.
 """
 
 import asyncio
@@ -40,15 +41,17 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         settings = get_settings()
         self.max_header_bytes = settings.max_header_bytes
         self.header_timeout_seconds = settings.header_timeout_seconds
+        self.body_timeout_seconds = settings.body_timeout_seconds
         self.too_large = too_large(settings.max_header_bytes)
         # Bytes of the header section read so far; None from a request's end of headers to
         # its end (its body).
         self.header_bytes: int | None = 0
-        self.header_deadline: asyncio.TimerHandle | None = None
+        # When the connection closes unless the header section (or the body) is in by then.
+        self.deadline: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        self._start_header_deadline()
+        self._start_deadline(self.header_timeout_seconds)
 
     def data_received(self, data: bytes) -> None:
         if self.header_bytes is not None:
@@ -66,33 +69,34 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        self._start_header_deadline()
+        self._start_deadline(self.header_timeout_seconds)
 
     def on_headers_complete(self) -> None:
         self.header_bytes = None
-        self._cancel_header_deadline()
+        self._cancel_deadline()
         super().on_headers_complete()
+        # Waiting for a body holds no place of MAX_CONCURRENT_REQUESTS, but it holds the socket.
+        self._start_deadline(self.body_timeout_seconds)
 
     def on_message_complete(self) -> None:
         super().on_message_complete()
+        self._cancel_deadline()
         self.header_bytes = 0  # what the connection sends next is a header section
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._cancel_header_deadline()
+        self._cancel_deadline()
         super().connection_lost(exc)
 
-    def _start_header_deadline(self) -> None:
-        if self.header_deadline is None:
-            self.header_deadline = asyncio.get_running_loop().call_later(
-                self.header_timeout_seconds, self._headers_too_slow
-            )
+    def _start_deadline(self, seconds: float) -> None:
+        if self.deadline is None:  # the first request's runs from the connection on
+            self.deadline = asyncio.get_running_loop().call_later(seconds, self._too_slow)
 
-    def _cancel_header_deadline(self) -> None:
-        if self.header_deadline is not None:
-            self.header_deadline.cancel()
-            self.header_deadline = None
+    def _cancel_deadline(self) -> None:
+        if self.deadline is not None:
+            self.deadline.cancel()
+            self.deadline = None
 
-    def _headers_too_slow(self) -> None:
-        self.header_deadline = None
+    def _too_slow(self) -> None:
+        self.deadline = None
         if not self.transport.is_closing():
             self.transport.close()
