@@ -169,13 +169,19 @@ def _said_of_text(item: dict[str, Any]) -> dict[str, Any]:
     return {**item, "type": "string_too_long", "msg": message}
 
 
+def _answerable(item: dict[str, Any]) -> dict[str, Any]:
+    """One of pydantic's errors as the answer gives it: without the input (FastAPI's own answer
+    repeats it: a password, or text it cannot encode), and without the exception behind a
+    validator's message, which JSON can only show as `{}`."""
+    item = _said_of_text(item)
+    answer = {key: value for key, value in item.items() if key not in ("input", "url", "ctx")}
+    context = {key: value for key, value in item.get("ctx", {}).items() if key != "error"}
+    return {**answer, "ctx": context} if context else answer
+
+
 async def invalid_request(request: Request, error: Exception) -> JSONResponse:
-    # FastAPI's own answer repeats each invalid input: a password, or text it cannot encode.
     errors = error.errors() if isinstance(error, RequestValidationError) else []
-    detail = [
-        {key: value for key, value in _said_of_text(item).items() if key not in ("input", "url")}
-        for item in errors
-    ]
+    detail = [_answerable(item) for item in errors]
     return JSONResponse(
         status_code=422,
         content={"detail": _json_safe(jsonable_encoder(detail))},
