@@ -1,5 +1,5 @@
-"""What responses carry: nosniff on every one, no-store on tokens, and never a redirect built from
-the Host header."""
+"""What responses carry: nosniff and no-store on every one, and never a redirect built from the
+Host header."""
 
 import pytest
 from httpx import AsyncClient
@@ -29,12 +29,19 @@ async def test_token_responses_are_not_cached(async_client: AsyncClient, user: U
         ("DELETE", "/health", 405),
     ],
 )
-async def test_every_response_says_nosniff(
+async def test_every_response_says_nosniff_and_no_store(
     async_client: AsyncClient, method: str, path: str, status: int
 ) -> None:
     response = await async_client.request(method, path)
     assert response.status_code == status
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+async def test_a_users_own_data_is_not_cached(async_client: AsyncClient, token: str) -> None:
+    me = await async_client.get("/users/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.status_code == 200
+    assert me.headers["Cache-Control"] == "no-store"
 
 
 @pytest.mark.parametrize("path", ["/users/", "/health/", "/users/me/"])
