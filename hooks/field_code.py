@@ -131,6 +131,16 @@ def refused_filter(field: UserField) -> str:
     return field.type.refused_filter(field)
 
 
+def create_admin_fields(fields: list[UserField]) -> str:
+    """The quick start's `--fields` for `create-admin`: each required field with an example
+    value; nothing when no field is required."""
+    required = [f for f in fields if not f.optional and f.type.required_default is None]
+    if not required:
+        return ""
+    values = ", ".join(f'"{field.name}": {field.type.example(field)}' for field in required)
+    return f" --fields '{{{values}}}'"
+
+
 def fake_value(field: UserField) -> str:
     """The test factories' expression for a value (`seq` numbers unique ones)."""
     return _fill(field, field.type.fake)

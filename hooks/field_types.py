@@ -14,6 +14,7 @@ The strings are Python code pasted into the rendered project: `{length}`, `{prec
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -249,6 +250,12 @@ def _json_cases(field: UserField) -> list[HostileCase]:
     ]
 
 
+def _text_example(field: UserField) -> str:
+    # The field's name as words, within its length: "first_name" -> "First name".
+    words = field.name.replace("_", " ").strip().capitalize() or "x"
+    return json.dumps(words[: field.length] if field.length else words)
+
+
 @dataclass(frozen=True)
 class FieldType:
     """One grammar type, and how it appears in the rendered project (strings are Python code)."""
@@ -261,6 +268,8 @@ class FieldType:
     schema: str  # the API field's Pydantic type
     hostile: Callable[[UserField], list[HostileCase]]  # values the API must refuse (not null)
     fake: str  # the test factories' expression for a value
+    # A value, as JSON, for the quick start's `create-admin --fields` (fits any sizes).
+    example: Callable[[UserField], str]
     # A query value a list's filter on the field refuses (the filter has the field's API type),
     # as a Python expression; None for a type that takes no flags, so is never a filter.
     refused_filter: Callable[[UserField], str] | None
@@ -309,6 +318,7 @@ TYPES: dict[str, FieldType] = {
             read_schema="str",
             sizes=_length,
             fake="fake_string({length}, {unique})",
+            example=_text_example,
             refused_filter=_too_long_filter,
             hostile=_text_cases,
         ),
@@ -323,6 +333,7 @@ TYPES: dict[str, FieldType] = {
             indexed_schema="IndexedText",
             read_schema="str",
             fake="fake_text({unique})",
+            example=_text_example,
             refused_filter=lambda field: raw("a\x00b"),
             hostile=_text_cases,
         ),
@@ -335,6 +346,7 @@ TYPES: dict[str, FieldType] = {
             schema="StrictInt32",
             filter_schema="Int32",
             fake="fake_int({unique})",
+            example=lambda field: "1",
             refused_filter=lambda field: raw(str(2**31)),
             hostile=_int_cases,
         ),
@@ -347,6 +359,7 @@ TYPES: dict[str, FieldType] = {
             schema="StrictFiniteFloat",
             filter_schema="FiniteFloat",
             fake="fake_float({unique})",
+            example=lambda field: "1.5",
             refused_filter=lambda field: raw("NaN"),
             hostile=_float_cases,
         ),
@@ -372,6 +385,7 @@ TYPES: dict[str, FieldType] = {
             ),
             restated='"-0"',  # 0 at the column's scale: 0.00 for a decimal(10,2)
             fake="fake_decimal({precision}, {scale}, {unique})",
+            example=lambda field: '"0"',  # fits any precision and scale
             refused_filter=lambda field: f'"9" * {(field.precision or 0) + 1}',
             hostile=_decimal_cases,
             imports=Imports(
@@ -396,6 +410,7 @@ TYPES: dict[str, FieldType] = {
             ),
             required_default=("False", "sa.false()"),
             fake="fake_bool()",
+            example=lambda field: "false",
             refused_filter=lambda field: raw("maybe"),
             hostile=_bool_cases,
             imports=Imports(schema=("from pydantic import StrictBool",)),
@@ -409,6 +424,7 @@ TYPES: dict[str, FieldType] = {
             schema="IsoDate",
             read_schema="dt.date",
             fake="fake_date({unique})",
+            example=lambda field: '"2000-01-01"',
             refused_filter=lambda field: raw("2020-02-30"),
             hostile=_date_cases,
             imports=Imports(model=("import datetime as dt",), schema=("import datetime as dt",)),
@@ -423,6 +439,7 @@ TYPES: dict[str, FieldType] = {
             read_schema="AwareDatetime",
             restated='"2020-06-01T12:00:00.5+02:00"',  # kept in UTC
             fake="fake_datetime({unique})",
+            example=lambda field: '"2000-01-01T00:00:00Z"',
             refused_filter=lambda field: raw("2020-01-01T00:00:00"),  # naive
             hostile=_datetime_cases,
             imports=Imports(model=("import datetime as dt",)),
@@ -435,6 +452,7 @@ TYPES: dict[str, FieldType] = {
             column="sa.Uuid()",
             schema="UUID",
             fake="fake_uuid()",
+            example=lambda field: '"00000000-0000-0000-0000-000000000001"',
             refused_filter=lambda field: raw("not-a-uuid"),
             hostile=_uuid_cases,
             imports=Imports(model=("from uuid import UUID",), schema=("from uuid import UUID",)),
@@ -458,6 +476,7 @@ TYPES: dict[str, FieldType] = {
             nullable_python=True,
             # Braces doubled: the strings are format strings.
             fake='[fake.pyint(), {{"words": fake.words(2)}}, None]',
+            example=lambda field: "{}",
             refused_filter=None,
             hostile=_json_cases,
             imports=Imports(

@@ -122,6 +122,7 @@ FIELD_CODE_FILTERS = (
     "update_declaration",
     "read_declaration",
     "fake_value",
+    "create_admin_fields",
     "migration_column",
     "migration_constraint",
     "migration_index",

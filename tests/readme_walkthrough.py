@@ -119,10 +119,14 @@ def make_admin(
     said = run(f"{command} {body['email']}", project, env, typed=f"{PASSWORD}\n", ok=False)
     if "--promote-existing" not in said:
         sys.exit(f"create-admin on {body['email']}, which exists: {said}")
+    # The quick start's own line, its example fields included, for a new email.
+    quick_start = next(
+        line.partition("    #")[0].strip()
+        for line in (project / "README.md").read_text().splitlines()
+        if f"{command} you@example.com" in line
+    )
     email = f"admin.{secrets.token_hex(4)}@example.com"
-    _, other = new_sign_ups(project, 2)  # the first is `body`'s values again
-    fields = json.dumps({k: v for k, v in other.items() if k not in ("email", "password")})
-    said = run(f"{command} {email} --fields {shlex.quote(fields)}", project, env, f"{PASSWORD}\n")
+    said = run(quick_start.replace("you@example.com", email), project, env, f"{PASSWORD}\n")
     if "Created" not in said:
         sys.exit(f"create-admin did not make {email}: {said}")
 
