@@ -1,6 +1,7 @@
 """The audit log: one JSON line per security event, with user id, address and outcome, and
 never a password, hash or token."""
 
+import hashlib
 import json
 import logging
 import subprocess
@@ -8,7 +9,10 @@ import sys
 
 import pytest
 from httpx import AsyncClient
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from {{ cookiecutter.package_name }}.auth.models import LoginFailure
 from {{ cookiecutter.package_name }}.core.audit import audit
 from {{ cookiecutter.package_name }}.users.models import User
 from {{ cookiecutter.package_name }}.users.roles import ADMIN_ROLE, DEFAULT_ROLE
@@ -53,6 +57,22 @@ async def test_logins_are_logged_without_secrets(
     _assert_nothing_secret(
         caplog, PASSWORD, "wrong guess!", tokens["access_token"], tokens["refresh_token"]
     )
+
+
+async def test_a_name_that_is_no_email_is_kept_only_as_a_keyed_hash(
+    async_client: AsyncClient, db_session: AsyncSession, caplog: pytest.LogCaptureFixture
+) -> None:
+    """It may be a password typed in the wrong field: neither the log nor the database holds
+    it, nor a plain hash of it, against which anyone could test guesses."""
+    typed = "MySecret-Passw0rd-42"
+    refused = await async_client.post("/token", data={"username": typed, "password": "x"})
+    assert refused.status_code == 401
+    (stored,) = await db_session.scalars(select(LoginFailure.account))
+    (logged,) = [event["account"] for event in audit_events(caplog)]
+    plain = hashlib.sha256(typed.lower().encode()).hexdigest()
+    for kept in (stored, logged):
+        assert typed.lower() not in kept.lower(), kept
+        assert plain[:16] not in kept, kept
 
 
 async def test_password_changes_and_revocations_are_logged(

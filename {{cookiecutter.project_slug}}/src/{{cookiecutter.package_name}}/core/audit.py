@@ -7,13 +7,13 @@ refuses keys that name secrets. Written as every log line is (observability/logs
 JSON object, every value escaped.
 """
 
-import hashlib
 import logging
 from uuid import UUID
 
 from opentelemetry import metrics
 from prometheus_client import Counter
 
+from {{ cookiecutter.package_name }}.core.keyed_hash import keyed_hash
 from {{ cookiecutter.package_name }}.observability.logs import formatter
 
 logger = logging.getLogger("{{ cookiecutter.package_name }}.audit")
@@ -41,8 +41,8 @@ def _log_to_stderr() -> None:
 
 def account_digest(account: str) -> str:
     """What the log says of an account name as typed (at login: it may be no account's, or a
-    password typed in the wrong field): a short hash, the same for every attempt on it."""
-    return hashlib.sha256(account.encode(errors="replace")).hexdigest()[:16]
+    password typed in the wrong field): a short keyed hash, the same for every attempt on it."""
+    return keyed_hash(account)[:16]
 
 
 FORBIDDEN_KEYS = frozenset({"password", "hashed_password", "token", "refresh_token", "secret"})

@@ -1,7 +1,6 @@
 """The account's part of the users' request and response bodies (schemas.py adds the fields
 chosen when the project was made), and the email as sign-up and sign-in read it."""
 
-import hashlib
 from typing import Annotated
 
 from pydantic import (
@@ -16,6 +15,7 @@ from pydantic import (
 )
 
 from {{ cookiecutter.package_name }}.auth.passwords import Password, TypedPassword
+from {{ cookiecutter.package_name }}.core.keyed_hash import keyed_hash
 from {{ cookiecutter.package_name }}.database.updates import PartialUpdate
 from {{ cookiecutter.package_name }}.users.roles import Role
 
@@ -27,15 +27,12 @@ _EMAIL = TypeAdapter(Email)
 
 def account_name(typed: str) -> str:
     """The account a login names: its email as sign-up stores it (NFC, the domain in IDNA
-    form, lower case). What is no email is kept lower case, and hashed when longer than an
-    email may be, so that its failed logins count too."""
+    form, lower case). What is no email is no account's, so that its failed logins count too,
+    but may be a password typed in the wrong field: it is kept only as a keyed hash."""
     try:
         email: str = _EMAIL.validate_python(typed)
     except ValidationError:
-        lowered = typed.strip().lower()
-        if len(lowered) <= MAX_EMAIL_LENGTH:
-            return lowered
-        return "sha256:" + hashlib.sha256(lowered.encode(errors="replace")).hexdigest()
+        return "hmac:" + keyed_hash(typed.strip().lower())
     return email
 
 
