@@ -293,6 +293,8 @@ async def test_clocks_may_differ_by_30_seconds(
         "abcdefghijklmnopqrstuvwxyz012345",
         "0123456789" * 4,
         "secret-secret-secret-secret-secret-",
+        "SECRET_KEY_SECRET_KEY_SECRET_KEY_1",  # a word repeated, then a digit
+        "qwertyuiopasdfghjklzxcvbnm123456",  # keyboard rows
     ],
 )
 def test_a_low_entropy_secret_key_is_refused(key: str) -> None:

@@ -29,17 +29,29 @@ def _shannon_bits(symbols: list[int]) -> float:
     return -sum(n * math.log2(n / len(symbols)) for n in counts.values())
 
 
+@lru_cache(maxsize=4)  # the same key is read again whenever the settings are
+def _guessing_bits(key: str) -> float:
+    # zxcvbn knows words, keyboard walks and dates, which the characters' statistics miss; it
+    # scores only a start (its cost grows quickly with the length).
+    from zxcvbn import zxcvbn  # type: ignore[import-untyped]
+
+    guesses_log10: float = zxcvbn(key[:72])["guesses_log10"]
+    return guesses_log10 * math.log2(10)
+
+
 def estimated_entropy_bits(key: str) -> float:
-    """A generous estimate of a key's entropy: the Shannon entropy of its characters (or of
-    the steps between them, which exposes runs such as "abcd..."), counted over one period
-    when the key repeats a shorter unit."""
+    """A generous estimate of a key's entropy: the least of the Shannon entropy of its
+    characters (or of the steps between them, which exposes runs such as "abcd..."), counted
+    over one period when the key repeats a shorter unit, and zxcvbn's estimate of the guesses
+    it takes."""
+    guessing = _guessing_bits(key)
     for period in range(1, len(key) // 2 + 1):
         if len(key) % period == 0 and key == key[:period] * (len(key) // period):
             key = key[:period]
             break
     codes = [ord(character) for character in key]
     steps = [later - earlier for earlier, later in pairwise(codes)]
-    return min(_shannon_bits(codes), _shannon_bits(steps) if steps else 0.0)
+    return min(_shannon_bits(codes), _shannon_bits(steps) if steps else 0.0, guessing)
 
 
 class Settings(BaseSettings):
