@@ -4,12 +4,13 @@ loads the same row, the route sees one object per row and may change and commit 
 from typing import Annotated
 
 import pytest
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import APIRouter, Depends, FastAPI, HTTPException
 
-from {{ cookiecutter.package_name }}.auth.dependencies import CurrentUser
+from {{ cookiecutter.package_name }}.auth.dependencies import CurrentUser, require_role
 from {{ cookiecutter.package_name }}.database.session import DbSession
 from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.users.models import User
+from {{ cookiecutter.package_name }}.users.roles import Role
 
 from tests.helpers import bearer
 from tests.isolation import CleanDatabase
@@ -53,3 +54,14 @@ async def test_dependencies_in_any_order(
         response = await client.patch(path, headers=bearer(token))
     assert response.status_code == 200, response.text
     assert response.json() == {"same": True}
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_a_role_means_what_require_role_says(role: Role) -> None:
+    caller = User(role=role)
+    require_role(caller, {role}, "read the reports")
+    for refused_caller, allowed in ((caller, set(Role) - {role}), (None, {role})):
+        with pytest.raises(HTTPException) as refused:
+            require_role(refused_caller, allowed, "read the reports")
+        assert refused.value.status_code == 403
+        assert refused.value.detail.endswith(" users may read the reports")

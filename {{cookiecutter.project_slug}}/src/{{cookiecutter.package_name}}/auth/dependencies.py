@@ -7,6 +7,7 @@ The caller is loaded in the request's session (`DbSession`), so a route may chan
 it like any row it loaded; the dependencies may be declared in any order.
 """
 
+from collections.abc import Collection
 from typing import Annotated
 from uuid import UUID
 
@@ -19,7 +20,7 @@ from {{ cookiecutter.package_name }}.auth.tokens import read_access_token
 from {{ cookiecutter.package_name }}.core.settings import get_settings
 from {{ cookiecutter.package_name }}.database.session import DbSession
 from {{ cookiecutter.package_name }}.users.models import User
-from {{ cookiecutter.package_name }}.users.roles import ADMIN_ROLE
+from {{ cookiecutter.package_name }}.users.roles import ADMIN_ROLE, Role
 
 # auto_error=False: sign-up accepts anonymous callers; routes that need a user say so below.
 bearer_token = OAuth2PasswordBearer(tokenUrl="token", auto_error=False)
@@ -83,11 +84,17 @@ async def get_current_session_id(request: Request, _caller: CurrentUser) -> UUID
 CurrentSessionId = Annotated[UUID, Depends(get_current_session_id)]
 
 
-def require_admin(caller: User | None, action: str) -> None:
-    """The one admin check: 403 naming `action` ("may do this") unless `caller` is an admin."""
-    if caller is None or caller.role != ADMIN_ROLE:
-        detail = f"Only {ADMIN_ROLE} users may {action}"
+def require_role(caller: User | None, roles: Collection[Role], action: str) -> None:
+    """403 naming `action` ("may do this") unless `caller` has one of `roles`. The template's
+    own routes check only the admin role; a route of yours gives another role its meaning."""
+    if caller is None or caller.role not in roles:
+        detail = f"Only {' or '.join(sorted(roles))} users may {action}"
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail=detail)
+
+
+def require_admin(caller: User | None, action: str) -> None:
+    """The one admin check: 403 naming `action` unless `caller` is an admin."""
+    require_role(caller, (ADMIN_ROLE,), action)
 
 
 async def get_admin_user(caller: CurrentUser) -> User:
