@@ -77,9 +77,23 @@ def alembic(arguments: Sequence[str]) -> None:
     CommandLine(prog="alembic").main([f"--config={ALEMBIC_INI}", *arguments])
 
 
+def link_mails_here(host: str, port: int) -> None:
+    """Unless PUBLIC_BASE_URL is set, the links in `dev`'s mails lead to the server it starts
+    (`--port` included), not to the default's port."""
+    if "public_base_url" in get_settings().model_fields_set:
+        return
+    reachable = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    if ":" in reachable:
+        reachable = f"[{reachable}]"  # an IPv6 address in a URL
+    # Child processes (uvicorn's reloaded servers) inherit it; the settings read it again.
+    os.environ["PUBLIC_BASE_URL"] = f"http://{reachable}:{port}"
+    get_settings.cache_clear()
+
+
 def dev(host: str, port: int) -> None:
     """Migrate, then serve with reload until Ctrl-C."""
     alembic(["upgrade", "head"])
+    link_mails_here(host, port)
     settings = get_settings()
     uvicorn.run(
         "{{ cookiecutter.package_name }}.main:app",

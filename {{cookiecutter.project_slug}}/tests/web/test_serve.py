@@ -89,3 +89,45 @@ def test_a_bad_setting_stops_serve_with_one_line_naming_it(
     assert said.startswith("serve: "), said
     assert message in said, said
     assert "\n" not in said
+
+
+def _devs_links(monkeypatch: pytest.MonkeyPatch, *arguments: str) -> str:
+    """Where `dev ...`'s mails link to, as the server it starts reads its settings."""
+    monkeypatch.setattr(cli, "alembic", lambda arguments: None)
+    served: list[str] = []
+    monkeypatch.setattr(
+        "uvicorn.run", lambda *a, **k: served.append(get_settings().public_base_url)
+    )
+    get_settings.cache_clear()
+    try:
+        cli.main(["dev", *arguments])
+    finally:
+        get_settings.cache_clear()
+    (links,) = served
+    return links
+
+
+@pytest.mark.parametrize(
+    ("arguments", "links"),
+    [
+        ([], "http://127.0.0.1:8000"),
+        (["--port", "8123"], "http://127.0.0.1:8123"),
+        (["--host", "0.0.0.0", "--port", "8124"], "http://127.0.0.1:8124"),
+        (["--host", "::1", "--port", "8125"], "http://[::1]:8125"),
+    ],
+)
+def test_devs_mails_link_to_the_server_it_starts(
+    monkeypatch: pytest.MonkeyPatch, arguments: list[str], links: str
+) -> None:
+    monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
+    try:
+        assert _devs_links(monkeypatch, *arguments) == links
+        assert os.environ["PUBLIC_BASE_URL"] == links, "for uvicorn's reloaded servers"
+    finally:
+        os.environ.pop("PUBLIC_BASE_URL", None)
+        get_settings.cache_clear()
+
+
+def test_dev_keeps_a_public_base_url_that_is_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://front.example")
+    assert _devs_links(monkeypatch, "--port", "8126") == "https://front.example"
