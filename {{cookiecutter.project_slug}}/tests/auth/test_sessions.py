@@ -16,7 +16,7 @@ from {{ cookiecutter.package_name }}.core.settings import get_settings
 from {{ cookiecutter.package_name }}.users.models import User
 
 from tests.factories import new_sign_up
-from tests.helpers import PASSWORD, bearer, tokens_for
+from tests.helpers import PASSWORD, bearer, settings_changed, tokens_for
 
 NEW_PASSWORD = "a completely new passphrase"
 
@@ -270,3 +270,23 @@ async def test_a_login_clears_the_users_long_dead_sessions(
     assert not {session.id for session in dead} & left
     assert recently_revoked.id in left
     assert len(left) == 2  # that one, and the new login's
+
+
+async def test_a_login_beyond_the_users_limit_of_sessions_ends_the_oldest(
+    async_client: AsyncClient, db_session: AsyncSession, user: User
+) -> None:
+    now = dt.datetime.now(dt.UTC)
+    later = now + dt.timedelta(days=1)
+    live = [
+        UserSession(user_id=user.id, created_at=now - dt.timedelta(hours=hours), expires_at=later)
+        for hours in (3, 2, 1)  # the oldest first
+    ]
+    db_session.add_all(live)
+    await db_session.commit()
+    with settings_changed(max_sessions_per_user=3):
+        tokens = await tokens_for(async_client, user.email)
+    assert await _me(async_client, tokens) == 200
+    ended = await db_session.scalars(
+        select(UserSession.id).where(UserSession.revoked_at.is_not(None))
+    )
+    assert list(ended) == [live[0].id]

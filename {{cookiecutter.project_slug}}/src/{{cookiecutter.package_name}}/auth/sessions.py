@@ -59,7 +59,8 @@ def _issued(user_id: UUID, session_id: UUID, refresh: str, settings: Settings) -
 
 async def start_session(session: AsyncSession, user_id: UUID, settings: Settings) -> IssuedTokens:
     """A new session for `user_id` and its first tokens (the caller commits); the user's
-    sessions that ended a day ago or more go, with their refresh tokens."""
+    sessions that ended a day ago or more go, with their refresh tokens, and the oldest live
+    ones beyond MAX_SESSIONS_PER_USER end (a script logging in in a loop keeps only so many)."""
     await session.execute(
         delete(UserSession).where(
             UserSession.user_id == user_id,
@@ -68,6 +69,21 @@ async def start_session(session: AsyncSession, user_id: UUID, settings: Settings
                 UserSession.revoked_at < func.now() - DEAD_SESSIONS_KEPT,
             ),
         )
+    )
+    beyond_the_limit = (
+        select(UserSession.id)
+        .where(
+            UserSession.user_id == user_id,
+            UserSession.revoked_at.is_(None),
+            UserSession.expires_at > func.now(),
+        )
+        .order_by(UserSession.created_at.desc(), UserSession.id.desc())
+        .offset(settings.max_sessions_per_user - 1)  # the new one is the last of the limit
+    )
+    await session.execute(
+        update(UserSession)
+        .where(UserSession.id.in_(beyond_the_limit))
+        .values(revoked_at=func.now())
     )
     lifetime = dt.timedelta(days=settings.refresh_token_expire_days)
     user_session = UserSession(user_id=user_id, expires_at=dt.datetime.now(dt.UTC) + lifetime)

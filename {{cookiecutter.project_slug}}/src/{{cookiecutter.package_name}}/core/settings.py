@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     access_token_expire_minutes: int = Field(default=15, ge=1, le=1_440)
     # A session's lifetime from its login, however often it is refreshed.
     refresh_token_expire_days: int = Field(default=30, ge=1, le=366)
+    # A user's sessions live at once; a new login ends the oldest beyond it (auth/sessions.py).
+    max_sessions_per_user: int = Field(default=100, ge=1, le=10_000)
     # A stuck database (a lock, a slow query) gives 503 in seconds, not a hung request.
     database_statement_timeout_seconds: float = Field(default=5, gt=0, le=3600)
     database_pool_timeout_seconds: float = Field(default=5, gt=0, le=3600)
