@@ -188,12 +188,15 @@ def _program() -> str:
 # SQLSTATEs of a server that will not take the connection: classes 08 (connection) and 28
 # (authorization), no such database, too many connections, starting up or shutting down.
 REFUSED_CONNECTION = ("08", "28", "3D000", "53300", "57P03")
+NO_SUCH_DATABASE = "3D000"
 
 
 def _unusable_database(error: Exception) -> str | None:
     """A line for a database the command could not connect to; None for any other error."""
+    sqlstate = ""
     if isinstance(error, DBAPIError):
-        if not str(getattr(error.orig, "sqlstate", None) or "").startswith(REFUSED_CONNECTION):
+        sqlstate = str(getattr(error.orig, "sqlstate", None) or "")
+        if not sqlstate.startswith(REFUSED_CONNECTION):
             return None
         reason = str(error.orig)
     elif isinstance(error, ConnectionError | TimeoutError | socket.gaierror):
@@ -203,7 +206,10 @@ def _unusable_database(error: Exception) -> str | None:
     url = get_settings().database_url
     where = make_url(url).render_as_string(hide_password=True) if url else "(none)"
     first = next(iter(reason.splitlines()), "")
-    return f"cannot use the database {where} ({first}): check DATABASE_URL and its server"
+    fix = "check DATABASE_URL and its server"
+    if url and sqlstate == NO_SUCH_DATABASE:
+        fix = f"create it (`createdb {make_url(url).database}` on its server) or check DATABASE_URL"
+    return f"cannot use the database {where} ({first}): {fix}"
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -66,5 +66,10 @@ def test_a_command_on_a_database_it_cannot_use_says_so_in_one_line(
         cli.main(["unlock", "someone@example.com"])
     said = str(stopped.value.code)
     assert said.startswith("unlock: cannot use the database "), said
-    assert said.endswith(": check DATABASE_URL and its server"), said
+    fix = {
+        "no server there": ": check DATABASE_URL and its server",
+        "no such database": ": create it (`createdb no_database_of_this_name` on its server) "
+        "or check DATABASE_URL",
+    }
+    assert said.endswith(fix[problem]), said
     assert "\n" not in said
