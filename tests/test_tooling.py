@@ -45,9 +45,10 @@ README_COMMANDS = {
         "the rendered tests/served.py (the suite's real-socket tests run it); the rendered "
         "tests/web/test_serve.py (its uvicorn options); noxfile.py bench (under load)"
     ),
+    # With `--fields '{...}'` where the option set has required fields (one example value each).
     "uv run <project> create-admin you@example.com": (
-        "readme_walkthrough.py (an existing user); the rendered tests/users/test_admins.py "
-        "(a new one)"
+        "readme_walkthrough.py (an existing user, then the README's own line for a new one); "
+        "the rendered tests/users/test_admins.py"
     ),
     'uv run <project> alembic revision --autogenerate -m "add users.phone"': (
         "readme_walkthrough.py"
@@ -430,6 +431,7 @@ def _readme_commands(project: Path) -> set[str]:
             command = re.sub(r"\s+#.*$", "", line).strip()
             command = command.replace(f"{answers['package_name']}.main:", "<package>.main:")
             command = command.replace(f"uv run {answers['project_slug']} ", "uv run <project> ")
+            command = re.sub(r" --fields '.*'$", "", command)
             commands.add(re.sub(rf"\b{answers['database_name']}\b", "<database>", command))
     return commands - {""}
 
