@@ -5,11 +5,10 @@ the body is read; a body without one (chunked) is counted as it arrives, and ref
 it passes the limit. Forms and JSON alike: the limit applies below the framework's parsers.
 """
 
-import json
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from {{ cookiecutter.package_name }}.core.settings import get_settings
+from {{ cookiecutter.package_name }}.web.middleware_answers import send_refusal
 
 
 class BodyTooLargeError(Exception):
@@ -17,20 +16,9 @@ class BodyTooLargeError(Exception):
 
 
 async def _refuse(send: Send, limit: int) -> None:
-    body = json.dumps({"detail": f"The request body is larger than {limit} bytes"}).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                # The rest of the body is never read: the connection cannot serve another request.
-                (b"connection", b"close"),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+    # The rest of the body is never read: the connection cannot serve another request.
+    detail = f"The request body is larger than {limit} bytes"
+    await send_refusal(send, 413, detail, ((b"connection", b"close"),))
 
 
 class BodyLimitMiddleware:

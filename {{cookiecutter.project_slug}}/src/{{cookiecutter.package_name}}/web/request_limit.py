@@ -9,13 +9,12 @@ place again, or gets the 503 if none is free. Health checks are never refused: a
 must not restart a process for being busy.
 """
 
-import json
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from {{ cookiecutter.package_name }}.core.settings import get_settings
+from {{ cookiecutter.package_name }}.web.middleware_answers import send_refusal
 
-BUSY = json.dumps({"detail": "The service is busy: try again in a moment"}).encode()
+BUSY = "The service is busy: try again in a moment"
 
 
 class BusyError(Exception):
@@ -23,18 +22,7 @@ class BusyError(Exception):
 
 
 async def _refuse(send: Send) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 503,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(BUSY)).encode()),
-                (b"retry-after", b"1"),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": BUSY})
+    await send_refusal(send, 503, BUSY, ((b"retry-after", b"1"),))
 
 
 class RequestLimitMiddleware:
