@@ -13,6 +13,8 @@ from {{ cookiecutter.package_name }}.core.settings import get_settings
 from {{ cookiecutter.package_name }}.observability.logs import logging_config
 from {{ cookiecutter.package_name }}.web.http_protocol import GuardedHttpToolsProtocol
 
+from tests.logs import logging_as_it_was
+
 
 def _served_with(monkeypatch: pytest.MonkeyPatch, *arguments: str) -> dict[str, Any]:
     calls: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
@@ -100,7 +102,8 @@ def _devs_links(monkeypatch: pytest.MonkeyPatch, *arguments: str) -> str:
     )
     get_settings.cache_clear()
     try:
-        cli.main(["dev", *arguments])
+        with logging_as_it_was():
+            cli.main(["dev", *arguments])
     finally:
         get_settings.cache_clear()
     (links,) = served
