@@ -268,7 +268,9 @@ class FieldType:
     schema: str  # the API field's Pydantic type
     hostile: Callable[[UserField], list[HostileCase]]  # values the API must refuse (not null)
     fake: str  # the test factories' expression for a value
-    # A value, as JSON, for the quick start's `create-admin --fields` (fits any sizes).
+    # A value, as JSON, for the quick start's `create-admin --fields`: within the field's sizes,
+    # and none of the first unique values the test factories make (the README walkthrough signs
+    # users up before it runs that line).
     example: Callable[[UserField], str]
     # A query value a list's filter on the field refuses (the filter has the field's API type),
     # as a Python expression; None for a type that takes no flags, so is never a filter.
@@ -346,7 +348,7 @@ TYPES: dict[str, FieldType] = {
             schema="StrictInt32",
             filter_schema="Int32",
             fake="fake_int({unique})",
-            example=lambda field: "1",
+            example=lambda field: "42",
             refused_filter=lambda field: raw(str(2**31)),
             hostile=_int_cases,
         ),
@@ -359,7 +361,7 @@ TYPES: dict[str, FieldType] = {
             schema="StrictFiniteFloat",
             filter_schema="FiniteFloat",
             fake="fake_float({unique})",
-            example=lambda field: "1.5",
+            example=lambda field: "2.25",
             refused_filter=lambda field: raw("NaN"),
             hostile=_float_cases,
         ),
@@ -385,7 +387,8 @@ TYPES: dict[str, FieldType] = {
             ),
             restated='"-0"',  # 0 at the column's scale: 0.00 for a decimal(10,2)
             fake="fake_decimal({precision}, {scale}, {unique})",
-            example=lambda field: '"0"',  # fits any precision and scale
+            # Nine units before the point, or 0.9 where there is no digit before it.
+            example=lambda field: '"9"' if (field.precision or 0) > (field.scale or 0) else '"0.9"',
             refused_filter=lambda field: f'"9" * {(field.precision or 0) + 1}',
             hostile=_decimal_cases,
             imports=Imports(
