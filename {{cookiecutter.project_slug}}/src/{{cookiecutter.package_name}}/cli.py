@@ -16,6 +16,7 @@ one.
 import argparse
 import asyncio
 import os
+import re
 import socket
 import sys
 import tempfile
@@ -189,6 +190,7 @@ def _program() -> str:
 # (authorization), no such database, too many connections, starting up or shutting down.
 REFUSED_CONNECTION = ("08", "28", "3D000", "53300", "57P03")
 NO_SUCH_DATABASE = "3D000"
+NO_SUCH_DATABASE_SAID = re.compile(r'database ".*" does not exist')
 
 
 def _unusable_database(error: Exception) -> str | None:
@@ -207,7 +209,8 @@ def _unusable_database(error: Exception) -> str | None:
     where = make_url(url).render_as_string(hide_password=True) if url else "(none)"
     first = next(iter(reason.splitlines()), "")
     fix = "check DATABASE_URL and its server"
-    if url and sqlstate == NO_SUCH_DATABASE:
+    # PgBouncer passes the server's words on, under a code of its own.
+    if url and (sqlstate == NO_SUCH_DATABASE or NO_SUCH_DATABASE_SAID.search(first)):
         fix = f"create it (`createdb {make_url(url).database}` on its server) or check DATABASE_URL"
     return f"cannot use the database {where} ({first}): {fix}"
 
