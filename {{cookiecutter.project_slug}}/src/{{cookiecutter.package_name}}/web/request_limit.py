@@ -12,7 +12,7 @@ must not restart a process for being busy.
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from {{ cookiecutter.package_name }}.core.settings import get_settings
-from {{ cookiecutter.package_name }}.web.middleware_answers import send_refusal
+from {{ cookiecutter.package_name }}.web.middleware_answers import RefusableSend
 
 BUSY = "The service is busy: try again in a moment"
 
@@ -21,8 +21,8 @@ class BusyError(Exception):
     """Raised into the app when its body is in and every place is taken: the answer is 503."""
 
 
-async def _refuse(send: Send) -> None:
-    await send_refusal(send, 503, BUSY, ((b"retry-after", b"1"),))
+def _refusal(send: Send) -> RefusableSend:
+    return RefusableSend(send, 503, BUSY, ((b"retry-after", b"1"),))
 
 
 class RequestLimitMiddleware:
@@ -35,14 +35,15 @@ class RequestLimitMiddleware:
             await self.app(scope, receive, send)
             return
         limit = get_settings().max_concurrent_requests
+        answer = _refusal(send)
         if self.in_flight >= limit:
-            await _refuse(send)
+            await answer.refuse()
             return
         counted = True
-        body_in = busy = started = False
+        body_in = False
 
         async def receive_uncounted() -> Message:
-            nonlocal counted, body_in, busy
+            nonlocal counted, body_in
             if body_in:  # later calls wait for a disconnect, during the answer: still at work
                 return await receive()
             if counted:
@@ -53,29 +54,17 @@ class RequestLimitMiddleware:
                 return message
             body_in = True
             if self.in_flight >= limit:
-                busy = True
+                answer.refusing = True
                 raise BusyError
             self.in_flight += 1
             counted = True
             return message
 
-        async def guarded_send(message: Message) -> None:
-            nonlocal started
-            # Whatever the app makes of the interrupted body, the answer is the 503.
-            if busy:
-                if not started:
-                    started = True
-                    await _refuse(send)
-                return
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
         self.in_flight += 1
         try:
-            await self.app(scope, receive_uncounted, guarded_send)
+            await self.app(scope, receive_uncounted, answer)
         except BusyError:
-            if not started:
-                await _refuse(send)
+            await answer.refuse()
         finally:
             if counted:
                 self.in_flight -= 1
