@@ -7,6 +7,10 @@ from ipaddress import ip_network
 import httpx
 import pytest
 from httpx import AsyncClient, Response
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+from sqlalchemy import text, update
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from {{ cookiecutter.package_name }}.core.settings import get_settings
 from {{ cookiecutter.package_name }}.database.engine import AsyncDatabase
@@ -162,6 +166,50 @@ async def test_current_password_guesses_sent_at_once_are_counted_exactly(
     )
     statuses = sorted(response.status_code for response in responses)
     assert statuses == [403] * 5 + [429] * 5
+
+
+async def test_no_database_connection_waits_on_a_password_being_checked(
+    concurrent_client: AsyncClient, initialize_database: AsyncDatabase
+) -> None:
+    """Logins sent at once from one address took a pooled connection each, waiting on the
+    locks of the one whose Argon2 ran: a flood of them took the whole pool."""
+    body = new_sign_up(PASSWORD)
+    assert (await concurrent_client.post("/users", json=body)).status_code == 201
+    # Slower than the settings' default cost: the check outlasts counting the three attempts.
+    costly = PasswordHash((Argon2Hasher(memory_cost=19_456, time_cost=6, parallelism=1),))
+    hashed = await asyncio.to_thread(costly.hash, PASSWORD)
+    async with initialize_database.engine.begin() as connection:
+        by_email = User.email == body["email"]
+        await connection.execute(update(User).where(by_email).values(hashed_password=hashed))
+    before = await _connections_held(initialize_database.engine)  # the test's own, if any
+    guesses = [
+        asyncio.create_task(log_in(concurrent_client, body["email"], f"guess {number}"))
+        for number in range(3)
+    ]
+    await asyncio.wait(guesses, return_when=asyncio.FIRST_COMPLETED)
+    held = await _connections_held(initialize_database.engine) - before
+    assert [(await guess).status_code for guess in guesses] == [401] * 3
+    assert held == 0, f"{held} connection(s) held while passwords were checked"
+
+
+async def _connections_held(engine: AsyncEngine) -> int:
+    """Connections to the test database in a transaction but idle, or waiting on a lock."""
+    held = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+        " AND (state = 'idle in transaction' OR wait_event_type = 'Lock')"
+    )
+    async with engine.connect() as connection:  # a new snapshot of pg_stat_activity each time
+        return int(await connection.scalar(held) or 0)
+
+
+async def test_the_right_current_password_never_counts_as_a_failure(
+    async_client: AsyncClient, user: User, token: str
+) -> None:
+    weak = {"current_password": PASSWORD, "new_password": "short"}
+    for _ in range(get_settings().login_max_failures_per_account + 1):
+        response = await async_client.post("/users/me/password", json=weak, headers=bearer(token))
+        assert response.status_code == 422, response.text
+    assert (await log_in(async_client, user.email, PASSWORD)).status_code == 200
 
 
 @pytest.mark.parametrize(

@@ -29,16 +29,19 @@ async def require_current_password(
     """Return when `password` is `user`'s; else 403 with `refusal` (429 past the limit).
 
     Checked as a login is: under the account's and the address's locks, so that guesses sent
-    at once are counted one by one.
+    at once are counted one by one, each counted as a failure until the password proves right.
+    What the session holds is committed: call this before making any change.
     """
     retry_after = await check_login_limits(session, user.email, address, settings)
     if retry_after is not None:
         audit(CHECK, outcome="throttled", user_id=user.id, address=address)
         raise too_many("failed logins", retry_after)
+    attempt = await record_login_failure(session, user.email, address, settings)
+    await session.commit()  # the locks and the connection go back before the slow hash
     if password is not None and await verify_password(password, user.hashed_password):
+        await session.delete(attempt)  # no failure, even if the change is then refused
+        await session.commit()
         audit(CHECK, outcome="success", user_id=user.id, address=address)
         return
-    await record_login_failure(session, user.email, address, settings)
-    await session.commit()
     audit(CHECK, outcome="failure" if password else "missing", user_id=user.id, address=address)
     raise HTTPException(status.HTTP_403_FORBIDDEN, detail=refusal)

@@ -110,18 +110,19 @@ async def _log_in(
         await session.rollback()
         audit("login", outcome="throttled", address=address, account=tried)
         raise too_many("failed logins", retry_after)
+    attempt = await record_login_failure(session, account, address, settings, device)
     user = await session.scalar(select(User).where(User.email == account))
+    await session.commit()  # the locks and the connection go back before the slow hash
     # The same answer for an unknown email and a wrong password.
     password_ok = await verify_password(password, user.hashed_password if user else None)
     if user is None or not password_ok:
-        await record_login_failure(session, account, address, settings, device)
-        await session.commit()
         user_id = user.id if user else None
         audit("login", outcome="failure", user_id=user_id, address=address, account=tried)
         raise unauthorized("Incorrect email or password")
+    await session.delete(attempt)  # the right password: no failure
     user_id = user.id
     if not user.is_active:
-        await session.rollback()
+        await session.commit()
         audit("login", outcome="deactivated", user_id=user_id, address=address, account=tried)
         raise unauthorized("This account is deactivated")
     if settings.require_verified_email and user.email_verified_at is None:

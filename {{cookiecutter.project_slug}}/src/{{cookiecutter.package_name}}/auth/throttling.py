@@ -76,7 +76,10 @@ async def check_login_limits(
     from those of clients without one: strangers cannot lock the owner's devices out.
 
     Takes locks of the account and of the address, held until the transaction ends: attempts
-    sent at once are checked one at a time, each seeing the failures of those before it.
+    sent at once are checked one at a time, each seeing the failures of those before it. The
+    caller counts its attempt as a failure (`record_login_failure`) and commits before it checks
+    the password, so no lock nor pooled connection waits on Argon2: a flood of logins from one
+    address cannot take every connection of the pool.
     """
     key = throttling_key(address, settings.throttle_ipv6_prefix_length)
     await _lock(session, f"account {account}", f"address {key}")
@@ -113,13 +116,19 @@ async def record_login_failure(
     address: str,
     settings: Settings,
     device: str | None = None,
-) -> None:
-    """Count a failure (the caller commits), and forget those that no longer count."""
+) -> LoginFailure:
+    """Count a failure (the caller commits), and forget those that no longer count.
+
+    Counted before the password is checked; a right password then deletes it
+    (`session.delete`), so it never counted.
+    """
     window = dt.timedelta(seconds=settings.login_failure_window_seconds)
     expired = LoginFailure.failed_at <= func.now() - window
     await session.execute(delete(LoginFailure).where(expired))
     key = throttling_key(address, settings.throttle_ipv6_prefix_length)
-    session.add(LoginFailure(account=account, address=key, device=device))
+    failure = LoginFailure(account=account, address=key, device=device)
+    session.add(failure)
+    return failure
 
 
 async def forget_device_failures(session: AsyncSession, account: str, device: str | None) -> None:
