@@ -12,6 +12,7 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from {{ cookiecutter.package_name }}.auth import hashing
 from {{ cookiecutter.package_name }}.core.settings import get_settings
 from {{ cookiecutter.package_name }}.database.engine import AsyncDatabase
 from {{ cookiecutter.package_name }}.users.models import User
@@ -24,6 +25,8 @@ from tests.helpers import PASSWORD, bearer, log_in, settings_changed
 from tests.served import uvicorn_serving
 
 NOBODY = "nobody@example.com"
+# Slower than the settings' default cost: a hash outlasts the statements of three requests.
+COSTLY = PasswordHash((Argon2Hasher(memory_cost=19_456, time_cost=6, parallelism=1),))
 
 
 def _assert_throttled(response: Response) -> int:
@@ -175,9 +178,7 @@ async def test_no_database_connection_waits_on_a_password_being_checked(
     locks of the one whose Argon2 ran: a flood of them took the whole pool."""
     body = new_sign_up(PASSWORD)
     assert (await concurrent_client.post("/users", json=body)).status_code == 201
-    # Slower than the settings' default cost: the check outlasts counting the three attempts.
-    costly = PasswordHash((Argon2Hasher(memory_cost=19_456, time_cost=6, parallelism=1),))
-    hashed = await asyncio.to_thread(costly.hash, PASSWORD)
+    hashed = await asyncio.to_thread(COSTLY.hash, PASSWORD)
     async with initialize_database.engine.begin() as connection:
         by_email = User.email == body["email"]
         await connection.execute(update(User).where(by_email).values(hashed_password=hashed))
@@ -190,6 +191,23 @@ async def test_no_database_connection_waits_on_a_password_being_checked(
     held = await _connections_held(initialize_database.engine) - before
     assert [(await guess).status_code for guess in guesses] == [401] * 3
     assert held == 0, f"{held} connection(s) held while passwords were checked"
+
+
+async def test_no_database_connection_waits_on_a_sign_ups_hash(
+    concurrent_client: AsyncClient,
+    initialize_database: AsyncDatabase,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(hashing, "password_hasher", lambda: COSTLY)
+    before = await _connections_held(initialize_database.engine)
+    sign_ups = [
+        asyncio.create_task(concurrent_client.post("/users", json=new_sign_up(PASSWORD)))
+        for _ in range(3)
+    ]
+    await asyncio.wait(sign_ups, return_when=asyncio.FIRST_COMPLETED)
+    held = await _connections_held(initialize_database.engine) - before
+    assert [(await sign_up).status_code for sign_up in sign_ups] == [201] * 3
+    assert held == 0, f"{held} connection(s) held while passwords were hashed"
 
 
 async def _connections_held(engine: AsyncEngine) -> int:

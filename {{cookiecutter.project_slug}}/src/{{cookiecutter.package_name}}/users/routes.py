@@ -119,13 +119,16 @@ async def sign_up(
     problem = await password_refusal(body.password, body.email)
     if problem is not None:
         raise _password_refused(problem)
+    # Before the next statement: an anonymous sign-up (count_sign_up committed) holds no
+    # connection while Argon2 runs, so sign-ups sent at once cannot take the pool.
+    hashed_password = await hash_password(body.password)
     await forget_old_sign_ups(session)
     user = User(
         **body.model_dump(exclude={"password", "role"}),
         # Its id now: the verification link, queued in this transaction, names it.
         id=uuid4(),
         role=role,
-        hashed_password=await hash_password(body.password),
+        hashed_password=hashed_password,
     )
     session.add(user)
     send_verification_link(session, user, settings)
