@@ -2,9 +2,15 @@
 
 Served by routes of their own (rather than FastAPI's built-in ones) so that the setting is
 read when the app runs, not when it is imported; turned off, they answer 404 like any path.
+
+The pages' scripts, styles and icon come from this service (the files fastapi-offline ships),
+not from a CDN: no third party's script runs on the API's origin, where a user types their
+password and holds tokens, and the docs work on a network without the internet.
 """
 
 import asyncio
+from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, status
@@ -13,7 +19,7 @@ from fastapi.openapi.docs import (
     get_swagger_ui_html,
     get_swagger_ui_oauth2_redirect_html,
 )
-from fastapi.responses import HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse
 
 from {{ cookiecutter.package_name }}.core.settings import AppSettings
 
@@ -21,6 +27,16 @@ router = APIRouter(include_in_schema=False)
 
 OPENAPI_URL = "/openapi.json"
 OAUTH2_REDIRECT_URL = "/docs/oauth2-redirect"
+ASSETS_URL = "/docs/assets"
+# An installed package's folder (uv installs none zipped), its files served as they are.
+ASSETS = Path(str(files("fastapi_offline") / "static"))
+# Typed here: guessing a type from the name reads the system's table from disk, the first time.
+ASSET_TYPES = {
+    "swagger-ui-bundle.js": "text/javascript",
+    "swagger-ui.css": "text/css",
+    "redoc.standalone.js": "text/javascript",
+    "favicon.png": "image/png",
+}
 
 
 def _require_docs(settings: AppSettings) -> None:
@@ -43,6 +59,9 @@ async def swagger_ui(request: Request, settings: AppSettings) -> HTMLResponse:
         openapi_url=OPENAPI_URL,
         title=f"{request.app.title} - Swagger UI",
         oauth2_redirect_url=OAUTH2_REDIRECT_URL,
+        swagger_js_url=f"{ASSETS_URL}/swagger-ui-bundle.js",
+        swagger_css_url=f"{ASSETS_URL}/swagger-ui.css",
+        swagger_favicon_url=f"{ASSETS_URL}/favicon.png",
     )
 
 
@@ -55,4 +74,20 @@ async def swagger_ui_redirect(settings: AppSettings) -> HTMLResponse:
 @router.get("/redoc")
 async def redoc(request: Request, settings: AppSettings) -> HTMLResponse:
     _require_docs(settings)
-    return get_redoc_html(openapi_url=OPENAPI_URL, title=f"{request.app.title} - ReDoc")
+    return get_redoc_html(
+        openapi_url=OPENAPI_URL,
+        title=f"{request.app.title} - ReDoc",
+        redoc_js_url=f"{ASSETS_URL}/redoc.standalone.js",
+        redoc_favicon_url=f"{ASSETS_URL}/favicon.png",
+        with_google_fonts=False,
+    )
+
+
+@router.get(ASSETS_URL + "/{name}")
+async def docs_asset(name: str, settings: AppSettings) -> FileResponse:
+    _require_docs(settings)
+    if name not in ASSET_TYPES:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Not Found")
+    # Unversioned names: cached for an hour, so a new fastapi-offline shows within one.
+    cache = {"Cache-Control": "public, max-age=3600"}
+    return FileResponse(ASSETS / name, media_type=ASSET_TYPES[name], headers=cache)
