@@ -155,8 +155,8 @@ class Command:
 async def started(
     *command: str, environment: Mapping[str, str] | None = None, stdin: str = ""
 ) -> AsyncIterator[Command]:
-    """`command` (e.g. `"uvicorn", "app:app"`) running with `environment` added to ours, killed at
-    the end of the block if it still runs."""
+    """`command` (e.g. `"uvicorn", "app:app"`, or `"python", "-c", code`) running with
+    `environment` added to ours, killed at the end of the block if it still runs."""
     # Its folder and files are made in a thread: no file work on the event loop.
     process = await asyncio.to_thread(
         Command, *command, environment={**os.environ, **(environment or {})}, stdin=stdin
@@ -207,5 +207,10 @@ def _run_command(
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     name, *arguments = command
     sys.argv = [name, *arguments]
+    if name == "python":  # `python -c CODE`, as a fresh interpreter would run it
+        flag, code = arguments
+        assert flag == "-c", command
+        exec(code, {"__name__": "__main__"})
+        sys.exit(0)
     module, function = ENTRY_POINTS[name].split(":")
     sys.exit(getattr(import_module(module), function)())

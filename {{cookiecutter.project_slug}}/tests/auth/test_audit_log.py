@@ -4,8 +4,6 @@ never a password, hash or token."""
 import hashlib
 import json
 import logging
-import subprocess
-import sys
 
 import pytest
 from httpx import AsyncClient
@@ -20,6 +18,7 @@ from {{ cookiecutter.package_name }}.users.roles import ADMIN_ROLE, DEFAULT_ROLE
 from tests.factories import new_sign_up
 from tests.helpers import PASSWORD, SHARED_ROLE, bearer
 from tests.logs import AUDIT_LOGGER, audit_events, line_of
+from tests.processes import run
 
 NEW_PASSWORD = "a completely new passphrase"
 
@@ -132,13 +131,11 @@ def test_the_audit_log_takes_no_secrets() -> None:
         audit("login", outcome="success", password="hunter2")
 
 
-def test_the_lines_reach_standard_error_without_any_logging_setup() -> None:
+async def test_the_lines_reach_standard_error_without_any_logging_setup() -> None:
     package = AUDIT_LOGGER.rpartition(".")[0]
     call = "audit('login', outcome='success', address='192.0.2.1')"
-    code = f"from {package}.core.audit import audit; {call}"
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
-    )
+    done = await run("python", "-c", f"from {package}.core.audit import audit; {call}")
+    assert done.returncode == 0, done.stderr
     line = json.loads(done.stderr.strip().splitlines()[-1])
     assert line["logger"] == AUDIT_LOGGER
     assert line["audit"] == {
