@@ -55,6 +55,10 @@ async def test_the_pages_load_nothing_from_another_origin(
         assert response.status_code == 200, url
         assert len(response.content) > 1000, url
         assert response.headers["Content-Type"].split(";")[0] in ASSET_TYPES.values(), url
+        head = await async_client.head(url)
+        assert head.status_code == 200, url
+        assert head.headers["Content-Length"] == str(len(response.content)), url
+        assert head.content == b"", url
 
 
 async def test_only_the_docs_own_files_are_served(async_client: AsyncClient) -> None:

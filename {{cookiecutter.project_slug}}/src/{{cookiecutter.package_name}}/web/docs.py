@@ -84,6 +84,7 @@ async def redoc(request: Request, settings: AppSettings) -> HTMLResponse:
 
 
 @router.get(ASSETS_URL + "/{name}")
+@router.head(ASSETS_URL + "/{name}")  # as static files answer it: their size, no body
 async def docs_asset(name: str, settings: AppSettings) -> FileResponse:
     _require_docs(settings)
     if name not in ASSET_TYPES:
