@@ -156,8 +156,9 @@ def warn_if_sign_ups_are_admins(default_role: str, admin_role: str) -> None:
     """A valid answer (a one-role service), but an open door: said once, where it is chosen."""
     if default_role.strip() == admin_role.strip():
         print(
-            f"Warning: default_role {default_role.strip()} is also admin_role: anyone who signs "
-            "up (POST /users is open) may manage every user. Unless that is the intent, render "
-            "again with a role for sign-ups, e.g. roles 'MEMBER, ADMIN', default_role MEMBER.",
+            f"Warning: default_role {default_role.strip()} is also admin_role: a sign-up would "
+            "manage every user, so sign-up is closed (SIGNUP_OPEN=false by default) and admins "
+            "add users. SIGNUP_OPEN=true opens it to anyone; or render again with a role for "
+            "sign-ups, e.g. roles 'MEMBER, ADMIN', default_role MEMBER.",
             file=sys.stderr,
         )

@@ -40,10 +40,12 @@ def test_no_fields_and_one_role(cookies: Cookies) -> None:
 def test_sign_ups_made_admins_are_warned_about(
     cookies: Cookies, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    bake(cookies, roles="SOLO", default_role="SOLO", admin_role="SOLO")
+    solo = bake(cookies, roles="SOLO", default_role="SOLO", admin_role="SOLO")
     assert "Warning: default_role SOLO is also admin_role" in capfd.readouterr().err
-    bake(cookies, roles="MEMBER, ADMIN", default_role="MEMBER", admin_role="ADMIN")
+    assert "| `SIGNUP_OPEN` | `false` |" in (solo / "README.md").read_text()
+    members = bake(cookies, roles="MEMBER, ADMIN", default_role="MEMBER", admin_role="ADMIN")
     assert "Warning" not in capfd.readouterr().err
+    assert "| `SIGNUP_OPEN` | `true` |" in (members / "README.md").read_text()
 
 
 def test_whitespace_everywhere_is_forgiven(cookies: Cookies) -> None:

@@ -47,6 +47,9 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(32))
     os.environ["ARGON2_MEMORY_KIB"] = "8192"
     os.environ["ARGON2_TIME_COST"] = "1"
+    # The suite signs users up as anyone would, whatever the default (tests/users/test_users.py
+    # tests sign-up closed).
+    os.environ["SIGNUP_OPEN"] = "true"
     if not hasattr(config, "workerinput"):  # the run's first process, not an xdist worker
         _start_embedded_server_unless_configured(config)
 

@@ -7,12 +7,13 @@ from httpx import AsyncClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from {{ cookiecutter.package_name }}.core.settings import Settings
 from {{ cookiecutter.package_name }}.users.models import User
 from {{ cookiecutter.package_name }}.users.roles import ADMIN_ROLE, DEFAULT_ROLE, Role
 from {{ cookiecutter.package_name }}.users.schemas import UserCreate, UserRead
 
 from tests.factories import new_sign_up
-from tests.helpers import PASSWORD, bearer
+from tests.helpers import PASSWORD, bearer, settings_changed
 from tests.leaks import assert_no_secrets
 
 EXTRA_FIELDS = sorted(set(UserCreate.model_fields) - {"email", "password", "role"})
@@ -64,6 +65,31 @@ async def test_admin_may_choose_a_role(async_client: AsyncClient, admin_token: s
     response = await async_client.post("/users", json=body, headers=bearer(admin_token))
     assert response.status_code == 201
     assert response.json()["role"] == role.value
+
+
+async def test_closed_sign_up_lets_only_an_admin_add_users(
+    async_client: AsyncClient, user: User, token: str, admin_token: str
+) -> None:
+    with settings_changed(signup_open=False):
+        anyone = await async_client.post("/users", json=new_sign_up(PASSWORD))
+        by_user = await async_client.post(
+            "/users", json=new_sign_up(PASSWORD), headers=bearer(token)
+        )
+        by_admin = await async_client.post(
+            "/users", json=new_sign_up(PASSWORD), headers=bearer(admin_token)
+        )
+    assert anyone.status_code == 403, anyone.text
+    closed = f"Only {ADMIN_ROLE} users may add users: sign-up is closed (SIGNUP_OPEN)"
+    assert anyone.json()["detail"] == closed
+    assert by_user.status_code == (201 if user.role == ADMIN_ROLE else 403), by_user.text
+    assert by_admin.status_code == 201, by_admin.text
+
+
+def test_sign_up_is_closed_by_default_only_where_a_sign_up_would_be_an_admin(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("SIGNUP_OPEN")  # the suite's own opening (conftest.py)
+    assert Settings(_env_file=None).signup_open is (DEFAULT_ROLE != ADMIN_ROLE)
 
 
 async def test_read_me(async_client: AsyncClient, user: User, token: str) -> None:

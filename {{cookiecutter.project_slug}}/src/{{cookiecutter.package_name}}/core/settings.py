@@ -14,6 +14,7 @@ from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from {{ cookiecutter.package_name }}.database.pooler import Pooler
+from {{ cookiecutter.package_name }}.users.roles import ADMIN_ROLE, DEFAULT_ROLE
 
 ASYNC_SCHEME = "postgresql+asyncpg"
 PLAIN_SCHEMES = ("postgresql", "postgres")
@@ -89,6 +90,9 @@ class Settings(BaseSettings):
     # Device cookies (auth/devices.py): a device's failures count apart from strangers'; 0 is off.
     device_cookie_days: int = Field(default=365, ge=0, le=3_650)
     signup_max_per_address_per_hour: int = Field(default=100, ge=0)
+    # Anyone may sign up (POST /users without an admin's token); false: only admins add users.
+    # Closed by default where a sign-up would get the admin role (default_role is admin_role).
+    signup_open: bool = DEFAULT_ROLE != ADMIN_ROLE
     # The IPv6 network a client's per-address limits count as one: a host usually has a /64.
     throttle_ipv6_prefix_length: int = Field(default=64, ge=16, le=128)
     # Proxies whose X-Forwarded-For is believed, e.g. ["10.0.0.0/8"]; others' is ignored.

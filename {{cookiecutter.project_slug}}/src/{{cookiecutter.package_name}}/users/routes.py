@@ -90,7 +90,8 @@ async def sign_up(
     settings: AppSettings,
     request: Request,
 ) -> UserRead:
-    """Anyone may sign up with the default role; only an admin may choose another role.
+    """Anyone may sign up with the default role; only an admin may choose another role. With
+    SIGNUP_OPEN false, only an admin may add users (403 for anyone else).
 
     Sign-ups by anyone but an admin are limited per client address
     (SIGNUP_MAX_PER_ADDRESS_PER_HOUR): 429. Each attempt counts, whatever becomes of it (a
@@ -105,12 +106,14 @@ async def sign_up(
         details = {"by": by, "role": str(role), "account": tried}
         audit("sign-up", outcome=outcome, user_id=user_id, address=address, **details)
 
-    if role != DEFAULT_ROLE:
-        try:
+    try:
+        if not settings.signup_open:
+            require_admin(caller, "add users: sign-up is closed (SIGNUP_OPEN)")
+        if role != DEFAULT_ROLE:
             require_admin(caller, f"create users with role {role}")
-        except HTTPException:
-            logged("forbidden")
-            raise
+    except HTTPException:
+        logged("forbidden")
+        raise
     if caller is None or caller.role != ADMIN_ROLE:
         retry_after = await count_sign_up(session, address, settings)
         if retry_after is not None:
