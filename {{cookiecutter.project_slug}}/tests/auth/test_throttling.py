@@ -1,15 +1,18 @@
 """Throttled logins and sign-ups: 429 with Retry-After, counted in PostgreSQL for every process."""
 
 import asyncio
+import threading
+from collections.abc import Callable, Coroutine
 from contextlib import AsyncExitStack
 from ipaddress import ip_network
+from typing import Any
 
 import httpx
 import pytest
 from httpx import AsyncClient, Response
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
-from sqlalchemy import text, update
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from {{ cookiecutter.package_name }}.auth import hashing
@@ -21,12 +24,10 @@ from {{ cookiecutter.package_name }}.web.client_address import throttling_key
 
 from tests.database_setup import delete_all_rows
 from tests.factories import new_sign_up
-from tests.helpers import PASSWORD, bearer, log_in, settings_changed
+from tests.helpers import PASSWORD, access_token, bearer, log_in, settings_changed
 from tests.served import uvicorn_serving
 
 NOBODY = "nobody@example.com"
-# Slower than the settings' default cost: a hash outlasts the statements of three requests.
-COSTLY = PasswordHash((Argon2Hasher(memory_cost=19_456, time_cost=6, parallelism=1),))
 
 
 def _assert_throttled(response: Response) -> int:
@@ -171,43 +172,63 @@ async def test_current_password_guesses_sent_at_once_are_counted_exactly(
     assert statuses == [403] * 5 + [429] * 5
 
 
-async def test_no_database_connection_waits_on_a_password_being_checked(
-    concurrent_client: AsyncClient, initialize_database: AsyncDatabase
-) -> None:
-    """Logins sent at once from one address took a pooled connection each, waiting on the
-    locks of the one whose Argon2 ran: a flood of them took the whole pool."""
-    body = new_sign_up(PASSWORD)
-    assert (await concurrent_client.post("/users", json=body)).status_code == 201
-    hashed = await asyncio.to_thread(COSTLY.hash, PASSWORD)
-    async with initialize_database.engine.begin() as connection:
-        by_email = User.email == body["email"]
-        await connection.execute(update(User).where(by_email).values(hashed_password=hashed))
-    before = await _connections_held(initialize_database.engine)  # the test's own, if any
-    guesses = [
-        asyncio.create_task(log_in(concurrent_client, body["email"], f"guess {number}"))
-        for number in range(3)
-    ]
-    await asyncio.wait(guesses, return_when=asyncio.FIRST_COMPLETED)
-    held = await _connections_held(initialize_database.engine) - before
-    assert [(await guess).status_code for guess in guesses] == [401] * 3
-    assert held == 0, f"{held} connection(s) held while passwords were checked"
+class PausedHasher(PasswordHash):
+    """Argon2 as the suite hashes, but each hash or check waits until the test lets it go on:
+    meanwhile, the test looks at what the request holds."""
+
+    def __init__(self) -> None:
+        super().__init__((Argon2Hasher(memory_cost=1024, time_cost=1, parallelism=1),))
+        self.started = threading.Event()
+        self.go_on = threading.Event()
+
+    def _pause(self) -> None:
+        self.started.set()
+        self.go_on.wait(timeout=60)
+
+    def hash(self, password: str | bytes, *, salt: bytes | None = None) -> str:
+        self._pause()
+        return super().hash(password, salt=salt)
+
+    def verify(self, password: str | bytes, hash: str | bytes) -> bool:
+        self._pause()
+        return super().verify(password, hash)
 
 
-async def test_no_database_connection_waits_on_a_sign_ups_hash(
+@pytest.mark.parametrize("kind", ["login", "sign-up", "current password check"])
+async def test_no_database_connection_waits_on_argon2(
     concurrent_client: AsyncClient,
     initialize_database: AsyncDatabase,
     monkeypatch: pytest.MonkeyPatch,
+    kind: str,
 ) -> None:
-    monkeypatch.setattr(hashing, "password_hasher", lambda: COSTLY)
-    before = await _connections_held(initialize_database.engine)
-    sign_ups = [
-        asyncio.create_task(concurrent_client.post("/users", json=new_sign_up(PASSWORD)))
-        for _ in range(3)
-    ]
-    await asyncio.wait(sign_ups, return_when=asyncio.FIRST_COMPLETED)
-    held = await _connections_held(initialize_database.engine) - before
-    assert [(await sign_up).status_code for sign_up in sign_ups] == [201] * 3
-    assert held == 0, f"{held} connection(s) held while passwords were hashed"
+    """A request held its pooled connection (a login, the throttling locks too) while Argon2
+    ran: logins or sign-ups sent at once from one client took the whole pool."""
+    body = new_sign_up(PASSWORD)
+    assert (await concurrent_client.post("/users", json=body)).status_code == 201
+    token = await access_token(concurrent_client, body["email"])
+    wrong_password = {"current_password": "a wrong guess", "new_password": "a new passphrase"}
+    requests: dict[str, tuple[Callable[[], Coroutine[Any, Any, Response]], int]] = {
+        "login": (lambda: log_in(concurrent_client, body["email"], "a wrong guess"), 401),
+        "sign-up": (lambda: concurrent_client.post("/users", json=new_sign_up(PASSWORD)), 201),
+        "current password check": (
+            lambda: concurrent_client.post(
+                "/users/me/password", json=wrong_password, headers=bearer(token)
+            ),
+            403,
+        ),
+    }
+    send, answer = requests[kind]
+    paused = PausedHasher()
+    monkeypatch.setattr(hashing, "password_hasher", lambda: paused)
+    before = await _connections_held(initialize_database.engine)  # the test's own, if any
+    sent = asyncio.create_task(send())
+    try:
+        assert await asyncio.to_thread(paused.started.wait, 60), "no password was hashed"
+        held = await _connections_held(initialize_database.engine) - before
+    finally:
+        paused.go_on.set()
+    assert (await sent).status_code == answer
+    assert held == 0, f"{held} connection(s) held while a password was hashed or checked"
 
 
 async def _connections_held(engine: AsyncEngine) -> int:
