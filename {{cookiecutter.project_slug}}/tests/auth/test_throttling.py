@@ -13,9 +13,10 @@ from httpx import AsyncClient, Response
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from {{ cookiecutter.package_name }}.auth import hashing
+from {{ cookiecutter.package_name }}.auth.current_password import require_current_password
 from {{ cookiecutter.package_name }}.core.settings import get_settings
 from {{ cookiecutter.package_name }}.database.engine import AsyncDatabase
 from {{ cookiecutter.package_name }}.users.models import User
@@ -173,17 +174,21 @@ async def test_current_password_guesses_sent_at_once_are_counted_exactly(
 
 
 class PausedHasher(PasswordHash):
-    """Argon2 as the suite hashes, but each hash or check waits until the test lets it go on:
-    meanwhile, the test looks at what the request holds."""
+    """Argon2 as the suite hashes, but the first hash or check waits until the test lets it go
+    on: meanwhile, the test looks at what the request holds, or sends others."""
 
     def __init__(self) -> None:
         super().__init__((Argon2Hasher(memory_cost=1024, time_cost=1, parallelism=1),))
         self.started = threading.Event()
         self.go_on = threading.Event()
+        self._first = threading.Lock()
 
     def _pause(self) -> None:
-        self.started.set()
-        self.go_on.wait(timeout=60)
+        with self._first:
+            first = not self.started.is_set()
+            self.started.set()
+        if first:
+            self.go_on.wait(timeout=60)
 
     def hash(self, password: str | bytes, *, salt: bytes | None = None) -> str:
         self._pause()
@@ -231,6 +236,30 @@ async def test_no_database_connection_waits_on_argon2(
     assert held == 0, f"{held} connection(s) held while a password was hashed or checked"
 
 
+async def test_a_password_changed_while_a_login_checks_it_wins(
+    concurrent_client: AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The login checks the password with nothing held: a change made meanwhile must not
+    leave it a session that the change's end of sessions missed."""
+    body = new_sign_up(PASSWORD)
+    assert (await concurrent_client.post("/users", json=body)).status_code == 201
+    token = await access_token(concurrent_client, body["email"])
+    paused = PausedHasher()
+    monkeypatch.setattr(hashing, "password_hasher", lambda: paused)
+    login = asyncio.create_task(log_in(concurrent_client, body["email"], PASSWORD))
+    change = {"current_password": PASSWORD, "new_password": "a completely new passphrase"}
+    try:
+        assert await asyncio.to_thread(paused.started.wait, 60), "the login checked nothing"
+        changed = await asyncio.wait_for(
+            concurrent_client.post("/users/me/password", json=change, headers=bearer(token)), 10
+        )
+    finally:
+        paused.go_on.set()
+    assert changed.status_code == 204, changed.text
+    answer = await login
+    assert answer.status_code == 401, answer.text
+
+
 async def _connections_held(engine: AsyncEngine) -> int:
     """Connections to the test database in a transaction but idle, or waiting on a lock."""
     held = text(
@@ -239,6 +268,16 @@ async def _connections_held(engine: AsyncEngine) -> int:
     )
     async with engine.connect() as connection:  # a new snapshot of pg_stat_activity each time
         return int(await connection.scalar(held) or 0)
+
+
+async def test_the_current_password_check_will_not_commit_changes_made_before_it(
+    db_session: AsyncSession, user: User
+) -> None:
+    user.is_active = False  # its commit would make this for good, the password wrong or not
+    with pytest.raises(RuntimeError, match="call it before making changes"):
+        await require_current_password(
+            db_session, user, PASSWORD, "192.0.2.1", get_settings(), "refused"
+        )
 
 
 async def test_the_right_current_password_never_counts_as_a_failure(

@@ -7,6 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
+from {{ cookiecutter.package_name }}.auth.current_password import locked_if_password_unchanged
 from {{ cookiecutter.package_name }}.auth.dependencies import unauthorized
 from {{ cookiecutter.package_name }}.auth.devices import set_device_cookie, trusted_device
 from {{ cookiecutter.package_name }}.auth.email_verification import (
@@ -27,6 +28,7 @@ from {{ cookiecutter.package_name }}.auth.throttling import (
     check_login_limits,
     count_mail_request,
     forget_device_failures,
+    forgive_login_failure,
     record_login_failure,
     too_many,
 )
@@ -110,16 +112,18 @@ async def _log_in(
         await session.rollback()
         audit("login", outcome="throttled", address=address, account=tried)
         raise too_many("failed logins", retry_after)
-    attempt = await record_login_failure(session, account, address, settings, device)
+    failure_id = await record_login_failure(session, account, address, settings, device)
     user = await session.scalar(select(User).where(User.email == account))
     await session.commit()  # the locks and the connection go back before the slow hash
     # The same answer for an unknown email and a wrong password.
     password_ok = await verify_password(password, user.hashed_password if user else None)
-    if user is None or not password_ok:
+    checked = await locked_if_password_unchanged(session, user) if user and password_ok else None
+    if user is None or checked is None:
         user_id = user.id if user else None
         audit("login", outcome="failure", user_id=user_id, address=address, account=tried)
         raise unauthorized("Incorrect email or password")
-    await session.delete(attempt)  # the right password: no failure
+    user = checked
+    await forgive_login_failure(session, failure_id)
     user_id = user.id
     if not user.is_active:
         await session.commit()

@@ -116,11 +116,12 @@ async def record_login_failure(
     address: str,
     settings: Settings,
     device: str | None = None,
-) -> LoginFailure:
-    """Count a failure (the caller commits), and forget those that no longer count.
+) -> int:
+    """Count a failure (the caller commits), and forget those that no longer count; its id.
 
-    Counted before the password is checked; a right password then deletes it
-    (`session.delete`), so it never counted.
+    Counted before the password is checked; a right password then takes it back
+    (`forgive_login_failure`). Meanwhile it counts: right passwords sent at once to a limit's
+    edge may get 429 until those before them are done.
     """
     window = dt.timedelta(seconds=settings.login_failure_window_seconds)
     expired = LoginFailure.failed_at <= func.now() - window
@@ -128,7 +129,14 @@ async def record_login_failure(
     key = throttling_key(address, settings.throttle_ipv6_prefix_length)
     failure = LoginFailure(account=account, address=key, device=device)
     session.add(failure)
-    return failure
+    await session.flush()
+    return failure.id
+
+
+async def forgive_login_failure(session: AsyncSession, failure_id: int) -> None:
+    """Take back a failure counted before a password that proved right (the caller commits).
+    A successful login or an unlock may have forgotten it already."""
+    await session.execute(delete(LoginFailure).where(LoginFailure.id == failure_id))
 
 
 async def forget_device_failures(session: AsyncSession, account: str, device: str | None) -> None:

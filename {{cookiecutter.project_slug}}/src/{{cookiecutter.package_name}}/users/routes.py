@@ -90,8 +90,9 @@ async def sign_up(
     settings: AppSettings,
     request: Request,
 ) -> UserRead:
-    """Anyone may sign up with the default role; only an admin may choose another role. With
-    SIGNUP_OPEN false, only an admin may add users (403 for anyone else).
+    """A new user. With SIGNUP_OPEN (the default unless sign-ups would get the admin role),
+    anyone may sign up with the default role; without it, only an admin may add users (403
+    for anyone else). Only an admin may choose another role.
 
     Sign-ups by anyone but an admin are limited per client address
     (SIGNUP_MAX_PER_ADDRESS_PER_HOUR): 429. Each attempt counts, whatever becomes of it (a
@@ -122,8 +123,9 @@ async def sign_up(
     problem = await password_refusal(body.password, body.email)
     if problem is not None:
         raise _password_refused(problem)
-    # Before the next statement: an anonymous sign-up (count_sign_up committed) holds no
-    # connection while Argon2 runs, so sign-ups sent at once cannot take the pool.
+    # Before the next statement: an anonymous sign-up has no transaction open here (no caller
+    # to load, and count_sign_up committed), so sign-ups sent at once cannot take the pool
+    # while Argon2 runs.
     hashed_password = await hash_password(body.password)
     await forget_old_sign_ups(session)
     user = User(

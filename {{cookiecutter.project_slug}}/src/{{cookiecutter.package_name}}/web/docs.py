@@ -9,6 +9,7 @@ password and holds tokens, and the docs work on a network without the internet.
 """
 
 import asyncio
+from importlib.metadata import version
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,8 @@ router = APIRouter(include_in_schema=False)
 OPENAPI_URL = "/openapi.json"
 OAUTH2_REDIRECT_URL = "/docs/oauth2-redirect"
 ASSETS_URL = "/docs/assets"
+# In the files' addresses: a browser keeps them for good, and a new fastapi-offline's are new.
+ASSETS_VERSION = version("fastapi-offline")
 # An installed package's folder (uv installs none zipped), its files served as they are.
 ASSETS = Path(str(files("fastapi_offline") / "static"))
 # Typed here: guessing a type from the name reads the system's table from disk, the first time.
@@ -37,6 +40,10 @@ ASSET_TYPES = {
     "redoc.standalone.js": "text/javascript",
     "favicon.png": "image/png",
 }
+
+
+def _asset(name: str) -> str:
+    return f"{ASSETS_URL}/{name}?v={ASSETS_VERSION}"
 
 
 def _require_docs(settings: AppSettings) -> None:
@@ -59,9 +66,9 @@ async def swagger_ui(request: Request, settings: AppSettings) -> HTMLResponse:
         openapi_url=OPENAPI_URL,
         title=f"{request.app.title} - Swagger UI",
         oauth2_redirect_url=OAUTH2_REDIRECT_URL,
-        swagger_js_url=f"{ASSETS_URL}/swagger-ui-bundle.js",
-        swagger_css_url=f"{ASSETS_URL}/swagger-ui.css",
-        swagger_favicon_url=f"{ASSETS_URL}/favicon.png",
+        swagger_js_url=_asset("swagger-ui-bundle.js"),
+        swagger_css_url=_asset("swagger-ui.css"),
+        swagger_favicon_url=_asset("favicon.png"),
     )
 
 
@@ -77,8 +84,8 @@ async def redoc(request: Request, settings: AppSettings) -> HTMLResponse:
     return get_redoc_html(
         openapi_url=OPENAPI_URL,
         title=f"{request.app.title} - ReDoc",
-        redoc_js_url=f"{ASSETS_URL}/redoc.standalone.js",
-        redoc_favicon_url=f"{ASSETS_URL}/favicon.png",
+        redoc_js_url=_asset("redoc.standalone.js"),
+        redoc_favicon_url=_asset("favicon.png"),
         with_google_fonts=False,
     )
 
@@ -89,6 +96,5 @@ async def docs_asset(name: str, settings: AppSettings) -> FileResponse:
     _require_docs(settings)
     if name not in ASSET_TYPES:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Not Found")
-    # Unversioned names: cached for an hour, so a new fastapi-offline shows within one.
-    cache = {"Cache-Control": "public, max-age=3600"}
+    cache = {"Cache-Control": "public, max-age=31536000, immutable"}  # see ASSETS_VERSION
     return FileResponse(ASSETS / name, media_type=ASSET_TYPES[name], headers=cache)
