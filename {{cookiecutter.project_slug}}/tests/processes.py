@@ -67,6 +67,7 @@ ENTRY_POINTS = {
     PROJECT_COMMAND: CLI,
     "alembic": "alembic.config:main",
     "uvicorn": "uvicorn.main:main",
+    "python": f"{__name__}:python_c",
 }
 if sys.platform == "win32":  # no forkserver there: each process starts afresh, and slowly
     _context = multiprocessing.get_context("spawn")
@@ -180,6 +181,13 @@ async def run(
         return await process.finished()
 
 
+def python_c() -> None:
+    """`python -c CODE`, as a fresh interpreter would run it."""
+    flag, code = sys.argv[1:]
+    assert flag == "-c", sys.argv
+    exec(code, {"__name__": "__main__"})
+
+
 def _run_command(
     command: list[str],
     environment: dict[str, str],
@@ -207,10 +215,5 @@ def _run_command(
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     name, *arguments = command
     sys.argv = [name, *arguments]
-    if name == "python":  # `python -c CODE`, as a fresh interpreter would run it
-        flag, code = arguments
-        assert flag == "-c", command
-        exec(code, {"__name__": "__main__"})
-        sys.exit(0)
     module, function = ENTRY_POINTS[name].split(":")
     sys.exit(getattr(import_module(module), function)())

@@ -159,9 +159,7 @@ async def test_failures_sent_at_once_from_one_address_are_counted_exactly(
 async def test_current_password_guesses_sent_at_once_are_counted_exactly(
     concurrent_client: AsyncClient,
 ) -> None:
-    body = new_sign_up(PASSWORD)
-    assert (await concurrent_client.post("/users", json=body)).status_code == 201
-    token = (await log_in(concurrent_client, body["email"], PASSWORD)).json()["access_token"]
+    _, token = await _signed_up(concurrent_client)
     guess = {"current_password": "a wrong guess", "new_password": "a completely new passphrase"}
     responses = await asyncio.gather(
         *(
@@ -208,12 +206,10 @@ async def test_no_database_connection_waits_on_argon2(
 ) -> None:
     """A request held its pooled connection (a login, the throttling locks too) while Argon2
     ran: logins or sign-ups sent at once from one client took the whole pool."""
-    body = new_sign_up(PASSWORD)
-    assert (await concurrent_client.post("/users", json=body)).status_code == 201
-    token = await access_token(concurrent_client, body["email"])
+    email, token = await _signed_up(concurrent_client)
     wrong_password = {"current_password": "a wrong guess", "new_password": "a new passphrase"}
     requests: dict[str, tuple[Callable[[], Coroutine[Any, Any, Response]], int]] = {
-        "login": (lambda: log_in(concurrent_client, body["email"], "a wrong guess"), 401),
+        "login": (lambda: log_in(concurrent_client, email, "a wrong guess"), 401),
         "sign-up": (lambda: concurrent_client.post("/users", json=new_sign_up(PASSWORD)), 201),
         "current password check": (
             lambda: concurrent_client.post(
@@ -241,12 +237,10 @@ async def test_a_password_changed_while_a_login_checks_it_wins(
 ) -> None:
     """The login checks the password with nothing held: a change made meanwhile must not
     leave it a session that the change's end of sessions missed."""
-    body = new_sign_up(PASSWORD)
-    assert (await concurrent_client.post("/users", json=body)).status_code == 201
-    token = await access_token(concurrent_client, body["email"])
+    email, token = await _signed_up(concurrent_client)
     paused = PausedHasher()
     monkeypatch.setattr(hashing, "password_hasher", lambda: paused)
-    login = asyncio.create_task(log_in(concurrent_client, body["email"], PASSWORD))
+    login = asyncio.create_task(log_in(concurrent_client, email, PASSWORD))
     change = {"current_password": PASSWORD, "new_password": "a completely new passphrase"}
     try:
         assert await asyncio.to_thread(paused.started.wait, 60), "the login checked nothing"
@@ -258,6 +252,13 @@ async def test_a_password_changed_while_a_login_checks_it_wins(
     assert changed.status_code == 204, changed.text
     answer = await login
     assert answer.status_code == 401, answer.text
+
+
+async def _signed_up(client: AsyncClient) -> tuple[str, str]:
+    """A new user's email and access token, committed (for `concurrent_client`)."""
+    body = new_sign_up(PASSWORD)
+    assert (await client.post("/users", json=body)).status_code == 201
+    return body["email"], await access_token(client, body["email"])
 
 
 async def _connections_held(engine: AsyncEngine) -> int:
